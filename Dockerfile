@@ -1,0 +1,25 @@
+# Portal Copilot: one image for the app (and the sandbox for demos). CPU-only torch, non-root.
+FROM python:3.11-slim AS base
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false \
+    COPILOT_HOST=0.0.0.0 COPILOT_PORT=8000 COPILOT_DATA_DIR=/data
+
+WORKDIR /app
+RUN useradd --create-home --uid 10001 copilot && mkdir -p /data && chown copilot /data
+
+COPY pyproject.toml README.md ./
+COPY copilot ./copilot
+COPY tools ./tools
+COPY sandbox ./sandbox
+RUN pip install --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0" \
+ && pip install .
+
+COPY app.py ./
+COPY .chainlit ./.chainlit
+
+USER copilot
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD python -c "import httpx,sys; sys.exit(httpx.get('http://127.0.0.1:8000/healthz', timeout=4).status_code >= 500)"
+CMD ["sh", "-c", "chainlit run app.py --headless --host \"$COPILOT_HOST\" --port \"$COPILOT_PORT\""]

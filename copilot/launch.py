@@ -1,0 +1,100 @@
+"""``make run``: start the whole stack on embedded defaults and print where it is.
+
+Starts the Freshservice sandbox (unless ``COPILOT_FRESHSERVICE_URL`` points at a real account),
+waits until it answers, then starts the Chainlit app, and stops both together on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+
+from copilot.settings import PROJECT_ROOT, Settings, get_settings
+
+READY_TIMEOUT_SECONDS = 120.0
+
+
+def wait_until_ready(url: str, *, auth: tuple[str, str] | None = None, process: subprocess.Popen[bytes]) -> None:
+    """Poll ``url`` until it answers below 500; fail early if the process died."""
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{' '.join(map(str, process.args))} exited with code {process.returncode}")
+        try:
+            if httpx.get(url, auth=auth, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"{url} did not answer within {READY_TIMEOUT_SECONDS:.0f} s")
+
+
+def start_sandbox(settings: Settings) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "SANDBOX_API_KEY": settings.freshservice_api_key.get_secret_value()}
+    cmd = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(settings.sandbox_port)]
+    process = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env)
+    auth = (settings.freshservice_api_key.get_secret_value(), "X")
+    wait_until_ready(f"{settings.freshservice_base_url}/api/v2/agents/me", auth=auth, process=process)
+    return process
+
+
+def start_app(settings: Settings) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "chainlit", "run", "app.py", "--headless",
+           "--host", settings.host, "--port", str(settings.port)]
+    process = subprocess.Popen(cmd, cwd=PROJECT_ROOT)
+    wait_until_ready(f"http://127.0.0.1:{settings.port}/healthz", process=process)
+    return process
+
+
+def banner(settings: Settings) -> str:
+    app = f"http://{settings.host}:{settings.port}"
+    lines = [
+        "",
+        "Portal Copilot is running.",
+        f"  Chat (full page):  {app}/",
+        f"  Health:            {app}/healthz",
+        f"  Freshservice:      {settings.freshservice_base_url}"
+        + (" (sandbox)" if settings.uses_sandbox else ""),
+        "Stop with Ctrl-C.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def stop(*_: object) -> None:
+        for process in reversed(processes):
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        if settings.uses_sandbox:
+            processes.append(start_sandbox(settings))
+        processes.append(start_app(settings))
+        print(banner(settings), flush=True)
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+        print("A process stopped; shutting down.", file=sys.stderr)
+    finally:
+        stop()
+
+
+if __name__ == "__main__":
+    main()

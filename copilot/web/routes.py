@@ -1,0 +1,29 @@
+"""Routes added to Chainlit's FastAPI app, placed before Chainlit's catch-all SPA route."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+
+from copilot import health
+from copilot.services import get_services
+
+router = APIRouter()
+
+
+@router.get("/healthz", tags=["operations"])
+async def healthz() -> JSONResponse:
+    """State of Redis, Freshservice (or the sandbox) and the knowledge index; 503 when one is down."""
+    services = await get_services()
+    report = await health.collect(services.health_checks())
+    return JSONResponse(report.model_dump(), status_code=200 if report.status != "down" else 503)
+
+
+def install(app: FastAPI, *routers: APIRouter) -> None:
+    """Include ``routers`` ahead of Chainlit's ``GET /{full_path:path}`` (see chainlit notes §5.1)."""
+    for extra in (router, *routers):
+        before = len(app.router.routes)
+        app.include_router(extra)
+        added = app.router.routes[before:]
+        del app.router.routes[before:]
+        app.router.routes[0:0] = added

