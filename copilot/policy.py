@@ -1,0 +1,97 @@
+"""One gate for every write, and the rules that decide when to hand over to a person.
+
+Writes run in one of three modes, set per action in config: ``auto`` (just do it), ``confirm``
+(the employee confirms the exact payload first — the default for employee-initiated writes) or
+``review`` (an IT reviewer approves it; used by triage). Escalation triggers are data, not prompt
+text, so an IT team can tune them without touching code.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class WriteMode(StrEnum):
+    AUTO = "auto"
+    CONFIRM = "confirm"
+    REVIEW = "review"
+
+
+class EscalationReason(StrEnum):
+    LOW_CONFIDENCE = "low_confidence"
+    EXPLICIT_REQUEST = "explicit_request"
+    FAILED_TURNS = "failed_turns"
+    URGENT = "urgent"
+    FRUSTRATION = "frustration"
+
+
+DEFAULT_URGENT_WORDS = (
+    "phishing", "phish", "breach", "ransomware", "malware", "virus", "hacked", "compromised",
+    "outage", "down for everyone", "suspicious link", "stolen laptop", "data leak",
+)
+
+
+class EscalationConfig(BaseModel):
+    offer_on_low_confidence: bool = True
+    on_explicit_request: bool = True
+    failed_turns: int = Field(2, ge=1, description="consecutive turns the copilot could not help")
+    urgent_words: tuple[str, ...] = DEFAULT_URGENT_WORDS
+    frustration_threshold: float = Field(0.6, ge=0, le=1)
+    frustration_turns: int = Field(2, ge=1, description="frustrated turns in a row before escalating")
+
+
+class PolicyConfig(BaseModel):
+    default_mode: WriteMode = WriteMode.CONFIRM
+    modes: dict[str, WriteMode] = Field(
+        default_factory=lambda: {
+            "place_request": WriteMode.CONFIRM,
+            "create_incident": WriteMode.CONFIRM,
+            "escalate_to_human": WriteMode.AUTO,  # the employee asked, or a trigger fired
+            "add_handover_note": WriteMode.AUTO,  # the employee's own words onto their own ticket
+            "triage_update": WriteMode.REVIEW,
+        }
+    )
+    escalation: EscalationConfig = Field(default_factory=EscalationConfig)
+
+
+class TurnSignals(BaseModel):
+    """What one turn told us, as the engine observed it."""
+
+    text: str = ""
+    asked_for_human: bool = False
+    kb_low_confidence: bool = False
+    failed_turns: int = 0  # consecutive, including this one
+    frustrated_turns: int = 0  # consecutive, including this one
+
+
+class Policy:
+    def __init__(self, config: PolicyConfig | None = None) -> None:
+        self.config = config or PolicyConfig()
+        words = sorted(self.config.escalation.urgent_words, key=len, reverse=True)
+        self._urgent = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.I) if words else None
+
+    def mode_for(self, action: str) -> WriteMode:
+        return self.config.modes.get(action, self.config.default_mode)
+
+    def urgent_match(self, text: str) -> str | None:
+        """The urgent or security word in ``text``, if any."""
+        match = self._urgent.search(text) if self._urgent else None
+        return match.group(1).lower() if match else None
+
+    def escalation(self, signals: TurnSignals) -> EscalationReason | None:
+        """The strongest reason to involve a person after this turn, or None."""
+        rules = self.config.escalation
+        if rules.on_explicit_request and signals.asked_for_human:
+            return EscalationReason.EXPLICIT_REQUEST
+        if self.urgent_match(signals.text):
+            return EscalationReason.URGENT
+        if signals.failed_turns >= rules.failed_turns:
+            return EscalationReason.FAILED_TURNS
+        if signals.frustrated_turns >= rules.frustration_turns:
+            return EscalationReason.FRUSTRATION
+        if rules.offer_on_low_confidence and signals.kb_low_confidence:
+            return EscalationReason.LOW_CONFIDENCE
+        return None

@@ -1,0 +1,101 @@
+"""The request-draft state machine: questions, validation, corrections, cancel, review, submit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from copilot.workflows.request_draft import (
+    Choice,
+    DraftClosed,
+    FormField,
+    InvalidAnswer,
+    RequestDraft,
+    Stage,
+)
+
+MODEL = FormField(name="laptop_model", label="Laptop model", field_type="custom_dropdown", required=True,
+                  choices=[Choice(label="MacBook Pro 14 inch", value="mbp14"),
+                           Choice(label="MacBook Pro 16 inch", value="mbp16"),
+                           Choice(label="Dell Latitude 7450", value="dell7450")])
+REASON = FormField(name="business_justification", label="Business justification",
+                   field_type="custom_paragraph", required=True)
+BAG = FormField(name="carry_bag", label="Carry bag", field_type="custom_checkbox")
+MONITORS = FormField(name="monitors", label="Extra monitors", field_type="custom_number")
+
+
+def draft() -> RequestDraft:
+    return RequestDraft(item_display_id=7, item_name="New laptop", cost=Decimal("1450.00"),
+                        delivery_time_hours=72, fields=[MODEL, REASON, BAG, MONITORS])
+
+
+def test_asks_required_fields_in_order_then_reviews() -> None:
+    d = draft()
+    assert d.current_field == MODEL
+    d.answer("dell")
+    assert d.answers["laptop_model"] == "dell7450"
+    assert d.current_field == REASON
+    d.answer("my laptop is 5 years old")
+    assert d.stage is Stage.REVIEW and d.current_field is None
+    assert d.summary_lines() == ["Laptop model: Dell Latitude 7450", "Business justification: my laptop is 5 years old"]
+
+
+def test_dropdown_rejects_unknown_and_ambiguous_answers() -> None:
+    d = draft()
+    with pytest.raises(InvalidAnswer, match="not an option"):
+        d.answer("thinkpad")
+    with pytest.raises(InvalidAnswer, match="several options"):
+        d.answer("macbook")
+    d.answer("MacBook Pro 16 inch")
+    assert d.answers["laptop_model"] == "mbp16"
+
+
+def test_typed_fields_are_validated() -> None:
+    d = draft()
+    with pytest.raises(InvalidAnswer, match="yes or no"):
+        d.set("carry bag", "perhaps")
+    d.set("carry_bag", "yes")
+    with pytest.raises(InvalidAnswer, match="whole number"):
+        d.set("Extra monitors", "two-ish")
+    d.set("Extra monitors", "2")
+    assert d.payload() == {"carry_bag": True, "monitors": 2}
+    with pytest.raises(InvalidAnswer, match="no single field"):
+        d.set("colour", "red")
+
+
+def test_correction_in_review_keeps_review_and_payload_is_exact() -> None:
+    d = draft()
+    d.answer("mbp14")
+    d.answer("new hire")
+    d.set("laptop model", "16 inch")
+    assert d.stage is Stage.REVIEW
+    assert d.payload() == {"laptop_model": "mbp16", "business_justification": "new hire"}
+
+
+def test_cancel_and_submit_close_the_draft() -> None:
+    d = draft()
+    with pytest.raises(InvalidAnswer, match="not complete"):
+        d.mark_submitted(1)
+    d.cancel()
+    with pytest.raises(DraftClosed):
+        d.answer("dell")
+    e = draft()
+    e.answer("dell")
+    e.answer("x")
+    e.mark_submitted(42)
+    e.mark_submitted(42)  # a repeated confirmation is harmless
+    assert e.stage is Stage.SUBMITTED and e.ticket_id == 42
+    with pytest.raises(DraftClosed):
+        e.set("carry bag", "yes")
+
+
+def test_round_trips_through_json_with_one_idempotency_key() -> None:
+    d = draft()
+    d.answer("dell")
+    d.set_quantity(2)
+    restored = RequestDraft.model_validate_json(d.model_dump_json())
+    assert restored == d
+    assert restored.idempotency_key == d.idempotency_key
+    assert restored.total_cost == Decimal("2900.00")
+    assert restored.current_field == REASON
