@@ -1,0 +1,55 @@
+"""Typed async client for the Freshservice REST API v2 (see ../shared/reference/freshservice-api.md)."""
+
+from tools.freshservice.client import FreshserviceClient, idempotency_tag
+from tools.freshservice.errors import (
+    AuthenticationFailed,
+    Conflict,
+    FieldError,
+    FreshserviceError,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    Unavailable,
+    ValidationFailed,
+)
+from tools.freshservice.models import (
+    Agent,
+    Application,
+    ApplicationLicense,
+    ApplicationUser,
+    Approval,
+    ApprovalStatus,
+    Asset,
+    BusinessHours,
+    Contract,
+    Conversation,
+    Department,
+    FormField,
+    Group,
+    Installation,
+    Location,
+    Me,
+    PlaceRequest,
+    RequestedItem,
+    Requester,
+    ServiceCategory,
+    ServiceItem,
+    SolutionArticle,
+    SolutionCategory,
+    SolutionFolder,
+    Ticket,
+    TicketCreate,
+    TicketUpdate,
+)
+from tools.freshservice.seats import Seats, compute_seats, seats_available
+from tools.freshservice.transport import RateLimitStatus
+
+__all__ = [
+    "Agent", "Application", "ApplicationLicense", "ApplicationUser", "Approval", "ApprovalStatus", "Asset",
+    "AuthenticationFailed", "BusinessHours", "Conflict", "Contract", "Conversation", "Department", "FieldError",
+    "FormField", "FreshserviceClient", "FreshserviceError", "Group", "Installation", "Location", "Me", "NotFound",
+    "PermissionDenied", "PlaceRequest", "RateLimitStatus", "RateLimited", "RequestedItem", "Requester", "Seats",
+    "ServiceCategory", "ServiceItem", "SolutionArticle", "SolutionCategory", "SolutionFolder", "Ticket",
+    "TicketCreate", "TicketUpdate", "Unavailable", "ValidationFailed", "compute_seats", "idempotency_tag",
+    "seats_available",
+]

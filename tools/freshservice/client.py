@@ -1,0 +1,398 @@
+"""Async Freshservice API v2 client: typed methods over one retrying, rate-limit-aware request path.
+
+Follows httpx's shape: a small surface, and the ``transport`` argument is the seam for tests.
+Every call goes through :meth:`FreshserviceClient._send`, which waits out 429s, retries reads and
+updates on 5xx/timeouts, never resends a create that may have reached the server, and turns
+error responses into the typed errors of :mod:`tools.freshservice.errors`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel
+
+from tools.freshservice.errors import FreshserviceError, NotFound, RateLimited, Unavailable, error_for
+from tools.freshservice.models import (
+    Agent,
+    Application,
+    ApplicationLicense,
+    ApplicationUser,
+    Approval,
+    Asset,
+    BusinessHours,
+    Contract,
+    Conversation,
+    Department,
+    Group,
+    Installation,
+    Location,
+    Me,
+    PlaceRequest,
+    RequestedItem,
+    Requester,
+    ServiceCategory,
+    ServiceItem,
+    SolutionArticle,
+    SolutionCategory,
+    SolutionFolder,
+    Ticket,
+    TicketCreate,
+    TicketUpdate,
+)
+from tools.freshservice.transport import (
+    RateLimitStatus,
+    backoff_delay,
+    may_retry,
+    next_link,
+    reached_server,
+    retry_after_seconds,
+)
+
+M = TypeVar("M", bound=BaseModel)
+USER_AGENT = "portal-copilot/0.1 (+https://github.com/portal-copilot)"
+FILTER_PAGE_SIZE = 30  # fixed by Freshservice for /tickets/filter and requester queries
+MAX_FILTER_PAGES = 10  # Freshservice caps query results; 300 tickets is plenty for one person
+
+
+def idempotency_tag(key: str) -> str:
+    """A ticket tag derived from the caller's idempotency key, used to find a create that landed."""
+    return "copilot-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+class FreshserviceClient:
+    """Typed access to the parts of Freshservice the copilot uses."""
+
+    def __init__(
+        self, base_url: str, api_key: str, *, transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 15.0, max_retries: int = 3, max_rate_limit_waits: int = 5, backoff: float = 0.5,
+        max_retry_after: float = 90.0, per_page: int = 100,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if not api_key:
+            raise ValueError("A Freshservice API key is required")
+        self.base_url = base_url.rstrip("/")
+        self.max_retries = max_retries
+        self.max_rate_limit_waits = max_rate_limit_waits
+        self.backoff = backoff
+        self.max_retry_after = max_retry_after
+        self.per_page = per_page
+        self.rate_limit: RateLimitStatus = RateLimitStatus()
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url, auth=httpx.BasicAuth(api_key, "X"), transport=transport,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+        )
+
+    async def __aenter__(self) -> FreshserviceClient:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- the one request path -------------------------------------------------------------------
+
+    async def _send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                    json: Any = None) -> httpx.Response:
+        url = path if path.startswith("http") else f"/api/v2/{path.lstrip('/')}"
+        failures = waits = 0
+        while True:
+            try:
+                response = await self._http.request(method, url, params=params, json=json)
+            except httpx.TransportError as exc:
+                failures += 1
+                if failures <= self.max_retries and may_retry(method, status=None, error=exc):
+                    await self._sleep(backoff_delay(failures, self.backoff))
+                    continue
+                kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "could not be reached"
+                raise Unavailable(f"Freshservice {kind}", method=method, path=url,
+                                  request_may_have_succeeded=reached_server(exc) and method != "GET") from exc
+            if (limit := RateLimitStatus.from_headers(response.headers)) is not None:
+                self.rate_limit = limit
+            status = response.status_code
+            if status < 400:
+                return response
+            body = _json_or_text(response)
+            if status == 429:
+                wait = retry_after_seconds(response.headers)
+                waits += 1
+                if waits <= self.max_rate_limit_waits and wait <= self.max_retry_after:
+                    await self._sleep(wait)
+                    continue
+                raise error_for(status, body, method=method, path=url, retry_after=wait)
+            if status >= 500:
+                failures += 1
+                if failures <= self.max_retries and may_retry(method, status=status, error=None):
+                    await self._sleep(backoff_delay(failures, self.backoff))
+                    continue
+                error = error_for(status, body, method=method, path=url)
+                if isinstance(error, Unavailable):
+                    error.request_may_have_succeeded = method not in ("GET", "HEAD")
+                raise error
+            raise error_for(status, body, method=method, path=url)
+
+    async def _get(self, path: str, key: str, model: type[M], params: dict[str, Any] | None = None) -> M:
+        body = (await self._send("GET", path, params=params)).json()
+        return model.model_validate(body[key])
+
+    async def _paginate(self, path: str, keys: tuple[str, ...], model: type[M],
+                        params: dict[str, Any] | None = None) -> AsyncIterator[M]:
+        """Follow ``Link: <...>; rel="next"`` verbatim until it disappears (reference §3)."""
+        url: str | None = path
+        query: dict[str, Any] | None = {"per_page": self.per_page, **(params or {})}
+        while url:
+            response = await self._send("GET", url, params=query)
+            body = response.json()
+            for item in _first_present(body, keys):
+                yield model.model_validate(item)
+            url, query = next_link(response.headers.get("link")), None
+
+    async def _pages(self, path: str, key: str, model: type[M], params: dict[str, Any]) -> AsyncIterator[M]:
+        """Query endpoints page by ``page`` and report ``total`` or ``meta`` instead of a Link."""
+        seen = 0
+        for page in range(1, MAX_FILTER_PAGES + 1):
+            body = (await self._send("GET", path, params={**params, "page": page})).json()
+            items = body.get(key) or []
+            for item in items:
+                yield model.model_validate(item)
+            seen += len(items)
+            meta = body.get("meta") or {}
+            total = body.get("total", meta.get("total_items"))
+            if not items or (total is not None and seen >= int(total)) or (
+                    meta.get("total_pages") is not None and page >= int(meta["total_pages"])):
+                return
+            if total is None and len(items) < int(params.get("per_page", FILTER_PAGE_SIZE)):
+                return
+
+    # -- account ------------------------------------------------------------------------------------
+
+    async def get_me(self) -> Me:
+        return await self._get("agents/me", "agent", Me)
+
+    # -- tickets ------------------------------------------------------------------------------------
+
+    async def get_ticket(self, ticket_id: int, include: list[str] | None = None) -> Ticket:
+        params = {"include": ",".join(include)} if include else None
+        return await self._get(f"tickets/{int(ticket_id)}", "ticket", Ticket, params)
+
+    def iter_tickets(self, **filters: Any) -> AsyncIterator[Ticket]:
+        """``GET /tickets`` (default window: created in the last 30 days, unless ``updated_since``)."""
+        return self._paginate("tickets", ("tickets",), Ticket, {k: v for k, v in filters.items() if v is not None})
+
+    def filter_tickets(self, query: str) -> AsyncIterator[Ticket]:
+        """``GET /tickets/filter?query="..."``; pass the expression without the outer quotes."""
+        return self._pages("tickets/filter", "tickets", Ticket, {"query": f'"{query}"'})
+
+    async def create_ticket(self, ticket: TicketCreate, *, idempotency_key: str | None = None) -> Ticket:
+        """Create an incident. With ``idempotency_key``, a create whose answer was lost is found again
+        (through a tag derived from the key) instead of being sent twice."""
+        body = ticket.model_dump(exclude_none=True)
+        if idempotency_key:
+            if (existing := await self.find_ticket_by_idempotency_key(idempotency_key)) is not None:
+                return existing
+            body["tags"] = [*(body.get("tags") or []), idempotency_tag(idempotency_key)]
+        try:
+            response = await self._send("POST", "tickets", json=body)
+        except Unavailable as error:
+            if idempotency_key and error.request_may_have_succeeded:
+                if (landed := await self.find_ticket_by_idempotency_key(idempotency_key)) is not None:
+                    return landed
+            raise
+        return Ticket.model_validate(response.json()["ticket"])
+
+    async def find_ticket_by_idempotency_key(self, key: str) -> Ticket | None:
+        async for ticket in self.filter_tickets(f"tag:'{idempotency_tag(key)}'"):
+            return ticket
+        return None
+
+    async def update_ticket(self, ticket_id: int, changes: TicketUpdate) -> Ticket:
+        response = await self._send("PUT", f"tickets/{int(ticket_id)}", json=changes.model_dump(exclude_none=True))
+        return Ticket.model_validate(response.json()["ticket"])
+
+    async def add_note(self, ticket_id: int, body: str, *, private: bool = True,
+                       idempotency_key: str | None = None) -> Conversation:
+        """Add a note (private by default, like Freshservice). Notes are never resent on an
+        ambiguous failure; ``idempotency_key`` is accepted for symmetry and logged by callers."""
+        del idempotency_key
+        response = await self._send("POST", f"tickets/{int(ticket_id)}/notes", json={"body": body, "private": private})
+        return Conversation.model_validate(response.json()["conversation"])
+
+    def iter_conversations(self, ticket_id: int) -> AsyncIterator[Conversation]:
+        return self._paginate(f"tickets/{int(ticket_id)}/conversations", ("conversations",), Conversation)
+
+    async def list_approvals(self, ticket_id: int) -> list[Approval]:
+        body = (await self._send("GET", f"tickets/{int(ticket_id)}/approvals")).json()
+        return [Approval.model_validate(a) for a in body.get("approvals") or []]
+
+    async def list_requested_items(self, ticket_id: int) -> list[RequestedItem]:
+        body = (await self._send("GET", f"tickets/{int(ticket_id)}/requested_items")).json()
+        return [RequestedItem.model_validate(i) for i in body.get("requested_items") or []]
+
+    # -- people and organisation ---------------------------------------------------------------------
+
+    async def find_requester_by_email(self, email: str) -> Requester | None:
+        body = (await self._send("GET", "requesters", params={"email": email})).json()
+        found = body.get("requesters") or []
+        return Requester.model_validate(found[0]) if found else None
+
+    async def get_requester(self, requester_id: int) -> Requester:
+        return await self._get(f"requesters/{int(requester_id)}", "requester", Requester)
+
+    def iter_requesters(self, query: str | None = None) -> AsyncIterator[Requester]:
+        if query:
+            return self._pages("requesters", "requesters", Requester, {"query": f'"{query}"'})
+        return self._paginate("requesters", ("requesters",), Requester)
+
+    async def get_agent(self, agent_id: int) -> Agent:
+        return await self._get(f"agents/{int(agent_id)}", "agent", Agent)
+
+    def iter_agents(self) -> AsyncIterator[Agent]:
+        return self._paginate("agents", ("agents",), Agent)
+
+    async def get_group(self, group_id: int) -> Group:
+        return await self._get(f"groups/{int(group_id)}", "group", Group)
+
+    def iter_groups(self) -> AsyncIterator[Group]:
+        return self._paginate("groups", ("groups",), Group)
+
+    async def get_department(self, department_id: int) -> Department:
+        return await self._get(f"departments/{int(department_id)}", "department", Department)
+
+    def iter_departments(self) -> AsyncIterator[Department]:
+        return self._paginate("departments", ("departments",), Department)
+
+    def iter_locations(self) -> AsyncIterator[Location]:
+        return self._paginate("locations", ("locations",), Location)
+
+    def iter_business_hours(self) -> AsyncIterator[BusinessHours]:
+        return self._paginate("business_hours", ("business_hours",), BusinessHours)
+
+    async def get_business_hours(self, business_hours_id: int) -> BusinessHours:
+        return await self._get(f"business_hours/{int(business_hours_id)}", "business_hours", BusinessHours)
+
+    # -- knowledge base ------------------------------------------------------------------------------
+
+    def iter_solution_categories(self) -> AsyncIterator[SolutionCategory]:
+        return self._paginate("solutions/categories", ("categories",), SolutionCategory)
+
+    def iter_solution_folders(self, category_id: int) -> AsyncIterator[SolutionFolder]:
+        return self._paginate("solutions/folders", ("folders",), SolutionFolder, {"category_id": category_id})
+
+    def iter_solution_articles(self, folder_id: int) -> AsyncIterator[SolutionArticle]:
+        return self._paginate("solutions/articles", ("articles",), SolutionArticle, {"folder_id": folder_id})
+
+    async def get_solution_article(self, article_id: int) -> SolutionArticle:
+        return await self._get(f"solutions/articles/{int(article_id)}", "article", SolutionArticle)
+
+    async def search_solution_articles(self, term: str, *, user_email: str | None = None) -> list[SolutionArticle]:
+        params: dict[str, Any] = {"search_term": term, "per_page": 30}
+        if user_email:
+            params["user_email"] = user_email
+        return [a async for a in self._pages("solutions/articles/search", "articles", SolutionArticle, params)]
+
+    # -- service catalog -----------------------------------------------------------------------------
+
+    def iter_service_categories(self) -> AsyncIterator[ServiceCategory]:
+        return self._paginate("service_catalog/categories", ("service_categories",), ServiceCategory)
+
+    def iter_service_items(self, category_id: int | None = None) -> AsyncIterator[ServiceItem]:
+        params = {"category_id": category_id} if category_id is not None else None
+        return self._paginate("service_catalog/items", ("service_items",), ServiceItem, params)
+
+    async def get_service_item(self, display_id: int) -> ServiceItem:
+        return await self._get(f"service_catalog/items/{int(display_id)}", "service_item", ServiceItem)
+
+    async def search_service_items(self, term: str, *, user_email: str | None = None) -> list[ServiceItem]:
+        params: dict[str, Any] = {"search_term": term, "per_page": 30}
+        if user_email:
+            params["user_email"] = user_email
+        return [i async for i in self._pages("service_catalog/items/search", "service_items", ServiceItem, params)]
+
+    async def place_request(self, display_id: int, request: PlaceRequest, *,
+                            idempotency_key: str | None = None) -> Ticket:
+        """Raise a service request. Never resent blindly: if the answer was lost, look for the
+        request among the requester's recent service requests before reporting the failure."""
+        started = datetime.now(UTC) - timedelta(seconds=5)
+        try:
+            response = await self._send("POST", f"service_catalog/items/{int(display_id)}/place_request",
+                                        json=request.model_dump(exclude_none=True))
+        except Unavailable as error:
+            if idempotency_key and error.request_may_have_succeeded and request.email:
+                if (landed := await self._find_placed(display_id, request.email, started)) is not None:
+                    return landed
+            raise
+        return Ticket.model_validate(response.json()["service_request"])
+
+    async def _find_placed(self, display_id: int, email: str, since: datetime) -> Ticket | None:
+        query = f"email:'{email}' AND created_at:>'{since.date().isoformat()}'"
+        try:
+            async for ticket in self.filter_tickets(query):
+                if ticket.is_service_request and ticket.created_at and ticket.created_at >= since:
+                    items = await self.list_requested_items(ticket.id)
+                    if any(item.service_item_id == display_id for item in items):
+                        return ticket
+        except FreshserviceError:
+            return None
+        return None
+
+    # -- software, contracts, assets -----------------------------------------------------------------
+
+    def iter_applications(self) -> AsyncIterator[Application]:
+        # the docs print the list key as "application" (DOC-BUG); real accounts send "applications"
+        return self._paginate("applications", ("applications", "application"), Application)
+
+    async def get_application(self, application_id: int) -> Application:
+        return await self._get(f"applications/{int(application_id)}", "application", Application)
+
+    async def list_application_licenses(self, application_id: int) -> list[ApplicationLicense]:
+        body = (await self._send("GET", f"applications/{int(application_id)}/licenses")).json()
+        return [ApplicationLicense.model_validate(x) for x in body.get("licenses") or []]
+
+    def iter_application_users(self, application_id: int) -> AsyncIterator[ApplicationUser]:
+        return self._paginate(f"applications/{int(application_id)}/users", ("application_users",), ApplicationUser)
+
+    def iter_application_installations(self, application_id: int) -> AsyncIterator[Installation]:
+        return self._paginate(f"applications/{int(application_id)}/installations", ("installations",), Installation)
+
+    def iter_contracts(self) -> AsyncIterator[Contract]:
+        return self._paginate("contracts", ("contracts",), Contract)
+
+    async def get_contract(self, contract_id: int) -> Contract:
+        return await self._get(f"contracts/{int(contract_id)}", "contract", Contract)
+
+    def iter_assets(self, *, filter: str | None = None, include_type_fields: bool = False) -> AsyncIterator[Asset]:
+        params: dict[str, Any] = {}
+        if filter:
+            params["filter"] = f'"{filter}"'
+        if include_type_fields:
+            params["include"] = "type_fields"
+        return self._paginate("assets", ("assets",), Asset, params)
+
+    async def get_asset(self, display_id: int) -> Asset:
+        return await self._get(f"assets/{int(display_id)}", "asset", Asset, {"include": "type_fields"})
+
+
+def _first_present(body: dict[str, Any], keys: tuple[str, ...]) -> list[Any]:
+    for key in keys:
+        if isinstance(body.get(key), list):
+            return body[key]
+    return []
+
+
+def _json_or_text(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+__all__ = ["FreshserviceClient", "NotFound", "RateLimited", "idempotency_tag"]
