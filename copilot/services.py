@@ -1,28 +1,51 @@
 """The app-wide parts, built once per process and shared by every conversation.
 
-Holds connection-like singletons only (settings, the Freshservice client, Redis); anything that
-belongs to one employee or one conversation lives in the engine, never here.
+Holds connection-like singletons only (settings, the Freshservice client, Redis, the knowledge
+index, the catalog cache, the engine); anything that belongs to one employee or one conversation
+lives in the engine's per-conversation state, never here.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import contextlib
+import logging
+from dataclasses import dataclass, field
 
 from copilot import health, store
+from copilot.approvals import ApprovalRules
+from copilot.audit import AuditLog
+from copilot.business_hours import OfficeHours
+from copilot.catalog import CatalogDirectory
+from copilot.conversations import ConversationStore
+from copilot.engine import Engine
+from copilot.identity import Employee, resolve_employee
+from copilot.knowledge.sync import KnowledgeBase
+from copilot.models.factory import build_model_client
+from copilot.policy import Policy
 from copilot.settings import Settings, get_settings
-from tools.freshservice import FreshserviceClient
+from tools.freshservice import FreshserviceClient, FreshserviceError
+
+log = logging.getLogger(__name__)
+OFFICE_HOURS_REFRESH_SECONDS = 3600
 
 
 @dataclass
 class Services:
     settings: Settings
     freshservice: FreshserviceClient
+    knowledge: KnowledgeBase
+    catalog: CatalogDirectory
+    _engine: Engine | None = None
+    _office_hours: OfficeHours | None = None
+    _office_hours_at: float = 0.0
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def health_checks(self) -> dict[str, health.Check]:
         return {
             "redis": health.redis_check(self.settings),
             "freshservice": self._freshservice_check,
+            "knowledge": self._knowledge_check,
         }
 
     async def _freshservice_check(self) -> health.ComponentHealth:
@@ -34,27 +57,82 @@ class Services:
             detail += f", rate-limit remaining {remaining}"
         return health.ComponentHealth(status="ok", detail=detail)
 
+    async def _knowledge_check(self) -> health.ComponentHealth:
+        kb = self.knowledge
+        report = kb.last_report
+        if not kb.ready:
+            detail = "building the index (first start embeds every article; later starts reuse the cache)"
+            return health.ComponentHealth(status="degraded", detail=kb.last_error or detail)
+        detail = f"{len(kb.index)} articles indexed"
+        if report and report.finished_at:
+            detail += f", last sync {report.finished_at:%Y-%m-%d %H:%M:%S} UTC"
+        if kb.last_error:
+            return health.ComponentHealth(status="degraded", detail=f"{detail}; last sync failed: {kb.last_error}")
+        return health.ComponentHealth(status="ok", detail=detail)
+
+    def start_background(self) -> None:
+        """Load the saved index and keep it in sync (started by the app, not by tests)."""
+        if not self._tasks:
+            self._tasks.append(asyncio.create_task(
+                self.knowledge.sync_forever(self.freshservice, self.settings.kb_sync_interval_seconds)))
+
+    async def employee(self, email: str) -> Employee:
+        """The requester behind a server-verified email (never an address the model produced)."""
+        return await resolve_employee(self.freshservice, email, redis=await store.get_redis(self.settings))
+
+    async def office_hours(self) -> OfficeHours | None:
+        loop = asyncio.get_running_loop()
+        if self._office_hours is None or loop.time() - self._office_hours_at > OFFICE_HOURS_REFRESH_SECONDS:
+            try:
+                async for hours in self.freshservice.iter_business_hours():
+                    if hours.is_default or self._office_hours is None:
+                        self._office_hours = OfficeHours.from_freshservice(hours)
+                self._office_hours_at = loop.time()
+            except FreshserviceError as error:
+                log.warning("business hours unavailable: %s", error)
+        return self._office_hours
+
+    async def engine(self) -> Engine:
+        if self._engine is None:
+            settings = self.settings
+            redis = await store.get_redis(settings)
+            secrets = tuple(s for s in (settings.freshservice_api_key.get_secret_value(),
+                                        settings.model_api_key.get_secret_value() if settings.model_api_key else None) if s)
+            self._engine = Engine(
+                client=self.freshservice, catalog=self.catalog,
+                store=ConversationStore(redis, ttl_seconds=settings.state_ttl_seconds),
+                audit=AuditLog(redis, settings.data_dir / "audit" / "audit.jsonl", secrets=secrets),
+                policy=Policy(), rules=ApprovalRules.load(settings.approval_rules_file),
+                model_factory=lambda: build_model_client(settings), knowledge=self.knowledge,
+                office_hours=self.office_hours, secrets=secrets, stream=settings.model_stream,
+            )
+        return self._engine
+
     async def aclose(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         await self.freshservice.aclose()
         await store.close_redis()
 
 
 _services: Services | None = None
-_lock = asyncio.Lock()
+
+
+def build_services(settings: Settings) -> Services:
+    client = FreshserviceClient(settings.freshservice_base_url, settings.freshservice_api_key.get_secret_value(),
+                                timeout=settings.freshservice_timeout)
+    knowledge = KnowledgeBase(settings.data_dir / "knowledge", settings.portal_base_url,
+                              threshold=settings.kb_answer_threshold)
+    return Services(settings=settings, freshservice=client, knowledge=knowledge, catalog=CatalogDirectory(client))
 
 
 async def get_services(settings: Settings | None = None) -> Services:
     """The process-wide services, created on first use."""
     global _services
-    async with _lock:
-        if _services is None:
-            settings = settings or get_settings()
-            client = FreshserviceClient(
-                settings.freshservice_base_url,
-                settings.freshservice_api_key.get_secret_value(),
-                timeout=settings.freshservice_timeout,
-            )
-            _services = Services(settings=settings, freshservice=client)
+    if _services is None:  # built synchronously, so no lock is needed
+        _services = build_services(settings or get_settings())
     return _services
 
 

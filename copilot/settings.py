@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_DEFAULT_API_KEY = "sandbox-api-key"
+DEMO_API_TOKEN = "demo-integration-token"
 
 ModelProvider = Literal["offline", "openai", "azure", "ollama", "openai-compatible"]
 
@@ -45,6 +46,11 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     state_ttl_seconds: int = 30 * 24 * 3600
 
+    # REST channel: comma-separated bearer tokens of trusted integrations. In development the demo
+    # token below is accepted (make run prints it); production accepts only configured tokens.
+    api_tokens: SecretStr | None = None
+    approval_rules_file: Path | None = None
+
     # Knowledge base
     kb_sync_interval_seconds: int = 900
     kb_answer_threshold: float | None = None  # None -> the calibrated value shipped with the index
@@ -54,6 +60,8 @@ class Settings(BaseSettings):
     model_name: str | None = None
     model_base_url: str | None = None
     model_api_key: SecretStr | None = None
+    model_api_version: str = "2024-10-21"  # Azure OpenAI only
+    model_stream: bool = True
 
     @field_validator("freshservice_url", "portal_url", "redis_url", "model_base_url", mode="before")
     @classmethod
@@ -75,6 +83,12 @@ class Settings(BaseSettings):
             if self.freshservice_api_key.get_secret_value() == SANDBOX_DEFAULT_API_KEY:
                 raise ValueError("COPILOT_FRESHSERVICE_API_KEY must be set when COPILOT_ENV=production")
         return self
+
+    def api_token_values(self) -> list[str]:
+        """Accepted bearer tokens (the demo token only in development when none is configured)."""
+        if self.api_tokens is not None:
+            return [t.strip() for t in self.api_tokens.get_secret_value().split(",") if t.strip()]
+        return [DEMO_API_TOKEN] if self.env == "development" else []
 
     @property
     def uses_sandbox(self) -> bool:

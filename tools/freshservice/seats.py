@@ -22,7 +22,7 @@ class Seats(BaseModel):
     unlimited: bool
     purchased: int | None
     used: int
-    available: int | None
+    available: int | None  # purchased - used; negative when more seats are used than bought
     contracts: list[str]  # contract numbers (or names) that were counted
 
     @property
@@ -54,7 +54,7 @@ def compute_seats(app: Application, contracts: list[Contract], used_by_users: in
     purchased = None if unlimited else sum(licensed_count(c) for c in kept)
     return Seats(
         application_id=app.id, application=app.name, unlimited=unlimited, purchased=purchased, used=used,
-        available=None if purchased is None else max(0, purchased - used),
+        available=None if purchased is None else purchased - used,  # negative = over-allocated
         contracts=[c.contract_number or c.name or str(c.id) for c in kept],
     )
 

@@ -1,0 +1,112 @@
+"""A cached, searchable view of the service catalog and the software list.
+
+Catalog items and applications change rarely; fetching them on every turn would spend the
+account's rate limit for nothing. The directory refreshes in the background of a turn when stale
+and answers fuzzy look-ups ("photoshop", "a new laptop") from memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process, utils
+
+from tools.freshservice import Application, FreshserviceClient, ServiceItem
+
+REFRESH_SECONDS = 600
+ITEM_MATCH_CUTOFF = 55
+APP_MATCH_CUTOFF = 70
+STOPWORDS = {"i", "need", "a", "an", "the", "new", "please", "request", "want", "get", "can", "to", "for", "my",
+             "me", "some", "would", "like", "access", "licence", "license", "seat", "of"}
+
+
+def _key_words(text: str) -> str:
+    words = [w for w in re.findall(r"[a-z0-9+#.]+", text.lower()) if w not in STOPWORDS]
+    return " ".join(words) or text.lower()
+
+
+@dataclass
+class CatalogDirectory:
+    client: FreshserviceClient
+    refresh_seconds: float = REFRESH_SECONDS
+    _items: dict[int, ServiceItem] = field(default_factory=dict)
+    _apps: dict[int, Application] = field(default_factory=dict)
+    _loaded_at: float = 0.0
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def refresh(self, *, force: bool = False) -> None:
+        if not force and self._items and time.monotonic() - self._loaded_at < self.refresh_seconds:
+            return
+        async with self._lock:
+            if not force and self._items and time.monotonic() - self._loaded_at < self.refresh_seconds:
+                return
+            items: dict[int, ServiceItem] = {}
+            async for summary in self.client.iter_service_items():
+                if getattr(summary, "visibility", 2) != 2 or getattr(summary, "deleted", False):
+                    continue
+                items[summary.display_id] = await self.client.get_service_item(summary.display_id)
+            apps = {app.id: app async for app in self.client.iter_applications()}
+            self._items, self._apps, self._loaded_at = items, apps, time.monotonic()
+
+    async def items(self) -> list[ServiceItem]:
+        await self.refresh()
+        return list(self._items.values())
+
+    async def item(self, display_id: int) -> ServiceItem | None:
+        await self.refresh()
+        return self._items.get(display_id)
+
+    async def find_items(self, need: str, limit: int = 3) -> list[tuple[ServiceItem, float]]:
+        """Published items best matching a need, by name first, then description."""
+        await self.refresh()
+        query = _key_words(need)
+        scored: list[tuple[ServiceItem, float]] = []
+        for item in self._items.values():
+            name = fuzz.WRatio(query, item.name, processor=utils.default_process)
+            about = fuzz.token_set_ratio(query, f"{item.name} {item.short_description or ''}",
+                                         processor=utils.default_process)
+            choices = " ".join(label for f in item.custom_fields or [] for label in _choice_labels(f))
+            in_choices = fuzz.partial_token_set_ratio(query, choices, processor=utils.default_process) if choices else 0
+            words = set(utils.default_process(query).split())
+            if words and words <= set(utils.default_process(item.name).split()):
+                name += 10  # every word of the need is in the item's name: "laptop" -> "New laptop"
+            score = max(name, 0.8 * about, 0.7 * in_choices)
+            if score >= ITEM_MATCH_CUTOFF:
+                scored.append((item, score))
+        scored.sort(key=lambda pair: (-pair[1], pair[0].name))
+        return scored[:limit]
+
+    async def find_application(self, name: str) -> tuple[Application, float] | None:
+        """The application whose name best matches ``name`` (typos and partial names allowed)."""
+        await self.refresh()
+        if not self._apps:
+            return None
+        names = {app_id: app.name for app_id, app in self._apps.items()}
+        best = process.extractOne(_key_words(name), names, scorer=fuzz.WRatio, processor=utils.default_process)
+        if best is None or best[1] < APP_MATCH_CUTOFF:
+            return None
+        return self._apps[best[2]], float(best[1])
+
+    async def item_for_software(self, software: str) -> tuple[ServiceItem, str] | None:
+        """The catalog item (and its field) through which this software is requested."""
+        for item in await self.items():
+            for form_field in item.custom_fields or []:
+                for label in _choice_labels(form_field):
+                    if fuzz.WRatio(software, label, processor=utils.default_process) >= 90:
+                        return item, form_field.name
+        return None
+
+
+def _choice_labels(form_field: object) -> list[str]:
+    labels: list[str] = []
+    for choice in getattr(form_field, "choices", None) or []:
+        if isinstance(choice, list | tuple) and choice:
+            labels.append(str(choice[0]))
+        elif isinstance(choice, str):
+            labels.append(choice)
+        elif hasattr(choice, "label"):
+            labels.append(str(choice.label))
+    return labels

@@ -1,0 +1,43 @@
+"""The per-turn state the engine hands to the model inside the system message.
+
+Workflow state lives in Redis and in the tools; the model only needs to know what the copilot is
+waiting for (a form answer, a confirmation) to interpret a short reply like "yes" or "the 16 inch".
+The same block is readable by a hosted LLM and parsed by the offline model.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+TAG = "copilot-state"
+_BLOCK = re.compile(rf"<{TAG}>(.*?)</{TAG}>", re.S)
+
+
+class FieldPrompt(BaseModel):
+    name: str
+    label: str
+    field_type: str
+    choices: list[str] = Field(default_factory=list)
+
+
+class DialogueState(BaseModel):
+    conversation_id: str = ""
+    turn: int = 0
+    employee_first_name: str = ""
+    awaiting: Literal["none", "field", "confirmation"] = "none"
+    field: FieldPrompt | None = None
+    draft_item: str | None = None
+    draft_fields: list[str] = Field(default_factory=list)  # labels, for corrections
+    pending_action: str | None = None  # what a "yes" would confirm, in words
+    handed_over: bool = False
+
+    def render(self) -> str:
+        return f"<{TAG}>{self.model_dump_json()}</{TAG}>"
+
+    @classmethod
+    def parse(cls, text: str) -> DialogueState | None:
+        match = _BLOCK.search(text)
+        return cls.model_validate_json(match.group(1)) if match else None

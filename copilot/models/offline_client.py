@@ -1,0 +1,154 @@
+"""The built-in offline model: a real, deterministic AutoGen ``ChatCompletionClient``.
+
+It understands the employee with the shipped NLU (intent classifier + extractors), reads the
+dialogue state the engine puts in the system message, decides which tool to call, and phrases the
+reply from the tool's result. Same input, same output; no network, no tokenizer downloads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from typing import Any
+
+from autogen_core import CancellationToken, FunctionCall
+from autogen_core.models import (
+    AssistantMessage,
+    ChatCompletionClient,
+    CreateResult,
+    FunctionExecutionResultMessage,
+    LLMMessage,
+    ModelCapabilities,  # type: ignore[attr-defined]
+    ModelFamily,
+    ModelInfo,
+    RequestUsage,
+    SystemMessage,
+    UserMessage,
+)
+from autogen_core.tools import Tool, ToolSchema
+
+from copilot.models.dialogue_state import DialogueState
+from copilot.models.offline_policy import Decision, decide
+
+MODEL_INFO = ModelInfo(vision=False, function_calling=True, json_output=False, family=ModelFamily.UNKNOWN,
+                       structured_output=False)
+
+
+def _tool_names(tools: Sequence[Tool | ToolSchema]) -> set[str]:
+    return {t.name if isinstance(t, Tool) else t["name"] for t in tools}
+
+
+def _words(messages: Sequence[LLMMessage]) -> int:
+    return sum(len(str(getattr(m, "content", "")).split()) for m in messages)
+
+
+class OfflineChatCompletionClient(ChatCompletionClient):
+    """Deterministic model: NLU → tool call, tool result → reply."""
+
+    def __init__(self, nlu: Any | None = None) -> None:
+        self._nlu = nlu if nlu is not None else shared_nlu()
+        self._usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
+        self._calls = 0
+
+    async def create(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = [],
+        tool_choice: Tool | str = "auto", json_output: bool | type[Any] | None = None,
+        extra_create_args: Mapping[str, Any] = {}, cancellation_token: CancellationToken | None = None,
+    ) -> CreateResult:
+        state = next((DialogueState.parse(m.content) for m in messages if isinstance(m, SystemMessage)), None)
+        state = state or DialogueState()
+        last = messages[-1] if messages else None
+        self._calls += 1
+        if isinstance(last, FunctionExecutionResultMessage):
+            content: str | list[FunctionCall] = phrase(last)
+        else:
+            text = _last_user_text(messages)
+            available = _tool_names(tools) if tool_choice != "none" else set()
+            decision = decide(self._nlu, text, state, available)
+            content = self._content(decision, state)
+        usage = RequestUsage(prompt_tokens=_words(messages), completion_tokens=len(str(content).split()))
+        self._usage = RequestUsage(prompt_tokens=self._usage.prompt_tokens + usage.prompt_tokens,
+                                   completion_tokens=self._usage.completion_tokens + usage.completion_tokens)
+        finish = "function_calls" if isinstance(content, list) else "stop"
+        return CreateResult(finish_reason=finish, content=content, usage=usage, cached=False)
+
+    def _content(self, decision: Decision, state: DialogueState) -> str | list[FunctionCall]:
+        if decision.tool is None:
+            return decision.reply or ""
+        call_id = f"call_{state.turn}_{self._calls}"
+        return [FunctionCall(id=call_id, name=decision.tool, arguments=json.dumps(decision.arguments))]
+
+    async def create_stream(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = [],
+        tool_choice: Tool | str = "auto", json_output: bool | type[Any] | None = None,
+        extra_create_args: Mapping[str, Any] = {}, cancellation_token: CancellationToken | None = None,
+    ) -> AsyncGenerator[str | CreateResult, None]:
+        result = await self.create(messages, tools=tools, tool_choice=tool_choice, json_output=json_output,
+                                   extra_create_args=extra_create_args, cancellation_token=cancellation_token)
+        if isinstance(result.content, str):
+            for piece in re.findall(r"\S+\s*", result.content):
+                yield piece
+        yield result
+
+    async def close(self) -> None:
+        return None
+
+    def actual_usage(self) -> RequestUsage:
+        return self._usage
+
+    def total_usage(self) -> RequestUsage:
+        return self._usage
+
+    def count_tokens(self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = []) -> int:
+        return _words(messages)  # no tokenizer: words are a fine, offline budget unit
+
+    def remaining_tokens(self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = []) -> int:
+        return max(0, 32_000 - self.count_tokens(messages, tools=tools))
+
+    @property
+    def capabilities(self) -> ModelCapabilities:  # type: ignore[override]
+        return ModelCapabilities(vision=False, function_calling=True, json_output=False)  # type: ignore[typeddict-item]
+
+    @property
+    def model_info(self) -> ModelInfo:
+        return MODEL_INFO
+
+
+def _last_user_text(messages: Sequence[LLMMessage]) -> str:
+    for message in reversed(messages):
+        if isinstance(message, UserMessage) and isinstance(message.content, str):
+            return message.content
+        if isinstance(message, AssistantMessage):
+            break
+    return ""
+
+
+def phrase(result: FunctionExecutionResultMessage) -> str:
+    """The reply from tool results: each tool already wrote what the employee should read."""
+    parts: list[str] = []
+    for item in result.content:
+        try:
+            payload = json.loads(item.content)
+        except (TypeError, ValueError):
+            payload = None
+        if isinstance(payload, dict) and isinstance(payload.get("message"), str):
+            parts.append(payload["message"])
+        elif item.is_error:
+            parts.append("Something went wrong on my side while doing that. Please try again, or ask for a person.")
+        else:
+            parts.append(str(item.content))
+    return "\n\n".join(p for p in parts if p)
+
+
+_shared: Any = None
+
+
+def shared_nlu() -> Any:
+    """One fitted NLU per process (fitting is deterministic, so sharing changes nothing)."""
+    global _shared
+    if _shared is None:
+        from copilot.models.offline import OfflineNLU
+
+        _shared = OfflineNLU()
+    return _shared

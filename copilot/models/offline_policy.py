@@ -1,0 +1,104 @@
+"""How the offline model turns an understood message into a tool call or a direct reply.
+
+Kept apart from the AutoGen plumbing so it can be read (and tested) as a plain decision table:
+what the employee meant × what the copilot is waiting for → which tool, with which arguments.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from copilot.models.dialogue_state import DialogueState
+
+CORRECTION = re.compile(
+    r"^\s*(?:no[,.]?\s*)?(?:please\s+)?(?:change|set|make|update|switch|put)\s+(?:the\s+|my\s+)?(?P<field>.+?)\s+(?:to|=|as)\s+(?P<value>.+?)\s*[.!]?$",
+    re.I,
+)
+TOPIC_SWITCH = {"kb_question", "license_check", "my_tickets", "ticket_status", "create_incident", "request_item"}
+ALWAYS_ROUTE = {"human", "urgent_security", "outage"}
+ROUTE_CONFIDENCE = 0.6  # while a form field is being answered, only a clear request leaves the form
+
+
+@dataclass
+class Decision:
+    tool: str | None = None
+    arguments: dict[str, Any] = field(default_factory=dict)
+    reply: str | None = None
+
+
+def correction(text: str) -> tuple[str, str] | None:
+    match = CORRECTION.match(text)
+    return (match.group("field"), match.group("value")) if match else None
+
+
+def decide(nlu: Any, text: str, state: DialogueState, tools: set[str]) -> Decision:
+    understanding = nlu.understand(text, context=nlu_context(nlu, state))
+    intent: str = understanding.intent
+    entities: dict[str, Any] = dict(understanding.entities or {})
+
+    if state.draft_item and (fix := correction(text)) and "change_request_field" in tools:
+        return Decision("change_request_field", {"field": fix[0], "value": fix[1]})
+    if state.awaiting == "field" and state.field is not None:
+        if intent in ("cancel", "deny") and "cancel_request" in tools:
+            return Decision("cancel_request")
+        switching = (intent in ALWAYS_ROUTE and understanding.confidence >= ROUTE_CONFIDENCE) or (
+            intent in TOPIC_SWITCH and understanding.confidence >= 0.85 and not state.field.choices)
+        if not switching and "answer_request_field" in tools:
+            value = entities.get("field_value")
+            return Decision("answer_request_field", {"answer": str(value) if value not in (None, "") else text})
+    if state.awaiting == "confirmation" and intent == "cancel" and "cancel_request" in tools:
+        return Decision("cancel_request")
+    return route(intent, text, entities, state, tools, nlu)
+
+
+def route(intent: str, text: str, entities: dict[str, Any], state: DialogueState, tools: set[str], nlu: Any) -> Decision:
+    def call(tool: str, **arguments: Any) -> Decision:
+        return Decision(tool, arguments) if tool in tools else Decision(reply=reply_for("unavailable", state, nlu))
+
+    if intent == "kb_question":
+        return call("search_kb", question=text)
+    if intent == "license_check":
+        return call("check_license", software=str(entities.get("software") or text))
+    if intent == "request_item":
+        return call("start_request", item=str(entities.get("software") or entities.get("item") or text))
+    if intent == "my_tickets":
+        return call("my_tickets", include_closed=bool(re.search(r"\b(all|closed|resolved|old|past)\b", text, re.I)))
+    if intent == "ticket_status":
+        ticket = entities.get("ticket")
+        ref = ticket if isinstance(ticket, str) else str(getattr(ticket, "number", ticket) or text)
+        return call("ticket_status", ticket=ref)
+    if intent == "create_incident":
+        return call("create_incident", summary=_summary(text), details=text,
+                    urgency=str(entities.get("urgency") or "medium"))
+    if intent in ("human", "urgent_security", "outage"):
+        urgent = intent != "human"
+        return call("escalate_to_human", reason="employee asked for a person" if not urgent else text[:200],
+                    urgent=urgent)
+    if intent == "cancel" and state.draft_item:
+        return call("cancel_request")
+    return Decision(reply=reply_for(intent, state, nlu))
+
+
+def _summary(text: str) -> str:
+    first = re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
+    first = re.sub(r"^(please\s+)?(open|create|raise|log|file)\s+(a\s+)?(ticket|incident)\s*(for|about|:)?\s*", "", first, flags=re.I)
+    return (first[:1].upper() + first[1:])[:120] if first else "Problem reported via the copilot"
+
+
+def nlu_context(nlu: Any, state: DialogueState) -> Any:
+    builder = getattr(nlu, "context_for", None)
+    return builder(state) if callable(builder) else None
+
+
+def reply_for(intent: str, state: DialogueState, nlu: Any) -> str:
+    respond = getattr(nlu, "respond", None)
+    if callable(respond):
+        text = respond(intent, conversation_id=state.conversation_id, turn=state.turn,
+                       first_name=state.employee_first_name)
+        if text:
+            return str(text)
+    if intent == "unavailable":
+        return "I can't do that here. I can pass it to the IT team if you like."
+    return "Sorry, I didn't understand that. Could you rephrase it? For example: “is there a free Figma licence?”"

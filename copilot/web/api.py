@@ -1,0 +1,103 @@
+"""REST channel for integrations (Slack/Teams bots, portal backends) and tests.
+
+A trusted integration authenticates with a bearer token from ``COPILOT_API_TOKENS`` and names the
+employee in ``X-Employee-Email``; the employee must be a known Freshservice requester (403
+otherwise), and a conversation answers only to the employee who started it (404 for anyone else).
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+
+from copilot.engine import ConversationNotFound, Engine, IncomingMessage
+from copilot.identity import Employee, UnknownEmployee
+from copilot.services import get_services
+
+router = APIRouter(prefix="/api/v1", tags=["conversations"])
+MAX_BODY_BYTES = 64 * 1024
+
+
+def _problem(status: int, message: str) -> HTTPException:
+    return HTTPException(status_code=status, detail={"error": message})
+
+
+async def employee_dep(
+    authorization: Annotated[str | None, Header()] = None,
+    x_employee_email: Annotated[str | None, Header()] = None,
+) -> Employee:
+    services = await get_services()
+    tokens = services.settings.api_token_values()
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip(), t) for t in tokens):
+        raise _problem(401, "A valid bearer token for this integration is required.")
+    if not x_employee_email or "@" not in x_employee_email:
+        raise _problem(400, "Send the employee's email in the X-Employee-Email header.")
+    try:
+        return await services.employee(x_employee_email)
+    except UnknownEmployee:
+        raise _problem(403, "This email does not belong to a known employee.") from None
+
+
+EmployeeDep = Annotated[Employee, Depends(employee_dep)]
+
+
+async def engine_dep() -> Engine:
+    return await (await get_services()).engine()
+
+
+EngineDep = Annotated[Engine, Depends(engine_dep)]
+
+
+class ConversationCreated(BaseModel):
+    id: str
+
+
+@router.post("/conversations", status_code=201)
+async def create_conversation(employee: EmployeeDep, engine: EngineDep) -> ConversationCreated:
+    state = await engine.start(employee)
+    return ConversationCreated(id=state.id)
+
+
+@router.post("/conversations/{conversation_id}/messages")
+async def post_message(conversation_id: str, request: Request, employee: EmployeeDep, engine: EngineDep) -> JSONResponse:
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise _problem(413, f"The message is too large (limit {MAX_BODY_BYTES // 1024} KB).")
+    try:
+        message = IncomingMessage.model_validate_json(body or b"{}")
+    except ValidationError:
+        raise _problem(422, "Send a JSON body with either 'text' or 'action'.") from None
+    try:
+        result = await engine.handle(conversation_id, employee, message)
+    except ConversationNotFound:
+        raise _problem(404, "No such conversation.") from None
+    payload: dict[str, Any] = {
+        "messages": [m.model_dump() for m in result.messages],
+        "handoff": result.handoff,
+        "tickets": result.tickets,
+    }
+    return JSONResponse(payload)
+
+
+@router.get("/conversations/{conversation_id}")
+async def get_conversation(conversation_id: str, employee: EmployeeDep, engine: EngineDep) -> dict[str, Any]:
+    try:
+        state = await engine.state(conversation_id, employee)
+    except ConversationNotFound:
+        raise _problem(404, "No such conversation.") from None
+    return {
+        "id": state.id,
+        "transcript": [e.model_dump(mode="json") for e in state.transcript],
+        "state": {
+            "handoff": state.handoff.model_dump(mode="json") if state.handoff else None,
+            "draft": state.draft.model_dump(mode="json") if state.draft else None,
+            "pending": [p.model_dump(mode="json", exclude={"payload"}) for p in state.open_pending()],
+            "tickets": state.tickets,
+            "turns": state.turns,
+        },
+    }

@@ -1,0 +1,27 @@
+"""The REST channel as its own ASGI app (no Chainlit UI): for integrations that only need the API,
+and for the conversation tests, which drive the real engine over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from copilot.services import close_services, get_services
+from copilot.settings import Settings
+from copilot.web import api, routes
+
+
+def create_api_app(settings: Settings, *, sync_knowledge: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        services = await get_services(settings)
+        if sync_knowledge:
+            await services.knowledge.sync(services.freshservice)
+        yield
+        await close_services()
+
+    app = FastAPI(title="Portal Copilot API", lifespan=lifespan)
+    routes.install(app, api.router)
+    return app

@@ -1,0 +1,56 @@
+import pytest
+
+from copilot.knowledge.index import KbDocument, KnowledgeIndex
+
+from .conftest import TINY_DOCS
+
+pytestmark = pytest.mark.slow
+
+
+def test_paraphrase_finds_right_doc(tiny_index):
+    hits = tiny_index.search("I forgot my login password, how do I change it?", k=3)
+    assert hits[0].doc_id == "pwd"
+    assert hits[0].passages and hits[0].title == "Reset your network password"
+    assert tiny_index.search("my vpn connection keeps dropping", method="hybrid")[0].doc_id == "vpn"
+    assert tiny_index.search("automatic reply while on holiday", method="dense")[0].doc_id == "outlook"
+    assert tiny_index.search("add printer windows", method="bm25")[0].doc_id == "printer"
+
+
+def test_nonsense_query_not_answerable(tiny_index):
+    resp = tiny_index.query("what's the best recipe for banana bread with walnuts")
+    assert 0.0 <= resp.confidence <= 1.0
+    assert resp.answerable is False
+    good = tiny_index.query("How do I reset my network password?")
+    assert good.confidence > resp.confidence
+
+
+def test_upsert_and_remove(tiny_index):
+    tiny_index.upsert([KbDocument(id="wifi", title="Join the guest Wi-Fi", text="Pick the Guest network and "
+                                  "accept the terms in the browser.")])
+    assert tiny_index.search("connect visitor laptop to wireless", k=1)[0].doc_id == "wifi"
+    tiny_index.remove(["wifi"])
+    assert "wifi" not in {h.doc_id for h in tiny_index.search("guest wifi", k=10)}
+
+
+def test_persistence_reuses_embeddings(tmp_path, embedder):
+    idx = KnowledgeIndex(embedder).build(TINY_DOCS)
+    assert idx.embeddings_computed > 0
+    vdir = idx.save(tmp_path)
+    assert vdir.parent == tmp_path and idx.version in vdir.name
+
+    loaded = KnowledgeIndex.load(tmp_path, embedder)
+    assert loaded.embeddings_computed == 0
+    assert loaded.search("vpn disconnects")[0].doc_id == "vpn"
+
+    # rebuild with unchanged docs → nothing re-embedded
+    loaded.build(TINY_DOCS)
+    assert loaded.embeddings_computed == 0
+    fresh = KnowledgeIndex(embedder)
+    fresh.load_cache(tmp_path)
+    fresh.build(TINY_DOCS)
+    assert fresh.embeddings_computed == 0
+
+    # only the changed document's chunks are embedded
+    changed = [*TINY_DOCS[:-1], TINY_DOCS[-1].model_copy(update={"text": TINY_DOCS[-1].text + " Extra line."})]
+    fresh.build(changed)
+    assert fresh.embeddings_computed == 1
