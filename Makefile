@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install browser lint bench clean
 
 ## Create .venv and install the project with its test tools (re-runs when pyproject.toml changes).
 install: $(STAMP)
@@ -24,9 +24,18 @@ $(STAMP): pyproject.toml
 run: install
 	$(PY) -m copilot.launch
 
-## Run the whole test suite.
-test: install
+## Run the whole test suite (installs Debian's Chromium for the browser tests when running as root).
+test: install browser
 	$(PY) -m pytest
+
+## Chromium for Playwright (never downloaded by Playwright: we use the system browser).
+browser:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing chromium for the browser tests..."; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  (apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null); \
+	else echo "Chromium not found and not root: browser tests will be skipped (apt-get install chromium)."; fi
 
 lint: install
 	$(PY) -m ruff check .

@@ -1,27 +1,73 @@
-"""Chainlit entry point: binds the employee, hands each message to the engine, renders the reply.
+"""Chainlit entry point: signs the employee in, hands each message to the engine, renders the reply.
 
-No business logic here (see docs/ARCHITECTURE in ../shared): the conversation engine, tools and
-policy live in ``copilot/``.
+No business logic here: the engine, tools, policy and sign-in rules live in ``copilot/``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 
 import chainlit as cl
 from chainlit.server import app as chainlit_app
 
+from copilot.engine import ConversationNotFound, IncomingMessage
+from copilot.identity import Employee, UnknownEmployee
 from copilot.services import close_services, get_services
-from copilot.web import routes
+from copilot.settings import get_settings
+from copilot.ui import auth, history, render
+from copilot.web import api, portal, routes
 
-routes.install(chainlit_app)
+settings = get_settings()
+os.environ["CHAINLIT_AUTH_SECRET"] = auth.ensure_auth_secret(settings)
+os.environ.setdefault("CHAINLIT_CUSTOM_AUTH", "true")  # portal tokens (/auth/jwt) work without other callbacks
+history.create_schema(settings)
+routes.install(chainlit_app, api.router, portal.router)
+portal.install_security_headers(chainlit_app, settings)
 for noisy in ("autogen_core", "autogen_core.events", "httpx"):
     logging.getLogger(noisy).setLevel(logging.WARNING)
+
+STARTERS = [("Reset my password", "How do I reset my password?"),
+            ("Free Figma licence?", "Is there a free Figma licence?"),
+            ("Request software", "I need Adobe Acrobat Pro"),
+            ("My tickets", "What's the status of my tickets?")]
+
+
+@cl.data_layer
+def data_layer() -> history.SQLAlchemyDataLayer:
+    return history.data_layer(settings)
+
+
+if settings.demo_login_enabled:
+
+    @cl.password_auth_callback
+    async def demo_login(username: str, password: str) -> cl.User | None:
+        if not auth.demo_password_ok(settings, password):
+            return None
+        return await _user_for(username)
+
+
+if settings.auth_header:
+
+    @cl.header_auth_callback
+    async def proxy_login(headers: object) -> cl.User | None:
+        email = auth.trusted_proxy_email(settings, dict(headers))  # type: ignore[call-overload]
+        return await _user_for(email) if email else None
+
+
+async def _user_for(email: str) -> cl.User | None:
+    try:
+        employee = await (await get_services()).employee(email)
+    except UnknownEmployee:
+        return None
+    return cl.User(identifier=employee.email, display_name=employee.name,
+                   metadata={"email": employee.email, "requester_id": employee.requester_id})
 
 
 @cl.on_app_startup
 async def startup() -> None:
-    await get_services()
+    (await get_services()).start_background()
 
 
 @cl.on_app_shutdown
@@ -29,19 +75,76 @@ async def shutdown() -> None:
     await close_services()
 
 
+@cl.set_starters
+async def starters(user: cl.User | None = None, language: str | None = None) -> list[cl.Starter]:
+    return [cl.Starter(label=label, message=message) for label, message in STARTERS]
+
+
+async def _employee() -> Employee | None:
+    user = cl.user_session.get("user")
+    email = (getattr(user, "metadata", None) or {}).get("email") or getattr(user, "identifier", None)
+    if not email:
+        return None
+    try:
+        return await (await get_services()).employee(str(email))
+    except UnknownEmployee:
+        return None
+
+
 @cl.on_chat_start
 async def start() -> None:
-    await cl.Message(
-        content="Hi! I'm the IT copilot. The conversation engine is being built; for now I can tell you "
-        "whether the IT systems behind me are reachable — type **status**."
-    ).send()
+    employee = await _employee()
+    if employee is None:
+        await cl.ErrorMessage(content="I couldn't find you in the IT system, so I can't help here. "
+                                      "Please contact the IT service desk.").send()
+        return
+    engine = await (await get_services()).engine()
+    state = await engine.start(employee)
+    cl.user_session.set("conversation_id", state.id)
+
+
+@cl.on_chat_resume
+async def resume(thread: dict) -> None:
+    """Reopen an old thread: the engine's conversation (drafts included) is still in Redis."""
+    metadata = thread.get("metadata") or {}
+    if isinstance(metadata, str):
+        metadata = json.loads(metadata or "{}")
+    employee = await _employee()
+    conversation_id = metadata.get("conversation_id")
+    if employee is None or not conversation_id:
+        await start()
+        return
+    engine = await (await get_services()).engine()
+    try:
+        await engine.state(conversation_id, employee)
+    except ConversationNotFound:
+        await start()
+        return
+    cl.user_session.set("conversation_id", conversation_id)
+
+
+async def _handle(message: IncomingMessage) -> None:
+    employee = await _employee()
+    conversation_id = cl.user_session.get("conversation_id")
+    if employee is None or not conversation_id:
+        await cl.ErrorMessage(content="Please sign in again to continue.").send()
+        return
+    engine = await (await get_services()).engine()
+    streamed = cl.Message(content="")
+
+    async def on_token(token: str) -> None:
+        await streamed.stream_token(token)
+
+    result = await engine.handle(conversation_id, employee, message, on_token=on_token)
+    await render.render(result, streamed)
 
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
-    services = await get_services()
-    from copilot import health
+    await _handle(IncomingMessage(text=message.content or ""))
 
-    report = await health.collect(services.health_checks())
-    lines = [f"- **{name}**: {c.status} — {c.detail}" for name, c in report.components.items()]
-    await cl.Message(content="System status:\n" + "\n".join(lines)).send()
+
+@cl.action_callback(render.ACTION_NAME)
+async def on_action(action: cl.Action) -> None:
+    await action.remove()
+    await _handle(IncomingMessage(action=str(action.payload.get("id", ""))[:200]))

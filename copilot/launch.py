@@ -14,7 +14,7 @@ import time
 
 import httpx
 
-from copilot.settings import PROJECT_ROOT, Settings, get_settings
+from copilot.settings import DEMO_API_TOKEN, PROJECT_ROOT, Settings, get_settings
 
 READY_TIMEOUT_SECONDS = 120.0
 
@@ -56,13 +56,18 @@ def banner(settings: Settings) -> str:
     lines = [
         "",
         "Portal Copilot is running.",
-        f"  Chat (full page):  {app}/",
-        f"  Health:            {app}/healthz",
-        f"  Freshservice:      {settings.freshservice_base_url}"
-        + (" (sandbox)" if settings.uses_sandbox else ""),
-        "Stop with Ctrl-C.",
-        "",
+        f"  Chat (full page):   {app}/",
+        f"  Demo portal/widget: {app}/portal   (iframe: {app}/portal/iframe, admin snippet: {app}/portal/admin)",
+        f"  Health / metrics:   {app}/healthz  {app}/metrics",
+        f"  Freshservice:       {settings.freshservice_base_url}" + (" (sandbox)" if settings.uses_sandbox else ""),
     ]
+    if settings.demo_login_enabled:
+        lines.append(f"  Demo sign-in:       alice.nguyen@acme.example (or bob.martin, carol.diaz, dan.okafor, "
+                     f"erin.walsh) with password '{settings.demo_password.get_secret_value()}'")
+    if settings.api_tokens is None and settings.env == "development":
+        lines.append(f"  REST API token:     {DEMO_API_TOKEN}  (header X-Employee-Email: alice.nguyen@acme.example)")
+    lines += ["  The knowledge index builds in the background on first start (a few minutes; /healthz shows it).",
+              "Stop with Ctrl-C.", ""]
     return "\n".join(lines)
 
 

@@ -51,6 +51,16 @@ class Settings(BaseSettings):
     api_tokens: SecretStr | None = None
     approval_rules_file: Path | None = None
 
+    # Sign-in (see docs/auth.md). CHAINLIT_AUTH_SECRET signs sessions and portal tokens; unset in
+    # development -> generated once under data_dir. The demo password login is for `make run` only.
+    auth_secret: SecretStr | None = Field(None, validation_alias=AliasChoices("COPILOT_AUTH_SECRET", "CHAINLIT_AUTH_SECRET"))
+    demo_login: bool | None = None  # None -> on in development, off in production
+    demo_password: SecretStr = SecretStr("demo")
+    auth_header: str | None = None  # e.g. X-Forwarded-Email, set by an SSO reverse proxy
+    auth_proxy_secret: SecretStr | None = None  # the proxy also sends X-Proxy-Secret: <this>
+    database_url: str | None = Field(None, validation_alias=AliasChoices("COPILOT_DATABASE_URL", "DATABASE_URL"))
+    frame_ancestors: str = "'self'"  # CSP frame-ancestors for the iframe embed, e.g. "https://intranet.acme.example"
+
     # Knowledge base
     kb_sync_interval_seconds: int = 900
     kb_answer_threshold: float | None = None  # None -> the calibrated value shipped with the index
@@ -89,6 +99,21 @@ class Settings(BaseSettings):
         if self.api_tokens is not None:
             return [t.strip() for t in self.api_tokens.get_secret_value().split(",") if t.strip()]
         return [DEMO_API_TOKEN] if self.env == "development" else []
+
+    @property
+    def demo_login_enabled(self) -> bool:
+        return self.demo_login if self.demo_login is not None else self.env == "development"
+
+    @property
+    def history_url(self) -> str:
+        """SQLAlchemy URL of the chat history: PostgreSQL via DATABASE_URL, else SQLite under data_dir."""
+        if self.database_url:
+            url = self.database_url
+            for prefix in ("postgresql://", "postgres://"):
+                if url.startswith(prefix):
+                    return "postgresql+asyncpg://" + url[len(prefix):]
+            return url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'history.db').resolve()}"
 
     @property
     def uses_sandbox(self) -> bool:

@@ -11,6 +11,7 @@ from tools.freshservice import seats_available
 from tools.results import ToolResult
 
 AsyncTool = Callable[..., Awaitable[ToolResult]]
+MAX_PASSAGE_CHARS = 900  # enough for the steps; the link has the rest
 
 
 def _money(value: object) -> str:
@@ -53,9 +54,11 @@ def knowledge_tools(deps: ToolDeps) -> list[AsyncTool]:
         best = articles[0]
         for article in articles[:2]:
             deps.out.cite(article.title, article.url)
-        passage = best.passages[0] if best.passages else ""
+        passage = "\n\n".join(p.strip() for p in best.passages[:2])
+        if len(passage) > MAX_PASSAGE_CHARS:
+            passage = passage[:MAX_PASSAGE_CHARS].rsplit(" ", 1)[0] + " …"
         data["passages"] = best.passages[:2]
-        return ToolResult(data=data, message=f"From “{best.title}”:\n\n{passage.strip()}\n\nSource: {best.url}")
+        return ToolResult(data=data, message=f"From “{best.title}”:\n\n{passage}\n\nFull article: {best.url}")
 
     return [search_kb]
 

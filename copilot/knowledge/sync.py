@@ -10,6 +10,7 @@ worker thread, so answering a question makes zero Freshservice calls.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from tools.freshservice import FreshserviceClient, FreshserviceError, SolutionAr
 
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
+BATCH = 150  # articles embedded (and made searchable) per step
 
 
 class SyncReport(BaseModel):
@@ -119,14 +121,12 @@ class KnowledgeBase:
                     report.added += 1
             gone = set(self.index.docs) - {str(a.id) for a in listed}
             report.removed = len(gone)
-            if changed or gone:
-                before = self.index.embeddings_computed
-                await asyncio.to_thread(self._apply, changed, gone)
-                report.embedded = self.index.embeddings_computed - before
-            for doc in changed:
-                self.versions[doc.id] = doc.updated_at or ""
-            for key in gone:
-                self.versions.pop(key, None)
+            before = self.index.embeddings_computed
+            if gone:
+                await asyncio.to_thread(self._apply, [], gone)
+            for start in range(0, len(changed), BATCH):  # searchable batch by batch on a first start
+                await asyncio.to_thread(self._apply, changed[start:start + BATCH], set())
+            report.embedded = self.index.embeddings_computed - before
             report.finished_at = datetime.now(UTC)
             report.seconds = round((report.finished_at - started).total_seconds(), 2)
             self.last_report, self.last_error = report, None
@@ -134,14 +134,18 @@ class KnowledgeBase:
             return report
 
     def _apply(self, changed: list[KbDocument], gone: set[str]) -> None:
+        """Update a copy of the index and swap it in, so searches never see a half-built index."""
+        index = copy.copy(self.index)
+        index.docs = dict(self.index.docs)  # the live index keeps its own documents until the swap
         if gone:
-            self.index.remove(gone)
+            index.remove(gone)
         if changed:
-            self.index.upsert(changed)
+            index.upsert(changed)
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.index.save(self.directory)
-        (self.directory / MANIFEST).write_text(json.dumps({"versions": self.versions | {
-            d.id: d.updated_at for d in changed}}, indent=0))
+        index.save(self.directory)
+        versions = {k: v for k, v in self.versions.items() if k not in gone} | {d.id: d.updated_at or "" for d in changed}
+        (self.directory / MANIFEST).write_text(json.dumps({"versions": versions}, indent=0))
+        self.index, self.versions = index, versions
 
     async def sync_forever(self, client: FreshserviceClient, interval_seconds: float) -> None:
         """Sync now and then every ``interval_seconds``; failures are logged and retried next time."""

@@ -7,6 +7,7 @@ articles), and built once per process by the sandbox.
 
 from __future__ import annotations
 
+import html as htmllib
 import json
 import random
 import re
@@ -231,11 +232,13 @@ def _imported_articles() -> tuple[tuple[str, str, str, str, str, str], ...]:
     rows = []
     for line in KB_FILE.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
-        body = "\n".join(row for row in record["body_markdown"].splitlines() if not row.strip().startswith(":::"))
+        body = re.sub(r":::image.*?:::(?:image-end:::)?", "", record["body_markdown"], flags=re.S)
+        body = "\n".join(row for row in body.splitlines() if not row.strip().startswith(":::"))
         body = re.sub(r"^# .*\n", "", body, count=1)  # the title is shown separately
-        html = md.render(body) + (f'<p class="attribution">Source: {ATTRIBUTION} '
-                                  f'(article <code>{record["id"]}</code>).</p>')
-        text = re.sub(r"\n{3,}", "\n\n", re.sub(r"<[^>]+>", "", md.render(body))).strip()
+        rendered = md.render(body)
+        html = rendered + (f'<p class="attribution">Source: {ATTRIBUTION} '
+                           f'(article <code>{record["id"]}</code>).</p>')
+        text = re.sub(r"\n{3,}", "\n\n", htmllib.unescape(re.sub(r"<[^>]+>", "", rendered))).strip()
         rows.append((record["id"], record["product"], record["product_area"], record["title"], html, " " + text + " "))
     return tuple(rows)
 

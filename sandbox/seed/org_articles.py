@@ -114,7 +114,8 @@ ORG_ARTICLES: list[tuple[str, str, list[str], str]] = [
 <h2>External sharing</h2><p>Internal files can be shared with named external people through OneDrive links that expire after 30 days. Confidential and Restricted files cannot be shared externally without Security approval. Never use personal email or personal cloud storage for company data.</p>"""),
     ("Security", "Using USB drives and external storage", ["usb", "storage", "encryption"], """
 <h2>Policy</h2><p>USB storage is read-only on Acme laptops. To write to a USB drive request <b>Encrypted USB drive</b>: you get a hardware-encrypted drive that is allowed to write.</p>
-<h2>Transfer large files instead</h2><p>Use OneDrive sharing links or the company's secure file transfer at https://transfer.acme.example.</p>"""),
+<h2>Transfer large files instead</h2><p>Use OneDrive sharing links or the company's secure file transfer at https://transfer.acme.example.</p>
+<h2>Found a USB stick?</h2><p>Never plug in a drive you found or were given at an event: hand it to the IT desk, which checks it on an isolated machine.</p>"""),
     ("Getting help", "How to get IT help and what to expect", ["help", "service desk", "sla", "hours"], """
 <h2>Channels</h2><ul><li>The IT copilot in the portal, 24/7.</li><li>The Service Desk: extension 4357, Monday to Friday 08:00–18:00 London time.</li><li>The IT desk on the 2nd floor of each office for walk-up help.</li></ul>
 <h2>Response targets</h2><p>Urgent (whole team blocked, security incident): 30 minutes, around the clock. High: 4 business hours. Medium: 1 business day. Low: 3 business days.</p>

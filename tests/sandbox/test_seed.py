@@ -365,3 +365,18 @@ def test_asset_type_fields_are_suffixed(data: SeedData) -> None:
         assert {f"serial_number_{t}", f"asset_state_{t}", f"product_{t}"} <= set(asset["type_fields"])
         serials.append(asset["type_fields"][f"serial_number_{t}"])
     assert len(set(serials)) == len(serials)
+
+
+# -- organisation articles ----------------------------------------------------------------------
+
+
+def _words(html: str) -> int:
+    return len(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_org_articles_are_real_how_tos() -> None:
+    from sandbox.seed.org_articles import ORG_ARTICLES
+
+    assert len(ORG_ARTICLES) >= 25
+    assert len({title for _, title, _, _ in ORG_ARTICLES}) == len(ORG_ARTICLES)
+    assert all(_words(body) >= 50 and "<h2>" in body for _, _, _, body in ORG_ARTICLES)

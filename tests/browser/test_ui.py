@@ -1,0 +1,85 @@
+"""The copilot in a real browser: full-page chat, portal widget, iframe, tokens, safe rendering."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import jwt
+from playwright.sync_api import Page, expect
+
+from copilot.ui.auth import mint_portal_token
+from tests.browser.conftest import RunningApp
+
+ALICE = "alice.nguyen@acme.example"
+expect.set_options(timeout=45_000)  # the first turn of a fresh app loads the offline model
+
+
+def sign_in(page: Page, app: RunningApp, email: str = ALICE) -> None:
+    page.goto(f"{app.url}/login")
+    page.fill("input[name='email']", email)
+    page.fill("input[name='password']", "demo")
+    page.click("button[type='submit']")
+    expect(page.locator("#chat-input")).to_be_visible()
+
+
+def ask(page: Page, text: str) -> None:
+    page.locator("#chat-input").fill(text)
+    submit = page.locator("#chat-submit")
+    expect(submit).to_be_enabled()
+    submit.click()
+
+
+def test_full_page_chat_answers_an_faq_with_a_working_source(page: Page, app: RunningApp) -> None:
+    sign_in(page, app)
+    ask(page, "How do I reset my password?")
+    expect(page.get_by_text(re.compile("From “Reset your Acme password”")).first).to_be_visible()
+    source = page.get_by_role("link", name=re.compile("Reset your Acme password"))
+    expect(source.first).to_be_visible()
+    href = source.first.get_attribute("href")
+    assert href and httpx.get(href).status_code == 200
+
+
+def test_widget_on_the_portal_runs_a_licence_check_and_a_request(page: Page, app: RunningApp) -> None:
+    app.sandbox.control("POST", "/_sandbox/reset")
+    page.goto(f"{app.url}/portal")
+    page.click("#chainlit-copilot-button")
+    expect(page.locator("#chat-input")).to_be_visible()
+    ask(page, "is there a free adobe acrobat licence?")
+    expect(page.get_by_text(re.compile(r"13 of 50")).first).to_be_visible()
+    ask(page, "order a headset please")
+    expect(page.get_by_text(re.compile("Connection")).first).to_be_visible()
+    ask(page, "USB-C")
+    page.get_by_role("button", name="Submit request").click()
+    done = page.get_by_text(re.compile(r"SR-\d+")).last
+    expect(done).to_be_visible()
+    number = int(re.search(r"SR-(\d+)", done.inner_text()).group(1))  # type: ignore[union-attr]
+    with httpx.Client(base_url=f"{app.sandbox.base_url}/api/v2", auth=(app.sandbox.api_key, "X")) as api:
+        ticket = api.get(f"/tickets/{number}", params={"include": "requester"}).json()["ticket"]
+    assert ticket["type"] == "Service Request" and ticket["requester"]["email"] == ALICE and "Headset" in ticket["subject"]
+
+
+def test_iframe_embed_loads_the_app(page: Page, app: RunningApp) -> None:
+    page.goto(f"{app.url}/portal/iframe")
+    frame = page.frame_locator("#copilot-frame")
+    expect(frame.locator("input[name='email']")).to_be_visible()
+
+
+def test_forged_and_expired_tokens_are_refused(app: RunningApp) -> None:
+    forged = mint_portal_token("not-the-secret-" * 4, ALICE)
+    expired = jwt.encode({"identifier": ALICE, "metadata": {"email": ALICE},
+                          "exp": datetime.now(UTC) - timedelta(minutes=1)}, app.secret, algorithm="HS256")
+    valid = mint_portal_token(app.secret, ALICE)
+    assert httpx.post(f"{app.url}/auth/jwt", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+    assert httpx.post(f"{app.url}/auth/jwt", headers={"Authorization": f"Bearer {expired}"}).status_code == 401
+    assert httpx.post(f"{app.url}/auth/jwt", headers={"Authorization": f"Bearer {valid}"}).status_code == 200
+
+
+def test_html_in_messages_is_shown_not_executed(page: Page, app: RunningApp) -> None:
+    sign_in(page, app)
+    ask(page, "<img src=x onerror=\"alert('xss')\"> <script>alert('xss')</script> is there a free figma licence?")
+    expect(page.get_by_text(re.compile("Figma")).last).to_be_visible()
+    page.wait_for_timeout(500)
+    assert page.dialogs == []  # type: ignore[attr-defined]
+    assert page.locator("img[src='x']").count() == 0

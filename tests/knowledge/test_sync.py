@@ -1,0 +1,91 @@
+"""Knowledge sync against the sandbox: full, incremental, deletions, visibility, restart, no API calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from copilot.knowledge.sync import KnowledgeBase
+from tests.conftest import SandboxHandle
+from tools.freshservice import FreshserviceClient
+
+
+@pytest.fixture(scope="module")
+def kb_sandbox(sandbox_factory: Callable[..., SandboxHandle]) -> SandboxHandle:
+    return sandbox_factory(knowledge="org")
+
+
+def api(handle: SandboxHandle) -> httpx.Client:
+    return httpx.Client(base_url=f"{handle.base_url}/api/v2", auth=(handle.api_key, "X"), timeout=30)
+
+
+def article_titled(handle: SandboxHandle, title: str) -> dict:
+    with api(handle) as http:
+        found = http.get("/solutions/articles/search", params={"search_term": title}).json()["articles"]
+    return next(a for a in found if a["title"] == title)
+
+
+async def test_full_then_incremental_sync_and_deletions(kb_sandbox: SandboxHandle, tmp_path: Path) -> None:
+    kb_sandbox.control("POST", "/_sandbox/reset")
+    async with FreshserviceClient(kb_sandbox.base_url, kb_sandbox.api_key) as client:
+        kb = KnowledgeBase(tmp_path, kb_sandbox.base_url)
+        first = await kb.sync(client)
+        titles = {d.title for d in kb.index.docs.values()}
+        assert first.added == first.articles >= 28 and first.embedded > 0
+        assert "Connect to the VPN (GlobalProtect)" in titles
+        assert not any(t.startswith("Runbook") for t in titles)  # agents-only folder
+        assert not any(t.startswith("DRAFT") for t in titles)  # unpublished
+
+        again = await kb.sync(client)
+        assert (again.added, again.updated, again.removed, again.embedded) == (0, 0, 0, 0)
+
+        vpn = article_titled(kb_sandbox, "Connect to the VPN (GlobalProtect)")
+        printing = article_titled(kb_sandbox, "Printing with Follow-Me printing")
+        wifi = article_titled(kb_sandbox, "Office Wi-Fi: ACME-Corp and ACME-Guest")
+        with api(kb_sandbox) as http:
+            http.put(f"/solutions/articles/{vpn['id']}", json={
+                "description": "<p>Portal address is now <b>zt.acme.example</b> with the new ZTNA client.</p>"})
+            http.delete(f"/solutions/articles/{printing['id']}")
+            http.put(f"/solutions/articles/{wifi['id']}", json={"status": 1})
+        changed = await kb.sync(client)
+        assert (changed.updated, changed.removed) == (1, 2)
+        assert 0 < changed.embedded < first.embedded
+        answer = await kb.search("what is the VPN portal address now?")
+        assert answer.articles[0].title.startswith("Connect to the VPN") and "zt.acme.example" in " ".join(answer.articles[0].passages)
+        assert str(printing["id"]) not in kb.index.docs and str(wifi["id"]) not in kb.index.docs
+
+
+async def test_restart_reuses_the_saved_index(kb_sandbox: SandboxHandle, tmp_path: Path) -> None:
+    kb_sandbox.control("POST", "/_sandbox/reset")
+    async with FreshserviceClient(kb_sandbox.base_url, kb_sandbox.api_key) as client:
+        await KnowledgeBase(tmp_path, kb_sandbox.base_url).sync(client)
+        restarted = KnowledgeBase(tmp_path, kb_sandbox.base_url)
+        report = await restarted.sync(client)
+    assert report.embedded == 0 and report.added == 0 and restarted.ready
+
+
+async def test_answering_makes_no_freshservice_calls_and_cites_portal_pages(kb_sandbox: SandboxHandle, tmp_path: Path) -> None:
+    kb_sandbox.control("POST", "/_sandbox/reset")
+    async with FreshserviceClient(kb_sandbox.base_url, kb_sandbox.api_key) as client:
+        kb = KnowledgeBase(tmp_path, kb_sandbox.base_url)
+        await kb.sync(client)
+    kb_sandbox.control("DELETE", "/_sandbox/requests")
+    answer = await kb.search("I forgot my password, how do I reset it?")
+    calls = kb_sandbox.control("GET", "/_sandbox/requests").json()["requests"]
+    assert [c for c in calls if c["path"].startswith("/api/v2")] == []
+    assert answer.answer and answer.articles[0].title == "Reset your Acme password"
+    async with httpx.AsyncClient() as http:
+        page = await http.get(answer.articles[0].url)
+    assert page.status_code == 200 and "password.acme.example" in page.text
+    nothing = await kb.search("what's the best pizza topping?")
+    assert not nothing.answer
+
+
+async def test_threshold_override_turns_answers_off(kb_sandbox: SandboxHandle, tmp_path: Path) -> None:
+    async with FreshserviceClient(kb_sandbox.base_url, kb_sandbox.api_key) as client:
+        kb = KnowledgeBase(tmp_path, kb_sandbox.base_url, threshold=1.01)
+        await kb.sync(client)
+    assert not (await kb.search("how do I connect to the VPN")).answer
