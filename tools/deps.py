@@ -77,10 +77,8 @@ def tool(deps: ToolDeps, title: str) -> Callable[[Callable[P, Awaitable[ToolResu
             started = time.perf_counter()
             try:
                 result = await fn(*args, **kwargs)
-            except FreshserviceError as error:
+            except FreshserviceError as error:  # includes Unavailable / RateLimited (no status or 5xx/429)
                 result = ToolResult(ok=False, message=explain_failure(error), data={"error": type(error).__name__})
-            except Unavailable as error:  # raised by transports before a status exists
-                result = ToolResult(ok=False, message=explain_failure(error), data={"error": "Unavailable"})
             latency = round((time.perf_counter() - started) * 1000, 1)
             if not result.ok:
                 deps.out.failed = True

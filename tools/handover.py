@@ -26,7 +26,16 @@ def handover_tools(deps: ToolDeps) -> list[AsyncTool]:
         """Hand the conversation to a person on the IT team, with the transcript and the reason."""
         return await escalate(deps, reason, urgent=urgent)
 
-    return [escalate_to_human]
+    @tool(deps, "Asked to rephrase")
+    async def ask_to_rephrase(what_was_unclear: str = "") -> ToolResult:
+        """Use when the employee's message cannot be understood at all; asks them to say it another way.
+        Two such turns in a row bring in a person."""
+        deps.out.failed = True  # counts towards the failed-turns escalation rule
+        return ToolResult(ok=True, data={"unclear": what_was_unclear[:200]}, message=(
+            "Sorry, I didn't understand that. Could you describe what you need in a sentence? For example: "
+            "“my VPN won't connect” or “I need a new monitor”."))
+
+    return [escalate_to_human, ask_to_rephrase]
 
 
 async def escalate(deps: ToolDeps, reason: str, *, urgent: bool = False) -> ToolResult:

@@ -78,6 +78,8 @@ def route(intent: str, text: str, entities: dict[str, Any], state: DialogueState
                     urgent=urgent)
     if intent == "cancel" and state.draft_item:
         return call("cancel_request")
+    if intent == "nonsense" and "ask_to_rephrase" in tools:
+        return Decision("ask_to_rephrase", {"what_was_unclear": text[:200]})
     return Decision(reply=reply_for(intent, state, nlu))
 
 
