@@ -15,7 +15,7 @@ COPY sandbox ./sandbox
 RUN pip install --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0" \
  && pip install .
 
-COPY app.py ./
+COPY app.py chainlit.md ./
 COPY .chainlit ./.chainlit
 
 USER copilot

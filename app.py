@@ -135,7 +135,13 @@ async def _handle(message: IncomingMessage) -> None:
     async def on_token(token: str) -> None:
         await streamed.stream_token(token)
 
-    result = await engine.handle(conversation_id, employee, message, on_token=on_token)
+    try:
+        result = await engine.handle(conversation_id, employee, message, on_token=on_token, channel="web")
+    except Exception:
+        logging.getLogger(__name__).exception("turn failed")
+        await cl.ErrorMessage(content="Something went wrong on my side. Nothing was lost; please try again, "
+                                      "or ask for a person.").send()
+        return
     await render.render(result, streamed)
 
 

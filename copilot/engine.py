@@ -10,6 +10,7 @@ employees). After the turn the escalation policy looks at what happened, and eve
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,7 @@ from autogen_core.model_context import BufferedChatCompletionContext
 from autogen_core.models import ChatCompletionClient
 from pydantic import BaseModel, Field, model_validator
 
+from copilot import metrics
 from copilot.approvals import ApprovalRules
 from copilot.audit import AuditEvent, AuditLog
 from copilot.business_hours import OfficeHours
@@ -72,6 +74,7 @@ class TurnResult(BaseModel):
     conversation_id: str
     messages: list[ReplyMessage]
     handoff: bool
+    escalated: bool = False  # handed over during this turn
     tickets: list[int] = Field(default_factory=list)
     activities: list[ToolActivity] = Field(default_factory=list)
 
@@ -113,9 +116,31 @@ class Engine:
         return state
 
     async def handle(self, conversation_id: str, employee: Employee, message: IncomingMessage,
-                     on_token: TokenCallback | None = None) -> TurnResult:
+                     on_token: TokenCallback | None = None, *, channel: str = "rest") -> TurnResult:
+        """One turn, measured for /metrics (turns, latency, tool calls, escalations, errors)."""
+        started = time.perf_counter()
+        try:
+            result = await self._handle(conversation_id, employee, message, on_token)
+        except ConversationNotFound:
+            raise
+        except Exception:
+            metrics.ERRORS.inc()
+            raise
+        metrics.TURNS.labels(channel=channel).inc()
+        metrics.TURN_LATENCY.observe(time.perf_counter() - started)
+        for activity in result.activities:
+            metrics.TOOL_CALLS.labels(tool=activity.tool, outcome="ok" if activity.ok else "error").inc()
+        if result.escalated:
+            metrics.ESCALATIONS.inc()
+        if (remaining := self.client.rate_limit.remaining) is not None:
+            metrics.RATE_LIMIT_REMAINING.set(remaining)
+        return result
+
+    async def _handle(self, conversation_id: str, employee: Employee, message: IncomingMessage,
+                      on_token: TokenCallback | None) -> TurnResult:
         async with self.store.lock(conversation_id):
             state = await self.state(conversation_id, employee)
+            was_handed_over = state.handoff is not None
             deps = ToolDeps(employee=employee, state=state, client=self.client, catalog=self.catalog,
                             policy=self.policy, audit=self.audit, knowledge=self.knowledge, clock=self.clock,
                             office_hours=await self._office_hours() if self._office_hours else None)
@@ -141,6 +166,7 @@ class Engine:
         if messages:
             messages[-1].citations, messages[-1].actions = out.citations, out.actions
         return TurnResult(conversation_id=state.id, messages=messages, handoff=state.handoff is not None,
+                          escalated=not was_handed_over and state.handoff is not None,
                           tickets=out.tickets, activities=out.activities)
 
     # --- one turn ---------------------------------------------------------------------------

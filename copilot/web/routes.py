@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from copilot import health
+from copilot import health, metrics
 from copilot.services import get_services
 
 router = APIRouter()
@@ -17,6 +17,13 @@ async def healthz() -> JSONResponse:
     services = await get_services()
     report = await health.collect(services.health_checks())
     return JSONResponse(report.model_dump(), status_code=200 if report.status != "down" else 503)
+
+
+@router.get("/metrics", tags=["operations"])
+async def metrics_endpoint() -> Response:
+    """Prometheus metrics: turns, turn latency, tool calls, escalations, errors, Freshservice budget."""
+    body, content_type = metrics.render()
+    return Response(body, media_type=content_type)
 
 
 def install(app: FastAPI, *routers: APIRouter) -> None:

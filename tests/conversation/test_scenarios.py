@@ -236,3 +236,18 @@ def test_malformed_bodies_get_clear_errors(chat: Chat) -> None:
     assert chat.http.post(f"/api/v1/conversations/{chat.id}/messages", content=b"{oops").status_code == 422
     assert chat.http.post(f"/api/v1/conversations/{chat.id}/messages", json={"text": "a", "action": "b"}).status_code == 422
     assert chat.http.post(f"/api/v1/conversations/{chat.id}/messages", content=b"x" * 70_000).status_code == 413
+
+
+def test_metrics_count_turns_tools_and_escalations(chat: Chat, copilot: Copilot) -> None:
+    def value(name: str) -> float:
+        text = httpx.get(f"{copilot.base_url}/metrics").text
+        return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name))
+
+    turns, tools, escalations = (value("copilot_turns_total"), value("copilot_tool_calls_total"),
+                                 value("copilot_escalations_total"))
+    chat.say("is there a free figma licence?")
+    chat.say("I want to talk to a human")
+    assert value("copilot_turns_total") == turns + 2
+    assert value("copilot_tool_calls_total") >= tools + 2
+    assert value("copilot_escalations_total") == escalations + 1
+    assert "copilot_freshservice_rate_limit_remaining" in httpx.get(f"{copilot.base_url}/metrics").text
