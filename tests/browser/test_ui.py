@@ -83,3 +83,29 @@ def test_html_in_messages_is_shown_not_executed(page: Page, app: RunningApp) -> 
     page.wait_for_timeout(500)
     assert page.dialogs == []  # type: ignore[attr-defined]
     assert page.locator("img[src='x']").count() == 0
+
+
+def test_reload_mid_request_continues_the_draft(page: Page, app: RunningApp) -> None:
+    sign_in(page, app)
+    ask(page, "I need Microsoft Visio")
+    expect(page.get_by_text(re.compile("Operating system")).first).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/thread/"))
+    page.reload()
+    expect(page.get_by_text(re.compile("Operating system")).first).to_be_visible()  # history replayed
+    ask(page, "macOS")
+    expect(page.get_by_text(re.compile("Business justification")).last).to_be_visible()
+
+
+def test_history_shows_the_previous_conversation_after_signing_in_again(browser: object, app: RunningApp) -> None:
+    first = browser.new_context()  # type: ignore[attr-defined]
+    page = first.new_page()
+    sign_in(page, app, "dan.okafor@acme.example")
+    ask(page, "Is there a free Miro licence?")
+    expect(page.get_by_text(re.compile("Miro")).last).to_be_visible()
+    first.close()
+    second = browser.new_context()  # type: ignore[attr-defined]
+    page = second.new_page()
+    sign_in(page, app, "dan.okafor@acme.example")
+    expect(page.get_by_role("link", name=re.compile("Is there a free Miro licence"))).to_be_visible()
+    page.screenshot(path="test-artifacts/history.png")
+    second.close()
