@@ -38,9 +38,12 @@ def knowledge_tools(deps: ToolDeps) -> list[AsyncTool]:
     @tool(deps, "Searched the knowledge base")
     async def search_kb(question: str) -> ToolResult:
         """Search the IT knowledge base for articles that answer the employee's question."""
-        if deps.knowledge is None:
+        if deps.knowledge is None or not getattr(deps.knowledge, "ready", True):
             deps.out.failed = True
-            return ToolResult(ok=False, message="The knowledge base is still loading. Please ask again in a moment.")
+            deps.out.offer("escalate", "Ask the IT team")
+            return ToolResult(ok=False, message=(
+                "The knowledge base is still being built (this happens once, on first start). I can already check "
+                "licences, requests and your tickets, or pass your question to the IT team."))
         found = await deps.knowledge.search(question, k=3)
         articles = found.articles
         data = {"confidence": round(found.confidence, 3), "answer": found.answer,
