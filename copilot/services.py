@@ -64,6 +64,10 @@ class Services:
             detail = "building the index (first start embeds every article; later starts reuse the cache)"
             return health.ComponentHealth(status="degraded", detail=kb.last_error or detail)
         detail = f"{len(kb.index)} articles indexed"
+        if kb.progress is not None and report is None:
+            done, total = kb.progress
+            return health.ComponentHealth(status="degraded", detail=f"{detail}; first build in progress "
+                                                                    f"({done} of {total} new articles embedded)")
         if report and report.finished_at:
             detail += f", last sync {report.finished_at:%Y-%m-%d %H:%M:%S} UTC"
         if kb.last_error:

@@ -65,6 +65,7 @@ class KnowledgeBase:
         self.versions: dict[str, str] = {}  # article id -> updated_at seen at the last sync
         self.last_report: SyncReport | None = None
         self.last_error: str | None = None
+        self.progress: tuple[int, int] | None = None  # (articles embedded, to embed) while a sync runs
         self._lock = asyncio.Lock()
         self._loaded = False
 
@@ -125,7 +126,9 @@ class KnowledgeBase:
             if gone:
                 await asyncio.to_thread(self._apply, [], gone)
             for start in range(0, len(changed), BATCH):  # searchable batch by batch on a first start
+                self.progress = (start, len(changed))
                 await asyncio.to_thread(self._apply, changed[start:start + BATCH], set())
+            self.progress = None
             report.embedded = self.index.embeddings_computed - before
             report.finished_at = datetime.now(UTC)
             report.seconds = round((report.finished_at - started).total_seconds(), 2)
