@@ -25,7 +25,7 @@ os.environ.setdefault("CHAINLIT_CUSTOM_AUTH", "true")  # portal tokens (/auth/jw
 history.create_schema(settings)
 routes.install(chainlit_app, api.router, portal.router)
 portal.install_security_headers(chainlit_app, settings)
-for noisy in ("autogen_core", "autogen_core.events", "httpx"):
+for noisy in ("autogen_core", "autogen_core.events", "httpx", "bm25s", "sentence_transformers"):
     logging.getLogger(noisy).setLevel(logging.WARNING)
 
 STARTERS = [("Reset my password", "How do I reset my password?"),
