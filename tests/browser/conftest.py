@@ -32,6 +32,7 @@ class RunningApp:
     url: str
     sandbox: SandboxHandle
     secret: str
+    data_dir: str
 
 
 def _wait(url: str, process: subprocess.Popen[bytes], ready: Callable[[httpx.Response], bool], seconds: float) -> None:
@@ -57,8 +58,9 @@ def app(sandbox_factory: Callable[..., SandboxHandle], redis_url: str,
     handle = sandbox_factory(knowledge="org")
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
+    data_dir = str(tmp_path_factory.mktemp("app"))
     env = {**os.environ, "COPILOT_FRESHSERVICE_URL": handle.base_url, "COPILOT_FRESHSERVICE_API_KEY": handle.api_key,
-           "COPILOT_REDIS_URL": redis_url, "COPILOT_DATA_DIR": str(tmp_path_factory.mktemp("app")),
+           "COPILOT_REDIS_URL": redis_url, "COPILOT_DATA_DIR": data_dir,
            "CHAINLIT_AUTH_SECRET": SECRET, "PORT": str(port), "COPILOT_KB_SYNC_INTERVAL_SECONDS": "3600"}
     log = (ARTIFACTS / "app.log").open("wb")
     process = subprocess.Popen([sys.executable, "-m", "chainlit", "run", "app.py", "--headless", "--host", "127.0.0.1",
@@ -67,7 +69,7 @@ def app(sandbox_factory: Callable[..., SandboxHandle], redis_url: str,
     try:
         _wait(f"{url}/healthz", process, lambda r: r.json().get("components", {}).get("knowledge", {}).get("status") == "ok",
               240)
-        yield RunningApp(url=url, sandbox=handle, secret=SECRET)
+        yield RunningApp(url=url, sandbox=handle, secret=SECRET, data_dir=data_dir)
     finally:
         process.terminate()
         try:

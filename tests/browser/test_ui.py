@@ -109,3 +109,23 @@ def test_history_shows_the_previous_conversation_after_signing_in_again(browser:
     expect(page.get_by_role("link", name=re.compile("Is there a free Miro licence"))).to_be_visible()
     page.screenshot(path="test-artifacts/history.png")
     second.close()
+
+
+def test_thumbs_feedback_is_stored(page: Page, app: RunningApp) -> None:
+    import sqlite3
+    from pathlib import Path
+
+    sign_in(page, app, "erin.walsh@acme.example")
+    ask(page, "How do I set up MFA on my new phone?")
+    expect(page.get_by_text(re.compile("multi-factor", re.I)).first).to_be_visible()
+    page.locator("button:has(svg.lucide-thumbs-up)").first.click()
+    page.get_by_placeholder("Your feedback...").fill("clear steps, thanks")
+    page.get_by_role("button", name="Submit feedback").click()
+    database = Path(app.data_dir) / "history.db"
+    for _ in range(40):
+        with sqlite3.connect(database) as connection:
+            rows = connection.execute("SELECT value, comment FROM feedbacks").fetchall()
+        if rows:
+            break
+        page.wait_for_timeout(250)
+    assert (1, "clear steps, thanks") in rows
