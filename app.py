@@ -153,4 +153,5 @@ async def on_message(message: cl.Message) -> None:
 @cl.action_callback(render.ACTION_NAME)
 async def on_action(action: cl.Action) -> None:
     await action.remove()
+    await render.clear_actions()
     await _handle(IncomingMessage(action=str(action.payload.get("id", ""))[:200]))

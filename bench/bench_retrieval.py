@@ -113,6 +113,8 @@ def render(r: dict) -> str:
         "every method, BM25 included, because the confidence features use it only for dense/hybrid but the "
         "API path is the same).",
         "",
+        "The shipped hybrid ranks with the fused score and decides whether to answer with the dense confidence model (`DECISION_MODEL` in `copilot/knowledge/index.py`), which separates answerable from unanswerable queries better on this split; hence its threshold equals dense's.",
+        "",
         "| index build | median | runs |",
         "|---|---|---|",
         f"| cold (empty embedding cache) | {statistics.median(r['cold']):.1f} s | "

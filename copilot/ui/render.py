@@ -31,6 +31,13 @@ def message_text(text: str, citations: list[tuple[str, str]]) -> str:
     return f"{text}\n\n**Sources:** {sources}"
 
 
+async def clear_actions() -> None:
+    """Remove every button of the last offer, not only the one pressed (no stale Cancel)."""
+    for action in cl.user_session.get("open_actions") or []:
+        await action.remove()
+    cl.user_session.set("open_actions", [])
+
+
 async def show_activity(activity: ToolActivity) -> None:
     async with cl.Step(name=activity.title, type="tool", show_input=False) as step:
         step.output = activity.summary if activity.ok else f"Did not work: {activity.summary}"
@@ -49,5 +56,7 @@ async def render(result: TurnResult, streamed: cl.Message | None = None) -> None
             await streamed.send()
         else:
             await cl.Message(content=content, actions=actions).send()
+        if actions:
+            cl.user_session.set("open_actions", actions)  # removed together once one is pressed
     if result.handoff:
         await cl.context.emitter.send_toast("You're now talking to the IT team through your ticket.", "info")
