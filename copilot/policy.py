@@ -34,6 +34,23 @@ DEFAULT_URGENT_WORDS = (
 )
 
 
+FRUSTRATION_CUES = (
+    r"\buseless\b", r"\bnot helping\b", r"\bdoesn'?t help\b", r"\bwaste of (my )?time\b", r"\bridiculous\b",
+    r"\bterrible\b", r"\bstupid\b", r"\bfed up\b", r"\bstill (not|doesn'?t|isn'?t|won'?t)\b",
+    r"\bagain\?*!+", r"\bwhy (won'?t|doesn'?t|can'?t) (it|you)\b", r"\bannoy", r"\bfrustrat", r"\bsick of\b",
+)
+
+
+def frustration_score(text: str) -> float:
+    """How frustrated a message sounds, 0..1: known phrases, shouting, repeated "!" or "?"."""
+    lowered = text.lower()
+    cues = sum(1 for cue in FRUSTRATION_CUES if re.search(cue, lowered))
+    letters = [c for c in text if c.isalpha()]
+    shouting = len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.7
+    punctuation = bool(re.search(r"[!?]{3,}", text))
+    return min(1.0, 0.45 * cues + 0.35 * shouting + 0.25 * punctuation)
+
+
 class EscalationConfig(BaseModel):
     offer_on_low_confidence: bool = True
     on_explicit_request: bool = True

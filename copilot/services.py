@@ -22,7 +22,7 @@ from copilot.engine import Engine
 from copilot.identity import Employee, resolve_employee
 from copilot.knowledge.sync import KnowledgeBase
 from copilot.models.factory import build_model_client
-from copilot.policy import Policy
+from copilot.policy import Policy, frustration_score
 from copilot.settings import Settings, get_settings
 from tools.freshservice import FreshserviceClient, FreshserviceError
 
@@ -109,6 +109,7 @@ class Services:
                 policy=Policy(), rules=ApprovalRules.load(settings.approval_rules_file),
                 model_factory=lambda: build_model_client(settings), knowledge=self.knowledge,
                 office_hours=self.office_hours, secrets=secrets, stream=settings.model_stream,
+                frustration=frustration_score,
             )
         return self._engine
 

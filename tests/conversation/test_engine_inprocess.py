@@ -124,3 +124,13 @@ async def test_injection_in_a_ticket_description_causes_no_write_or_leak(service
     assert writes(kb_sandbox) == []
     shown = {int(n) for n in re.findall(r"\b(?:INC|SR)-(\d+)", reply)}
     assert dans and not shown & {t["id"] for t in dans}
+
+
+async def test_repeated_frustration_brings_in_a_person(services: Services) -> None:
+    engine = await services.engine()
+    alice = await services.employee(ALICE)
+    conversation = (await engine.start(alice)).id
+    first = await engine.handle(conversation, alice, IncomingMessage(text="this is useless, my vpn is STILL NOT WORKING!!!"))
+    second = await engine.handle(conversation, alice, IncomingMessage(text="still not working, what a waste of time"))
+    assert not first.handoff
+    assert second.handoff and any("frustrating" in m.text for m in second.messages)

@@ -42,3 +42,12 @@ def test_triggers_are_configurable() -> None:
     assert policy.escalation(TurnSignals(text="there is a fire")) is EscalationReason.URGENT
     assert policy.escalation(TurnSignals(text="phishing")) is None
     assert policy.escalation(TurnSignals(kb_low_confidence=True)) is None
+
+
+def test_frustration_score_reads_cues_shouting_and_punctuation() -> None:
+    from copilot.policy import frustration_score
+
+    assert frustration_score("how do I connect to the vpn?") == 0
+    assert frustration_score("this is useless, it's STILL NOT WORKING") >= 0.6
+    assert frustration_score("WHY DOES NOTHING WORK HERE???") >= 0.6
+    assert frustration_score("I'm fed up, this is a waste of my time") >= 0.6
