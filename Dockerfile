@@ -16,6 +16,7 @@ RUN pip install --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"
  && pip install .
 
 COPY app.py chainlit.md ./
+COPY portal ./portal
 COPY .chainlit ./.chainlit
 
 USER copilot

@@ -48,7 +48,7 @@ def test_dockerfile_is_non_root_with_healthcheck_and_copies_what_the_app_needs()
     text = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^USER copilot$", text, re.M) and "HEALTHCHECK" in text and "/healthz" in text
     assert "download.pytorch.org/whl/cpu" in text  # CPU-only torch
-    for needed in ("copilot", "tools", "sandbox", "app.py", ".chainlit"):
+    for needed in ("copilot", "tools", "sandbox", "portal", "app.py", ".chainlit"):
         assert needed in text
 
 
