@@ -8,6 +8,7 @@ Chainlit, which is why the schema is checked here at start-up.
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
@@ -56,7 +57,8 @@ def create_schema(settings: Settings) -> None:
             finally:
                 await connection.close()
 
-        asyncio.run(run())
+        with ThreadPoolExecutor(max_workers=1) as pool:  # works whether or not an event loop is running
+            pool.submit(asyncio.run, run()).result()
 
 
 def data_layer(settings: Settings) -> SQLAlchemyDataLayer:
