@@ -5,6 +5,7 @@ No business logic here: the engine, tools, policy and sign-in rules live in ``co
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -28,6 +29,7 @@ portal.install_security_headers(chainlit_app, settings)
 for noisy in ("autogen_core", "autogen_core.events", "httpx", "bm25s", "sentence_transformers"):
     logging.getLogger(noisy).setLevel(logging.WARNING)
 
+HOST_CONTEXT_SECONDS = 2.0
 STARTERS = [("Reset my password", "How do I reset my password?"),
             ("Free Figma licence?", "Is there a free Figma licence?"),
             ("Request software", "I need Adobe Acrobat Pro"),
@@ -99,8 +101,20 @@ async def start() -> None:
                                       "Please contact the IT service desk.").send()
         return
     engine = await (await get_services()).engine()
-    state = await engine.start(employee)
+    state = await engine.start(employee, await _host_context())
     cl.user_session.set("conversation_id", state.id)
+
+
+async def _host_context() -> dict[str, str]:
+    """In the portal widget, ask the host page where the employee is (shown to IT on handover)."""
+    if cl.context.session.client_type != "copilot":
+        return {}
+    try:
+        raw = await asyncio.wait_for(cl.CopilotFunction(name="page_context", args={}).acall(), HOST_CONTEXT_SECONDS)
+        data = json.loads(raw) if isinstance(raw, str) else raw
+    except (TimeoutError, ValueError, TypeError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
 @cl.on_chat_resume

@@ -71,6 +71,9 @@ class ConversationState(BaseModel):
     tickets: list[int] = Field(default_factory=list)
     transcript: list[TranscriptEntry] = Field(default_factory=list)
     team_state: dict[str, Any] | None = None  # AutoGen save_state(), bounded by the model context
+    # Where the employee started the chat (from the host page: {"page": "/portal", "title": ...}); shown to IT
+    # on handover, never to the model as instructions.
+    context: dict[str, str] = Field(default_factory=dict)
 
     def add(self, role: Literal["employee", "copilot", "agent", "system"], text: str) -> None:
         self.transcript.append(TranscriptEntry(role=role, text=text))
@@ -89,8 +92,9 @@ class ConversationStore:
         self._redis = redis
         self._ttl = ttl_seconds
 
-    async def create(self, *, employee_email: str, requester_id: int) -> ConversationState:
-        state = ConversationState(employee_email=employee_email, requester_id=requester_id)
+    async def create(self, *, employee_email: str, requester_id: int,
+                     context: dict[str, str] | None = None) -> ConversationState:
+        state = ConversationState(employee_email=employee_email, requester_id=requester_id, context=context or {})
         await self.save(state)
         return state
 

@@ -106,8 +106,11 @@ class Engine:
         self._office_hours = office_hours
         self._frustration = frustration or (lambda _text: 0.0)
 
-    async def start(self, employee: Employee) -> ConversationState:
-        return await self.store.create(employee_email=employee.email, requester_id=employee.requester_id)
+    async def start(self, employee: Employee, context: dict[str, str] | None = None) -> ConversationState:
+        """A new conversation; ``context`` is what the host page said about where the employee is."""
+        clean = {str(k)[:40]: str(v)[:300] for k, v in (context or {}).items()}
+        return await self.store.create(employee_email=employee.email, requester_id=employee.requester_id,
+                                       context=dict(list(clean.items())[:5]))
 
     async def state(self, conversation_id: str, employee: Employee) -> ConversationState:
         state = await self.store.load_for(conversation_id, employee.email)

@@ -20,6 +20,14 @@ def transcript_html(deps: ToolDeps) -> str:
     return "<pre>" + _html(rows) + "</pre>"
 
 
+def context_html(deps: ToolDeps) -> str:
+    """Where the employee was when they opened the chat (from the portal page), for the IT agent."""
+    context = deps.state.context
+    if not context:
+        return ""
+    return "<p>Opened from: " + _html(", ".join(f"{k}: {v}" for k, v in context.items())) + "</p>"
+
+
 def handover_tools(deps: ToolDeps) -> list[AsyncTool]:
     @tool(deps, "Handed over to the IT team")
     async def escalate_to_human(reason: str, urgent: bool = False) -> ToolResult:
@@ -51,7 +59,8 @@ async def escalate(deps: ToolDeps, reason: str, *, urgent: bool = False) -> Tool
         ticket = await deps.client.create_ticket(
             TicketCreate(requester_id=deps.employee.requester_id, subject=subject, status=2, priority=priority,
                          urgency=3 if urgent else 2, impact=2 if urgent else 1, source=4, category="Other",
-                         description=f"<p>Reason: {_html(reason)}</p><p>Conversation so far:</p>{transcript_html(deps)}"),
+                         description=f"<p>Reason: {_html(reason)}</p>{context_html(deps)}"
+                                     f"<p>Conversation so far:</p>{transcript_html(deps)}"),
             idempotency_key=f"handover-{state.id}",
         )
         ticket_id = ticket.id

@@ -129,3 +129,16 @@ def test_thumbs_feedback_is_stored(page: Page, app: RunningApp) -> None:
             break
         page.wait_for_timeout(250)
     assert (1, "clear steps, thanks") in rows
+
+
+def test_widget_tells_it_which_page_the_employee_was_on(page: Page, app: RunningApp) -> None:
+    page.goto(f"{app.url}/portal?employee=dan.okafor@acme.example")
+    page.click("#chainlit-copilot-button")
+    expect(page.locator("#chat-input")).to_be_visible()
+    ask(page, "I want to talk to a human")
+    handed = page.get_by_text(re.compile(r"INC-\d+")).last
+    expect(handed).to_be_visible()
+    number = int(re.search(r"INC-(\d+)", handed.inner_text()).group(1))  # type: ignore[union-attr]
+    with httpx.Client(base_url=f"{app.sandbox.base_url}/api/v2", auth=(app.sandbox.api_key, "X")) as api:
+        ticket = api.get(f"/tickets/{number}").json()["ticket"]
+    assert "Opened from: page: /portal" in ticket["description_text"]
