@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     auth_proxy_secret: SecretStr | None = None  # the proxy also sends X-Proxy-Secret: <this>
     database_url: str | None = Field(None, validation_alias=AliasChoices("COPILOT_DATABASE_URL", "DATABASE_URL"))
     frame_ancestors: str = "'self'"  # CSP frame-ancestors for the iframe embed, e.g. "https://intranet.acme.example"
+    allowed_origins: str | None = None  # CORS: comma-separated portal origins; unset = .chainlit/config.toml
 
     # Knowledge base
     kb_sync_interval_seconds: int = 900

@@ -92,4 +92,10 @@ class SecurityHeaders(BaseHTTPMiddleware):
 
 
 def install_security_headers(app: FastAPI, settings: Settings) -> None:
+    """CSP frame-ancestors on every response, and exact CORS origins when configured."""
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
+    if settings.allowed_origins:
+        from chainlit.config import config
+
+        # Chainlit's CORS middleware holds this very list; it is read when the app first serves a request.
+        config.project.allow_origins[:] = [o.strip() for o in settings.allowed_origins.split(",") if o.strip()]

@@ -142,3 +142,13 @@ def test_widget_tells_it_which_page_the_employee_was_on(page: Page, app: Running
     with httpx.Client(base_url=f"{app.sandbox.base_url}/api/v2", auth=(app.sandbox.api_key, "X")) as api:
         ticket = api.get(f"/tickets/{number}").json()["ticket"]
     assert "Opened from: page: /portal" in ticket["description_text"]
+
+
+def test_cors_allows_only_the_configured_portal(app: RunningApp) -> None:
+    def preflight(origin: str) -> httpx.Response:
+        return httpx.options(f"{app.url}/auth/jwt", headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
+
+    assert preflight("https://intranet.acme.example").headers.get("access-control-allow-origin") == \
+        "https://intranet.acme.example"
+    assert "access-control-allow-origin" not in preflight("https://evil.example").headers
+    assert "frame-ancestors" in httpx.get(f"{app.url}/portal").headers["content-security-policy"]
