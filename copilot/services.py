@@ -28,6 +28,7 @@ from tools.freshservice import FreshserviceClient, FreshserviceError
 
 log = logging.getLogger(__name__)
 OFFICE_HOURS_REFRESH_SECONDS = 3600
+BACKGROUND_BUDGET_SHARE = 0.3  # background work pauses when less than 30% of the per-minute API budget is left
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Services:
     _office_hours: OfficeHours | None = None
     _office_hours_at: float = 0.0
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _background_clients: list[FreshserviceClient] = field(default_factory=list)
 
     def health_checks(self) -> dict[str, health.Check]:
         return {
@@ -75,10 +77,16 @@ class Services:
         return health.ComponentHealth(status="ok", detail=detail)
 
     def start_background(self) -> None:
-        """Load the saved index and keep it in sync (started by the app, not by tests)."""
+        """Load the saved index and keep it in sync (started by the app, not by tests). The sync uses
+        its own client that steps aside when the account's API budget runs low."""
         if not self._tasks:
+            settings = self.settings
+            background = FreshserviceClient(settings.freshservice_base_url,
+                                            settings.freshservice_api_key.get_secret_value(),
+                                            timeout=settings.freshservice_timeout, yield_below=BACKGROUND_BUDGET_SHARE)
+            self._background_clients.append(background)
             self._tasks.append(asyncio.create_task(
-                self.knowledge.sync_forever(self.freshservice, self.settings.kb_sync_interval_seconds)))
+                self.knowledge.sync_forever(background, settings.kb_sync_interval_seconds)))
 
     async def employee(self, email: str) -> Employee:
         """The requester behind a server-verified email (never an address the model produced)."""
@@ -118,7 +126,8 @@ class Services:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        await self.freshservice.aclose()
+        for client in (self.freshservice, *self._background_clients):
+            await client.aclose()
         await store.close_redis()
 
 

@@ -247,3 +247,16 @@ def _answer(field: Any) -> Any:
     if field.field_type == "custom_date":
         return date.today().isoformat()
     return "Needed for client contracts"
+
+
+async def test_background_client_steps_aside_when_the_budget_runs_low(sandbox_factory: Any) -> None:
+    handle = sandbox_factory()
+    handle.control("PUT", "/_sandbox/rate_limit", json={"per_minute": 60})
+    sleep = RecordingSleep()
+    async with FreshserviceClient(handle.base_url, handle.api_key, sleep=sleep, yield_below=0.5) as background:
+        for _ in range(40):
+            await background.get_me()
+    statuses = [c["status"] for c in calls(handle, "GET", "/agents/me")]
+    assert statuses.count(429) == 0  # it waited before the budget ran out instead of hitting the limit
+    assert sleep.waits and background.rate_limit.remaining is not None
+    assert background.rate_limit.remaining >= 60 * 0.5 - 2

@@ -71,9 +71,12 @@ class FreshserviceClient:
     def __init__(
         self, base_url: str, api_key: str, *, transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 15.0, max_retries: int = 3, max_rate_limit_waits: int = 5, backoff: float = 0.5,
-        max_retry_after: float = 90.0, per_page: int = 100,
+        max_retry_after: float = 90.0, per_page: int = 100, yield_below: float | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        """``yield_below`` makes this a background client (e.g. the knowledge sync): while the
+        account-wide budget left (``X-RateLimit-Remaining``, shared by every replica and app) is under
+        that share of the total, it waits before each call so interactive turns keep the budget."""
         if not api_key:
             raise ValueError("A Freshservice API key is required")
         self.base_url = base_url.rstrip("/")
@@ -82,6 +85,7 @@ class FreshserviceClient:
         self.backoff = backoff
         self.max_retry_after = max_retry_after
         self.per_page = per_page
+        self.yield_below = yield_below
         self.rate_limit: RateLimitStatus = RateLimitStatus()
         self._sleep = sleep
         self._http = httpx.AsyncClient(
@@ -105,6 +109,7 @@ class FreshserviceClient:
                     json: Any = None) -> httpx.Response:
         url = path if path.startswith("http") else f"/api/v2/{path.lstrip('/')}"
         failures = waits = 0
+        await self._yield_to_interactive()
         while True:
             try:
                 response = await self._http.request(method, url, params=params, json=json)
@@ -139,6 +144,15 @@ class FreshserviceClient:
                     error.request_may_have_succeeded = method not in ("GET", "HEAD")
                 raise error
             raise error_for(status, body, method=method, path=url)
+
+    async def _yield_to_interactive(self) -> None:
+        limit = self.rate_limit
+        if self.yield_below is None or not limit.total or limit.remaining is None:
+            return
+        floor = self.yield_below * limit.total
+        if limit.remaining < floor:
+            # credits refill at total/60 per second: wait until the floor is back (at most 30 s per call)
+            await self._sleep(min(30.0, (floor - limit.remaining) * 60.0 / limit.total))
 
     async def _get(self, path: str, key: str, model: type[M], params: dict[str, Any] | None = None) -> M:
         body = (await self._send("GET", path, params=params)).json()
