@@ -19,6 +19,7 @@ from copilot.services import close_services, get_services
 from copilot.settings import get_settings
 from copilot.ui import auth, history, render
 from copilot.web import api, portal, routes
+from tools.freshservice import FreshserviceError
 
 settings = get_settings()
 os.environ["CHAINLIT_AUTH_SECRET"] = auth.ensure_auth_secret(settings)
@@ -61,7 +62,7 @@ if settings.auth_header:
 async def _user_for(email: str) -> cl.User | None:
     try:
         employee = await (await get_services()).employee(email)
-    except UnknownEmployee:
+    except (UnknownEmployee, FreshserviceError):  # unknown, or the IT system is unreachable: no sign-in
         return None
     return cl.User(identifier=employee.email, display_name=employee.name,
                    metadata={"email": employee.email, "requester_id": employee.requester_id})
@@ -89,7 +90,7 @@ async def _employee() -> Employee | None:
         return None
     try:
         return await (await get_services()).employee(str(email))
-    except UnknownEmployee:
+    except (UnknownEmployee, FreshserviceError):
         return None
 
 

@@ -13,10 +13,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
+from redis.exceptions import RedisError
 
 from copilot.engine import ConversationNotFound, Engine, IncomingMessage
 from copilot.identity import Employee, UnknownEmployee
 from copilot.services import get_services
+from tools.freshservice import FreshserviceError
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
 MAX_BODY_BYTES = 64 * 1024
@@ -41,6 +43,8 @@ async def employee_dep(
         return await services.employee(x_employee_email)
     except UnknownEmployee:
         raise _problem(403, "This email does not belong to a known employee.") from None
+    except FreshserviceError:
+        raise _problem(503, "The IT system can't be reached right now; please try again shortly.") from None
 
 
 EmployeeDep = Annotated[Employee, Depends(employee_dep)]
@@ -76,6 +80,8 @@ async def post_message(conversation_id: str, request: Request, employee: Employe
         result = await engine.handle(conversation_id, employee, message)
     except ConversationNotFound:
         raise _problem(404, "No such conversation.") from None
+    except (FreshserviceError, RedisError):
+        raise _problem(503, "A system behind the copilot is unavailable; nothing was lost, please retry.") from None
     payload: dict[str, Any] = {
         "messages": [m.model_dump() for m in result.messages],
         "handoff": result.handoff,

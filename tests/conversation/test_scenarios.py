@@ -251,3 +251,13 @@ def test_metrics_count_turns_tools_and_escalations(chat: Chat, copilot: Copilot)
     assert value("copilot_tool_calls_total") >= tools + 2
     assert value("copilot_escalations_total") == escalations + 1
     assert "copilot_freshservice_rate_limit_remaining" in httpx.get(f"{copilot.base_url}/metrics").text
+
+
+def test_freshservice_down_at_sign_in_is_a_clear_503(copilot: Copilot) -> None:
+    copilot.sandbox.control("PUT", "/_sandbox/faults", json={"ratios": {"500": 1.0}, "path_regex": "/requesters"})
+    try:
+        with copilot.client(email="grace.liu@acme.example") as http:  # not cached yet
+            response = http.post("/api/v1/conversations")
+    finally:
+        copilot.sandbox.control("DELETE", "/_sandbox/faults")
+    assert response.status_code == 503 and "try again" in response.json()["detail"]["error"]
