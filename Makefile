@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test install browser lint bench clean
+.PHONY: run test install browser lint typecheck bench clean
 
 ## Create .venv and install the project with its test tools (re-runs when pyproject.toml changes).
 install: $(STAMP)
@@ -24,8 +24,10 @@ $(STAMP): pyproject.toml
 run: install
 	$(PY) -m copilot.launch
 
-## Run the whole test suite (installs Debian's Chromium for the browser tests when running as root).
+## Lint, type-check and run the whole test suite (installs Debian's Chromium for the browser tests when root).
 test: install browser
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 ## Chromium for Playwright (never downloaded by Playwright: we use the system browser).
@@ -39,6 +41,10 @@ browser:
 
 lint: install
 	$(PY) -m ruff check .
+
+## Static types of copilot/, tools/ and app.py (configured in pyproject.toml).
+typecheck: install
+	$(PY) -m mypy
 
 ## Benchmarks: print medians/ratios and write docs/benchmarks.md.
 bench: install

@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 
 import chainlit as cl
 from chainlit.server import app as chainlit_app
+from chainlit.types import ThreadDict
 
+from copilot import logs
+from copilot.conversations import ConversationLocked
 from copilot.engine import ConversationNotFound, IncomingMessage
-from copilot.identity import Employee, UnknownEmployee
+from copilot.identity import UnknownEmployee
 from copilot.services import close_services, get_services
 from copilot.settings import get_settings
 from copilot.ui import auth, history, render
 from copilot.web import api, portal, routes
+from tools.employee import Employee
 from tools.freshservice import FreshserviceError
 
 settings = get_settings()
@@ -27,8 +30,8 @@ os.environ.setdefault("CHAINLIT_CUSTOM_AUTH", "true")  # portal tokens (/auth/jw
 history.create_schema(settings)
 routes.install(chainlit_app, api.router, portal.router)
 portal.install_security_headers(chainlit_app, settings)
-for noisy in ("autogen_core", "autogen_core.events", "httpx", "bm25s", "sentence_transformers"):
-    logging.getLogger(noisy).setLevel(logging.WARNING)
+logs.configure(settings.log_level, settings.secret_values())
+log = logs.get_logger("copilot.app")
 
 HOST_CONTEXT_SECONDS = 2.0
 STARTERS = [("Reset my password", "How do I reset my password?"),
@@ -119,7 +122,7 @@ async def _host_context() -> dict[str, str]:
 
 
 @cl.on_chat_resume
-async def resume(thread: dict) -> None:
+async def resume(thread: ThreadDict) -> None:
     """Reopen an old thread: the engine's conversation (drafts included) is still in Redis."""
     metadata = thread.get("metadata") or {}
     if isinstance(metadata, str):
@@ -152,8 +155,12 @@ async def _handle(message: IncomingMessage) -> None:
 
     try:
         result = await engine.handle(conversation_id, employee, message, on_token=on_token, channel="web")
+    except ConversationLocked:
+        await cl.Message(content="I'm still working on your last message; please send this one again "
+                                 "once my reply is there.").send()
+        return
     except Exception:
-        logging.getLogger(__name__).exception("turn failed")
+        log.exception("turn_failed", conversation_id=conversation_id, channel="web")
         await cl.ErrorMessage(content="Something went wrong on my side. Nothing was lost; please try again, "
                                       "or ask for a person.").send()
         return

@@ -10,34 +10,20 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import redis.asyncio as aioredis
-from pydantic import BaseModel, Field
 
 from copilot.redact import redact
+from tools.context import AuditEvent
 
 STREAM_KEY = "copilot:audit"
 STREAM_MAXLEN = 100_000
 
-Outcome = Literal["ok", "error", "proposed", "confirmed", "cancelled", "refused", "escalated"]
-
-
-class AuditEvent(BaseModel):
-    conversation_id: str
-    employee: str  # the signed-in employee's email, bound by the server
-    tool: str
-    arguments: dict[str, Any] = Field(default_factory=dict)
-    outcome: Outcome = "ok"
-    result: Any = None
-    latency_ms: float | None = None
-    at: datetime = Field(default_factory=lambda: datetime.now(UTC))
-
-
 class AuditLog:
-    """Writes events to the stream and the file; a failing sink never loses the other one's copy."""
+    """The audit sink of the tools (``tools.context.AuditSink``): writes each event to the stream and the
+    file; a failing sink never loses the other one's copy."""
 
     def __init__(self, redis: aioredis.Redis | None, path: Path, *, secrets: Iterable[str] = ()) -> None:
         self._redis = redis
@@ -65,5 +51,5 @@ class AuditLog:
         """The newest events from the stream (newest first)."""
         if self._redis is None:
             return []
-        entries = await self._redis.xrevrange(STREAM_KEY, count=count)
-        return [json.loads(fields["event"]) for _, fields in entries]
+        entries = await self._redis.xrevrange(STREAM_KEY, count=count) or []
+        return [json.loads(fields["event"]) for _, fields in entries if fields]

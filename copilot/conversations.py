@@ -8,56 +8,29 @@ processes.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import redis.asyncio as aioredis
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from copilot.workflows.request_draft import RequestDraft
+from tools.state import WorkflowState
 
 KEY_PREFIX = "copilot:conv:"
 EMPLOYEE_INDEX_PREFIX = "copilot:employee-convs:"
-MAX_TRANSCRIPT = 60
 LOCK_TIMEOUT_SECONDS = 120
-LOCK_WAIT_SECONDS = 60
+LOCK_WAIT_SECONDS = 5  # a second message waits this long for the running turn, then gets "still working"
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class TranscriptEntry(BaseModel):
-    role: Literal["employee", "copilot", "agent", "system"]
-    text: str
-    at: datetime = Field(default_factory=_now)
+class ConversationState(WorkflowState):
+    """One conversation as saved in Redis: the tools' workflow state plus the engine's bookkeeping."""
 
-
-class PendingAction(BaseModel):
-    """A write waiting for the employee's confirmation (the exact payload they were shown)."""
-
-    id: str = Field(default_factory=lambda: uuid.uuid4().hex[:10])
-    kind: str  # the policy action name, e.g. "place_request", "create_incident"
-    summary: list[str]
-    payload: dict[str, Any]
-    idempotency_key: str
-    status: Literal["pending", "done", "cancelled", "failed"] = "pending"
-    result: dict[str, Any] | None = None
-    created_at: datetime = Field(default_factory=_now)
-
-
-class Handoff(BaseModel):
-    ticket_id: int
-    reason: str
-    since: datetime = Field(default_factory=_now)
-    seen_conversation_ids: list[int] = Field(default_factory=list)  # agent replies already shown
-
-
-class ConversationState(BaseModel):
-    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     employee_email: str
     requester_id: int
     created_at: datetime = Field(default_factory=_now)
@@ -65,22 +38,7 @@ class ConversationState(BaseModel):
     turns: int = 0
     failed_turns: int = 0
     frustrated_turns: int = 0
-    draft: RequestDraft | None = None
-    pending: dict[str, PendingAction] = Field(default_factory=dict)
-    handoff: Handoff | None = None
-    tickets: list[int] = Field(default_factory=list)
-    transcript: list[TranscriptEntry] = Field(default_factory=list)
     team_state: dict[str, Any] | None = None  # AutoGen save_state(), bounded by the model context
-    # Where the employee started the chat (from the host page: {"page": "/portal", "title": ...}); shown to IT
-    # on handover, never to the model as instructions.
-    context: dict[str, str] = Field(default_factory=dict)
-
-    def add(self, role: Literal["employee", "copilot", "agent", "system"], text: str) -> None:
-        self.transcript.append(TranscriptEntry(role=role, text=text))
-        del self.transcript[:-MAX_TRANSCRIPT]
-
-    def open_pending(self) -> list[PendingAction]:
-        return [p for p in self.pending.values() if p.status == "pending"]
 
 
 class ConversationLocked(RuntimeError):
@@ -120,7 +78,7 @@ class ConversationStore:
 
     async def list_ids(self, employee_email: str, limit: int = 20) -> list[str]:
         ids = await self._redis.zrevrange(EMPLOYEE_INDEX_PREFIX + employee_email.lower(), 0, limit - 1)
-        return [i.decode() if isinstance(i, bytes) else i for i in ids]
+        return [i.decode() if isinstance(i, bytes) else str(i) for i in ids]
 
     @asynccontextmanager
     async def lock(self, conversation_id: str) -> AsyncIterator[None]:

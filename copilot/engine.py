@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,23 +26,23 @@ from autogen_core.models import ChatCompletionClient
 from pydantic import BaseModel, Field, model_validator
 
 from copilot import metrics
-from copilot.approvals import ApprovalRules
-from copilot.audit import AuditEvent, AuditLog
-from copilot.business_hours import OfficeHours
-from copilot.catalog import CatalogDirectory
-from copilot.conversations import ConversationState, ConversationStore, PendingAction
-from copilot.identity import Employee
+from copilot.audit import AuditLog
+from copilot.conversations import ConversationState, ConversationStore
 from copilot.models.dialogue_state import DialogueState, FieldPrompt
 from copilot.policy import EscalationReason, Policy, TurnSignals
 from copilot.prompts import system_message
 from copilot.redact import redact
-from tools.deps import KnowledgeSearch, ToolDeps, explain_failure
-from tools.freshservice import FreshserviceClient, FreshserviceError
-from tools.handover import escalate
-from tools.registry import build_tools
-from tools.requests import place_confirmed_request
-from tools.results import Action, Citation, ToolActivity, ToolResult
-from tools.tickets import _html, create_confirmed_incident
+from tools import handover
+from tools.approvals import ApprovalRules
+from tools.business_hours import OfficeHours
+from tools.catalog import CatalogDirectory
+from tools.context import KnowledgeSearch, Outcome, ToolContext, guarded
+from tools.employee import Employee
+from tools.freshservice import FreshserviceClient
+from tools.patterns import confirmation
+from tools.results import Action, Citation, ToolActivity
+from tools.state import PendingAction
+from tools.toolset import BUTTONS, WRITES, build_tools
 
 AGENT_NAME = "copilot"
 MAX_INPUT_CHARS = 4000
@@ -49,8 +50,6 @@ MODEL_CONTEXT_MESSAGES = 16
 TEAM_THREAD_KEEP = 16
 MAX_AGENT_MESSAGES = 12
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-YES = re.compile(r"^\s*(yes|y|yep|yeah|sure|ok(ay)?|confirm(ed)?|submit( it)?|go ahead|do it|please do|create it|correct)\b[\s.!]*(please)?[\s.!]*$", re.I)
-NO = re.compile(r"^\s*(no|n|nope|cancel( it)?|stop|don'?t|abort|never ?mind)\b[\s.!]*$", re.I)
 
 
 class IncomingMessage(BaseModel):
@@ -92,19 +91,29 @@ def clean_text(text: str) -> tuple[str, bool]:
 TokenCallback = Callable[[str], Awaitable[None]]
 
 
+@dataclass
+class EngineDeps:
+    """The app-wide parts one engine works with (built once per process by ``copilot.services``)."""
+
+    client: FreshserviceClient
+    catalog: CatalogDirectory
+    store: ConversationStore
+    audit: AuditLog
+    policy: Policy
+    model_factory: Callable[[], ChatCompletionClient]
+    approvals: ApprovalRules = field(default_factory=ApprovalRules)
+    knowledge: KnowledgeSearch | None = None
+    office_hours: Callable[[], Awaitable[OfficeHours | None]] | None = None
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    frustration: Callable[[str], float] = lambda _text: 0.0
+    secrets: tuple[str, ...] = ()
+    stream: bool = True
+
+
 class Engine:
-    def __init__(
-        self, *, client: FreshserviceClient, catalog: CatalogDirectory, store: ConversationStore, audit: AuditLog,
-        policy: Policy, rules: ApprovalRules, model_factory: Callable[[], ChatCompletionClient],
-        knowledge: KnowledgeSearch | None = None, office_hours: Callable[[], Awaitable[OfficeHours | None]] | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC), frustration: Callable[[str], float] | None = None,
-        secrets: tuple[str, ...] = (), stream: bool = True,
-    ) -> None:
-        self.client, self.catalog, self.store, self.audit = client, catalog, store, audit
-        self.policy, self.rules, self.knowledge = policy, rules, knowledge
-        self.model_factory, self.clock, self.secrets, self.stream = model_factory, clock, secrets, stream
-        self._office_hours = office_hours
-        self._frustration = frustration or (lambda _text: 0.0)
+    def __init__(self, deps: EngineDeps) -> None:
+        self.deps = deps
+        self.store = deps.store
 
     async def start(self, employee: Employee, context: dict[str, str] | None = None) -> ConversationState:
         """A new conversation; ``context`` is what the host page said about where the employee is."""
@@ -135,21 +144,23 @@ class Engine:
             metrics.TOOL_CALLS.labels(tool=activity.tool, outcome="ok" if activity.ok else "error").inc()
         if result.escalated:
             metrics.ESCALATIONS.inc()
-        if (remaining := self.client.rate_limit.remaining) is not None:
+        if (remaining := self.deps.client.rate_limit.remaining) is not None:
             metrics.RATE_LIMIT_REMAINING.set(remaining)
         return result
 
     async def _handle(self, conversation_id: str, employee: Employee, message: IncomingMessage,
                       on_token: TokenCallback | None) -> TurnResult:
+        deps = self.deps
         async with self.store.lock(conversation_id):
             state = await self.state(conversation_id, employee)
             was_handed_over = state.handoff is not None
-            deps = ToolDeps(employee=employee, state=state, client=self.client, catalog=self.catalog,
-                            policy=self.policy, audit=self.audit, knowledge=self.knowledge, clock=self.clock,
-                            office_hours=await self._office_hours() if self._office_hours else None)
+            ctx = ToolContext(employee=employee, state=state, client=deps.client, catalog=deps.catalog,
+                              gate=deps.policy, audit=deps.audit, approvals=deps.approvals,
+                              knowledge=deps.knowledge, clock=deps.clock,
+                              office_hours=await deps.office_hours() if deps.office_hours else None)
             state.turns += 1
             if message.action is not None:
-                texts = [await self._action(deps, message.action)]
+                texts = [await self._action(ctx, message.action)]
             else:
                 text, cut = clean_text(message.text or "")
                 state.add("employee", text)
@@ -157,14 +168,14 @@ class Engine:
                 if not text:
                     texts.append("I didn't catch that — could you type your question?")
                 elif state.handoff is not None:
-                    texts.append(await self._handed_over(deps, text))
+                    texts.append((await guarded(ctx, lambda: handover.relay(ctx, text, turn=state.turns))).message)
                 else:
-                    texts += await self._converse(deps, text, on_token)
-            texts += await self._agent_replies(deps)
+                    texts += await self._converse(ctx, state, text, on_token)
+            texts += await handover.agent_replies(ctx)
             for text in texts:
                 state.add("copilot", text)
             await self.store.save(state)
-        out = deps.out
+        out = ctx.out
         messages = [ReplyMessage(text=t) for t in texts if t]
         if messages:
             messages[-1].citations, messages[-1].actions = out.citations, out.actions
@@ -174,41 +185,45 @@ class Engine:
 
     # --- one turn ---------------------------------------------------------------------------
 
-    async def _converse(self, deps: ToolDeps, text: str, on_token: TokenCallback | None) -> list[str]:
-        state = deps.state
+    async def _converse(self, ctx: ToolContext, state: ConversationState, text: str,
+                        on_token: TokenCallback | None) -> list[str]:
+        policy = self.deps.policy
         pending = state.open_pending()
-        if pending and (YES.match(text) or NO.match(text)):
-            return [await self._decide(deps, pending[-1], confirm=bool(YES.match(text)))]
-        if (word := self.policy.urgent_match(text)) is not None:
-            result = await self._guarded(deps, lambda: escalate(deps, f"Employee reported: {text[:200]}", urgent=True))
+        decision = confirmation(text)
+        if pending and decision is not None:
+            return [await self._decide(ctx, pending[-1], confirm=decision)]
+        if (word := policy.urgent_match(text)) is not None:
+            result = await guarded(ctx, lambda: handover.escalate(ctx, f"Employee reported: {text[:200]}", urgent=True,
+                                                                  trigger="urgent_word"))
             return [f"That sounds urgent ({word}), so I'm getting a person involved right away. {result.message}"]
-        reply = await self._run_team(deps, text, on_token)
+        reply = await self._run_team(ctx, state, text, on_token)
         replies = [reply]
-        frustrated = self._frustration(text) >= self.policy.config.escalation.frustration_threshold
+        frustrated = self.deps.frustration(text) >= policy.config.escalation.frustration_threshold
         state.frustrated_turns = state.frustrated_turns + 1 if frustrated else 0
-        state.failed_turns = state.failed_turns + 1 if deps.out.failed else 0
+        state.failed_turns = state.failed_turns + 1 if ctx.out.failed else 0
         signals = TurnSignals(text=text, failed_turns=state.failed_turns, frustrated_turns=state.frustrated_turns)
-        reason = self.policy.escalation(signals)
+        reason = policy.escalation(signals)
         if reason in (EscalationReason.FAILED_TURNS, EscalationReason.FRUSTRATION) and state.handoff is None:
             why = ("I haven't been able to help with the last few messages" if reason is EscalationReason.FAILED_TURNS
                    else "I can tell this is frustrating")
-            result = await self._guarded(deps, lambda: escalate(deps, f"auto-escalation: {reason.value}"))
+            result = await guarded(ctx, lambda: handover.escalate(ctx, f"auto-escalation: {reason.value}",
+                                                                  trigger=f"auto:{reason.value}"))
             replies.append(f"{why}, so I'm bringing in a person. {result.message}")
             state.failed_turns = state.frustrated_turns = 0
         return replies
 
-    async def _run_team(self, deps: ToolDeps, text: str, on_token: TokenCallback | None) -> str:
-        model = self.model_factory()
-        tools = build_tools(deps, self.rules)
+    async def _run_team(self, ctx: ToolContext, state: ConversationState, text: str,
+                        on_token: TokenCallback | None) -> str:
+        model = self.deps.model_factory()
         agent = AssistantAgent(
-            AGENT_NAME, model_client=model, tools=tools, system_message=system_message(self._dialogue(deps)),
+            AGENT_NAME, model_client=model, tools=build_tools(ctx), system_message=system_message(self._dialogue(ctx, state)),
             model_context=BufferedChatCompletionContext(buffer_size=MODEL_CONTEXT_MESSAGES),
-            reflect_on_tool_use=True, max_tool_iterations=3, model_client_stream=self.stream,
+            reflect_on_tool_use=True, max_tool_iterations=3, model_client_stream=self.deps.stream,
         )
         team = RoundRobinGroupChat([agent], termination_condition=TextMessageTermination(AGENT_NAME)
                                    | MaxMessageTermination(MAX_AGENT_MESSAGES))
-        if deps.state.team_state:
-            await team.load_state(deps.state.team_state)
+        if state.team_state:
+            await team.load_state(state.team_state)
         reply = ""
         try:
             async for event in team.run_stream(task=text):
@@ -218,17 +233,18 @@ class Engine:
                     reply = event.content
                 elif isinstance(event, TaskResult):
                     break
-            deps.state.team_state = _trim_team_state(await team.save_state())
+            state.team_state = _trim_team_state(await team.save_state())
         finally:
             await model.close()
         if not reply:
-            deps.out.failed = True
+            ctx.out.failed = True
             reply = "Sorry, I couldn't work that out. Could you say it another way?"
-        return str(redact(reply, self.secrets))
+        return str(redact(reply, self.deps.secrets))
 
-    def _dialogue(self, deps: ToolDeps) -> DialogueState:
-        state, draft = deps.state, deps.state.draft
-        dialogue = DialogueState(conversation_id=state.id, turn=state.turns, employee_first_name=deps.employee.first_name,
+    @staticmethod
+    def _dialogue(ctx: ToolContext, state: ConversationState) -> DialogueState:
+        draft = state.draft
+        dialogue = DialogueState(conversation_id=state.id, turn=state.turns, employee_first_name=ctx.employee.first_name,
                                  handed_over=state.handoff is not None)
         if draft is not None and draft.open:
             dialogue.draft_item = draft.item_name
@@ -244,30 +260,21 @@ class Engine:
             dialogue.pending_action = pending[-1].kind
         return dialogue
 
-    # --- buttons, confirmations, handover ------------------------------------------------------
+    # --- buttons and confirmations -----------------------------------------------------------------
 
-    async def _action(self, deps: ToolDeps, action: str) -> str:
-        state = deps.state
+    async def _action(self, ctx: ToolContext, action: str) -> str:
+        """A button the employee pressed: a confirm/cancel of a pending write, or a tool's own button."""
+        state = ctx.state
         state.add("employee", f"[pressed {action.split(':')[0]}]")
-        kind, _, arg = action.partition(":")
-        if kind in ("confirm", "cancel") and arg in state.pending:
-            return await self._decide(deps, state.pending[arg], confirm=kind == "confirm")
-        if kind == "start" and arg.isdigit():
-            from tools.requests import request_tools
+        kind, _, argument = action.partition(":")
+        if kind in ("confirm", "cancel") and argument in state.pending:
+            return await self._decide(ctx, state.pending[argument], confirm=kind == "confirm")
+        handler = BUTTONS.get(kind)
+        if handler is None:
+            return "That button is no longer active. What would you like to do?"
+        return (await guarded(ctx, lambda: handler(ctx, argument))).message
 
-            starter = request_tools(deps, self.rules)[0]
-            result = await self._guarded(deps, lambda: starter.start_by_id(int(arg)))  # type: ignore[attr-defined]
-            return result.message
-        if kind == "escalate":
-            result = await self._guarded(deps, lambda: escalate(deps, "employee asked for a person"))
-            return result.message
-        if kind == "end_handover" and state.handoff is not None:
-            ticket_id = state.handoff.ticket_id
-            state.handoff = None
-            return f"You're back with the copilot. INC-{ticket_id} stays open with the IT team."
-        return "That button is no longer active. What would you like to do?"
-
-    async def _decide(self, deps: ToolDeps, pending: PendingAction, *, confirm: bool) -> str:
+    async def _decide(self, ctx: ToolContext, pending: PendingAction, *, confirm: bool) -> str:
         """Run or drop a pending write — the employee's explicit decision, never the model's."""
         if pending.status == "done" and pending.result:
             return str(pending.result["message"])  # a double click or a repeated "yes": same answer
@@ -275,60 +282,20 @@ class Engine:
             return "That was already cancelled; nothing was sent."
         if not confirm:
             pending.status = "cancelled"
-            if pending.kind == "place_request" and deps.state.draft is not None and deps.state.draft.open:
-                deps.state.draft.cancel()
-            await self._audit(deps, pending, "cancelled")
+            if pending.kind == "place_request" and ctx.state.draft is not None and ctx.state.draft.open:
+                ctx.state.draft.cancel()
+            await self._audit(ctx, pending, "cancelled")
             return "OK, cancelled. Nothing was sent to IT."
-        execute = {"place_request": place_confirmed_request, "create_incident": create_confirmed_incident}[pending.kind]
-        result = await self._guarded(deps, lambda: execute(deps, pending))
-        await self._audit(deps, pending, "confirmed" if result.ok else "error", result.message)
+        execute = WRITES[pending.kind]
+        result = await guarded(ctx, lambda: execute(ctx, pending))
+        await self._audit(ctx, pending, "confirmed" if result.ok else "error", result.message)
         return result.message
 
-    async def _handed_over(self, deps: ToolDeps, text: str) -> str:
-        ticket_id = deps.state.handoff.ticket_id  # type: ignore[union-attr]
-        result = await self._guarded(deps, lambda: self._note(deps, ticket_id, text))
-        return result.message
-
-    async def _note(self, deps: ToolDeps, ticket_id: int, text: str) -> ToolResult:
-        conversation = await deps.client.add_note(
-            ticket_id, f"<p><b>{_html(deps.employee.name)} via the copilot:</b></p><p>{_html(text)}</p>",
-            private=False, idempotency_key=f"note-{deps.state.id}-{deps.state.turns}",
-        )
-        deps.state.handoff.seen_conversation_ids.append(conversation.id)  # type: ignore[union-attr]
-        deps.out.ticket(ticket_id)
-        return ToolResult(message=f"Added to INC-{ticket_id}; the IT team will see it.")
-
-    async def _agent_replies(self, deps: ToolDeps) -> list[str]:
-        """Replies IT agents wrote on the handover ticket since the employee last looked."""
-        handoff = deps.state.handoff
-        if handoff is None:
-            return []
-        shown: list[str] = []
-        try:
-            async for conversation in deps.client.iter_conversations(handoff.ticket_id):
-                if conversation.id in handoff.seen_conversation_ids or conversation.private:
-                    continue
-                handoff.seen_conversation_ids.append(conversation.id)
-                if conversation.user_id == deps.employee.requester_id or conversation.incoming:
-                    continue
-                shown.append(f"**IT team** on INC-{handoff.ticket_id}: {(conversation.body_text or '').strip()}")
-        except FreshserviceError:
-            return []
-        return shown
-
-    async def _guarded(self, deps: ToolDeps, call: Callable[[], Awaitable[ToolResult]]) -> ToolResult:
-        try:
-            return await call()
-        except FreshserviceError as error:
-            deps.out.failed = True
-            return ToolResult(ok=False, message=explain_failure(error))
-
-    async def _audit(self, deps: ToolDeps, pending: PendingAction, outcome: Any, message: str = "") -> None:
-        await self.audit.record(AuditEvent(
-            conversation_id=deps.state.id, employee=deps.employee.email, tool=pending.kind,
-            arguments={"pending_action": pending.id, "payload": pending.payload}, outcome=outcome,
-            result={"message": message} if message else None,
-        ))
+    @staticmethod
+    async def _audit(ctx: ToolContext, pending: PendingAction, outcome: Outcome, message: str = "") -> None:
+        await ctx.audit.record(ctx.event(pending.kind, outcome=outcome,
+                                         arguments={"pending_action": pending.id, "payload": pending.payload},
+                                         result={"message": message} if message else None))
 
 
 def _trim_team_state(state: Any) -> dict[str, Any]:

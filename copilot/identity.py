@@ -9,29 +9,12 @@ from __future__ import annotations
 import json
 
 import redis.asyncio as aioredis
-from pydantic import BaseModel
 
+from tools.employee import Employee
 from tools.freshservice import FreshserviceClient, NotFound
 
 CACHE_PREFIX = "copilot:employee:"
 CACHE_SECONDS = 600
-
-
-class Employee(BaseModel):
-    requester_id: int
-    email: str
-    first_name: str
-    last_name: str | None = None
-    department_id: int | None = None
-    department_name: str | None = None
-    manager_id: int | None = None
-    manager_name: str | None = None
-    location_id: int | None = None
-    time_zone: str | None = None
-
-    @property
-    def name(self) -> str:
-        return " ".join(p for p in (self.first_name, self.last_name) if p)
 
 
 class UnknownEmployee(LookupError):

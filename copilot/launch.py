@@ -24,7 +24,7 @@ def wait_until_ready(url: str, *, auth: tuple[str, str] | None = None, process: 
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"{' '.join(map(str, process.args))} exited with code {process.returncode}")
+            raise SystemExit(f"{process.args!s} exited with code {process.returncode}")
         try:
             if httpx.get(url, auth=auth, timeout=2).status_code < 500:
                 return

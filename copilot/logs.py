@@ -1,34 +1,43 @@
-"""Structured logging (structlog over stdlib) with secrets redacted before anything is written."""
+"""Structured logging (structlog) with secrets redacted before anything is written.
+
+Every copilot module logs through ``get_logger(__name__)`` with an event name and key/value fields,
+never an employee's message text. ``configure`` is called once by each entry point (the Chainlit app,
+the REST-only app); it also quiets libraries that would log whole prompts or per-batch progress.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 import structlog
 
 from copilot.redact import redact
 
-QUIET_LOGGERS = ("autogen_core", "autogen_core.events", "autogen_agentchat", "httpx", "httpcore")
+QUIET_LOGGERS = ("autogen_core", "autogen_core.events", "autogen_agentchat", "httpx", "httpcore", "bm25s",
+                 "sentence_transformers")
 
 
 def configure(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
-    """Set up JSON-ish key/value logs; autogen's payload logging is silenced (it logs whole messages)."""
+    """Key/value lines on stderr; tracebacks are rendered first so the redaction covers them too."""
     known = tuple(secrets)
 
-    def mask(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
-        return redact(event, known)  # type: ignore[no-any-return]
+    def mask(_: Any, __: str, event: MutableMapping[str, Any]) -> dict[str, Any]:
+        return dict(redact(event, known))
 
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
             mask,
             structlog.processors.KeyValueRenderer(key_order=["timestamp", "level", "event"]),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=True,
     )
     for name in QUIET_LOGGERS:

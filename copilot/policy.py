@@ -13,11 +13,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-
-class WriteMode(StrEnum):
-    AUTO = "auto"
-    CONFIRM = "confirm"
-    REVIEW = "review"
+from tools.context import WriteMode
 
 
 class EscalationReason(StrEnum):
@@ -85,6 +81,8 @@ class TurnSignals(BaseModel):
 
 
 class Policy:
+    """The write gate the tools ask (``tools.context.WriteGate``) and the escalation rules the engine applies."""
+
     def __init__(self, config: PolicyConfig | None = None) -> None:
         self.config = config or PolicyConfig()
         words = sorted(self.config.escalation.urgent_words, key=len, reverse=True)

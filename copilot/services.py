@@ -9,24 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from dataclasses import dataclass, field
 
-from copilot import health, store
-from copilot.approvals import ApprovalRules
+from copilot import health, logs, store
 from copilot.audit import AuditLog
-from copilot.business_hours import OfficeHours
-from copilot.catalog import CatalogDirectory
 from copilot.conversations import ConversationStore
-from copilot.engine import Engine
-from copilot.identity import Employee, resolve_employee
+from copilot.engine import Engine, EngineDeps
+from copilot.identity import resolve_employee
 from copilot.knowledge.sync import KnowledgeBase
 from copilot.models.factory import build_model_client
 from copilot.policy import Policy, frustration_score
 from copilot.settings import Settings, get_settings
+from tools.approvals import ApprovalRules
+from tools.business_hours import OfficeHours
+from tools.catalog import CatalogDirectory
+from tools.employee import Employee
 from tools.freshservice import FreshserviceClient, FreshserviceError
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 OFFICE_HOURS_REFRESH_SECONDS = 3600
 BACKGROUND_BUDGET_SHARE = 0.3  # background work pauses when less than 30% of the per-minute API budget is left
 
@@ -101,24 +101,23 @@ class Services:
                         self._office_hours = OfficeHours.from_freshservice(hours)
                 self._office_hours_at = loop.time()
             except FreshserviceError as error:
-                log.warning("business hours unavailable: %s", error)
+                log.warning("business_hours_unavailable", error=type(error).__name__, status=error.status)
         return self._office_hours
 
     async def engine(self) -> Engine:
         if self._engine is None:
             settings = self.settings
             redis = await store.get_redis(settings)
-            secrets = tuple(s for s in (settings.freshservice_api_key.get_secret_value(),
-                                        settings.model_api_key.get_secret_value() if settings.model_api_key else None) if s)
-            self._engine = Engine(
+            secrets = settings.secret_values()
+            self._engine = Engine(EngineDeps(
                 client=self.freshservice, catalog=self.catalog,
                 store=ConversationStore(redis, ttl_seconds=settings.state_ttl_seconds),
                 audit=AuditLog(redis, settings.data_dir / "audit" / "audit.jsonl", secrets=secrets),
-                policy=Policy(), rules=ApprovalRules.load(settings.approval_rules_file),
+                policy=Policy(), approvals=ApprovalRules.load(settings.approval_rules_file),
                 model_factory=lambda: build_model_client(settings), knowledge=self.knowledge,
                 office_hours=self.office_hours, secrets=secrets, stream=settings.model_stream,
                 frustration=frustration_score,
-            )
+            ))
         return self._engine
 
     async def aclose(self) -> None:

@@ -95,6 +95,14 @@ class Settings(BaseSettings):
                 raise ValueError("COPILOT_FRESHSERVICE_API_KEY must be set when COPILOT_ENV=production")
         return self
 
+    def secret_values(self) -> tuple[str, ...]:
+        """Every configured secret, for redaction in logs, prompts and the audit trail."""
+        candidates = (self.freshservice_api_key, self.model_api_key, self.auth_secret, self.auth_proxy_secret,
+                      self.api_tokens, self.demo_password)
+        values = [s.get_secret_value() for s in candidates if s is not None]
+        values += self.api_token_values()
+        return tuple(v for v in values if v)
+
     def api_token_values(self) -> list[str]:
         """Accepted bearer tokens (the demo token only in development when none is configured)."""
         if self.api_tokens is not None:

@@ -1,44 +1,48 @@
-"""Hand the conversation to a person: a ticket with the transcript, then notes while handed over."""
+"""Handover to a person, all in one place: escalate (a ticket with the transcript), relay what the
+employee writes while handed over onto that ticket, show the IT agents' replies, and end it.
+
+Every write here is audited with who, why and the ticket it touched, whether the model, a button, an
+urgent word or an automatic rule started it.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from html import escape
 
-from copilot.conversations import Handoff
-from tools.deps import ToolDeps, tool
-from tools.freshservice import TicketCreate
+from tools.actions import button
+from tools.context import AsyncTool, ToolContext, tool
+from tools.freshservice import FreshserviceError, TicketCreate
 from tools.results import ToolResult
-from tools.tickets import _html
+from tools.state import Handoff
 
-AsyncTool = Callable[..., Awaitable[ToolResult]]
 URGENT_LINE = "call the IT urgent line on extension 4444"
 
 
-def transcript_html(deps: ToolDeps) -> str:
-    rows = "\n".join(f"[{e.at:%Y-%m-%d %H:%M}] {e.role}: {e.text}" for e in deps.state.transcript)
-    return "<pre>" + _html(rows) + "</pre>"
+def transcript_html(ctx: ToolContext) -> str:
+    rows = "\n".join(f"[{e.at:%Y-%m-%d %H:%M}] {e.role}: {e.text}" for e in ctx.state.transcript)
+    return "<pre>" + escape(rows) + "</pre>"
 
 
-def context_html(deps: ToolDeps) -> str:
+def context_html(ctx: ToolContext) -> str:
     """Where the employee was when they opened the chat (from the portal page), for the IT agent."""
-    context = deps.state.context
+    context = ctx.state.context
     if not context:
         return ""
-    return "<p>Opened from: " + _html(", ".join(f"{k}: {v}" for k, v in context.items())) + "</p>"
+    return "<p>Opened from: " + escape(", ".join(f"{k}: {v}" for k, v in context.items())) + "</p>"
 
 
-def handover_tools(deps: ToolDeps) -> list[AsyncTool]:
-    @tool(deps, "Handed over to the IT team")
+def handover_tools(ctx: ToolContext) -> list[AsyncTool]:
+    @tool(ctx, "Handed over to the IT team")
     async def escalate_to_human(reason: str, urgent: bool = False) -> ToolResult:
         """Hand the conversation to a person on the IT team, with the transcript and the reason."""
-        return await escalate(deps, reason, urgent=urgent)
+        return await escalate(ctx, reason, urgent=urgent, trigger="model")
 
-    @tool(deps, "Asked to rephrase")
+    @tool(ctx, "Asked to rephrase")
     async def ask_to_rephrase(what_was_unclear: str = "") -> ToolResult:
         """Use when the employee's message cannot be understood at all; asks them to say it another way.
         Two such turns in a row bring in a person."""
-        deps.out.failed = True  # counts towards the failed-turns escalation rule
+        ctx.out.failed = True  # counts towards the failed-turns escalation rule
         return ToolResult(ok=True, data={"unclear": what_was_unclear[:200]}, message=(
             "Sorry, I didn't understand that. Could you describe what you need in a sentence? For example: "
             "“my VPN won't connect” or “I need a new monitor”."))
@@ -46,36 +50,101 @@ def handover_tools(deps: ToolDeps) -> list[AsyncTool]:
     return [escalate_to_human, ask_to_rephrase]
 
 
-async def escalate(deps: ToolDeps, reason: str, *, urgent: bool = False) -> ToolResult:
-    """Create (or reuse) the handover ticket and mark the conversation as handed over."""
-    state = deps.state
-    if state.handoff is not None:
-        ticket_id = state.handoff.ticket_id
-        await deps.client.add_note(ticket_id, f"<p>Escalated again: {_html(reason)}</p>", private=False,
-                                   idempotency_key=f"note-{uuid.uuid4().hex}")
-    else:
-        priority = 4 if urgent else 2
-        subject = ("URGENT: " if urgent else "") + f"Copilot handover: {reason.strip()[:90] or 'employee asked for help'}"
-        ticket = await deps.client.create_ticket(
-            TicketCreate(requester_id=deps.employee.requester_id, subject=subject, status=2, priority=priority,
-                         urgency=3 if urgent else 2, impact=2 if urgent else 1, source=4, category="Other",
-                         description=f"<p>Reason: {_html(reason)}</p>{context_html(deps)}"
-                                     f"<p>Conversation so far:</p>{transcript_html(deps)}"),
-            idempotency_key=f"handover-{state.id}",
-        )
-        ticket_id = ticket.id
-        state.handoff = Handoff(ticket_id=ticket_id, reason=reason)
-        state.tickets.append(ticket_id)
-    deps.out.ticket(ticket_id)
-    deps.out.handoff = True
-    hours = deps.office_hours
-    now = deps.clock()
+async def escalate(ctx: ToolContext, reason: str, *, urgent: bool = False, trigger: str = "model") -> ToolResult:
+    """Create (or reuse) the handover ticket and mark the conversation as handed over.
+
+    ``trigger`` says who asked: ``model``, ``button``, ``urgent_word`` or ``auto:<rule>`` (for the audit).
+    """
+    state = ctx.state
+    again = state.handoff is not None
+    try:
+        if state.handoff is not None:
+            ticket_id = state.handoff.ticket_id
+            await ctx.client.add_note(ticket_id, f"<p>Escalated again: {escape(reason)}</p>", private=False,
+                                      idempotency_key=f"note-{uuid.uuid4().hex}")
+        else:
+            priority = 4 if urgent else 2
+            subject = ("URGENT: " if urgent else "") + f"Copilot handover: {reason.strip()[:90] or 'employee asked for help'}"
+            ticket = await ctx.client.create_ticket(
+                TicketCreate(requester_id=ctx.employee.requester_id, subject=subject, status=2, priority=priority,
+                             urgency=3 if urgent else 2, impact=2 if urgent else 1, source=4, category="Other",
+                             description=f"<p>Reason: {escape(reason)}</p>{context_html(ctx)}"
+                                         f"<p>Conversation so far:</p>{transcript_html(ctx)}"),
+                idempotency_key=f"handover-{state.id}",
+            )
+            ticket_id = ticket.id
+            state.handoff = Handoff(ticket_id=ticket_id, reason=reason)
+            state.tickets.append(ticket_id)
+    except FreshserviceError as error:
+        await ctx.audit.record(ctx.event("escalate_to_human", outcome="error",
+                                         arguments={"reason": reason, "urgent": urgent, "trigger": trigger},
+                                         result={"error": type(error).__name__}))
+        raise
+    await ctx.audit.record(ctx.event("escalate_to_human", outcome="escalated",
+                                     arguments={"reason": reason, "urgent": urgent, "trigger": trigger},
+                                     result={"ticket_id": ticket_id, "again": again}))
+    ctx.out.ticket(ticket_id)
+    ctx.out.handoff = True
+    hours = ctx.office_hours
+    now = ctx.clock()
     if hours is None or hours.is_open(now):
         when = "The IT service desk is open now and has been notified; an agent will reply here or by email."
     else:
         when = (f"The service desk is closed right now; your ticket will be picked up {hours.describe_next_open(now)}. "
                 f"If this can't wait (security incident, nobody can work), {URGENT_LINE}.")
-    deps.out.offer("end_handover", "Back to the copilot")
+    ctx.out.offer("end_handover", "Back to the copilot")
     return ToolResult(message=f"I've handed this over to the IT team as **INC-{ticket_id}**. {when} "
                       "Anything you write here now is added to that ticket.",
                       data={"ticket_id": ticket_id, "urgent": urgent})
+
+
+@button("escalate")
+async def escalate_button(ctx: ToolContext, _argument: str) -> ToolResult:
+    """The "Talk to the IT team" button."""
+    return await escalate(ctx, "employee asked for a person", trigger="button")
+
+
+@button("end_handover")
+async def end_handover(ctx: ToolContext, _argument: str) -> ToolResult:
+    """The "Back to the copilot" button: the ticket stays open with IT, the copilot answers again."""
+    handoff = ctx.state.handoff
+    if handoff is None:
+        return ToolResult(ok=False, message="That button is no longer active. What would you like to do?")
+    ctx.state.handoff = None
+    return ToolResult(message=f"You're back with the copilot. INC-{handoff.ticket_id} stays open with the IT team.")
+
+
+async def relay(ctx: ToolContext, text: str, *, turn: int) -> ToolResult:
+    """Add what the employee wrote while handed over to the handover ticket, once per turn."""
+    handoff = ctx.state.handoff
+    if handoff is None:
+        raise RuntimeError("relay() needs a handed-over conversation")
+    note = await ctx.client.add_note(
+        handoff.ticket_id, f"<p><b>{escape(ctx.employee.name)} via the copilot:</b></p><p>{escape(text)}</p>",
+        private=False, idempotency_key=f"note-{ctx.state.id}-{turn}",
+    )
+    handoff.seen_conversation_ids.append(note.id)
+    ctx.out.ticket(handoff.ticket_id)
+    await ctx.audit.record(ctx.event("add_handover_note", outcome="ok",
+                                     arguments={"ticket_id": handoff.ticket_id, "turn": turn},
+                                     result={"note_id": note.id}))
+    return ToolResult(message=f"Added to INC-{handoff.ticket_id}; the IT team will see it.")
+
+
+async def agent_replies(ctx: ToolContext) -> list[str]:
+    """Replies IT agents wrote on the handover ticket since the employee last looked."""
+    handoff = ctx.state.handoff
+    if handoff is None:
+        return []
+    shown: list[str] = []
+    try:
+        async for conversation in ctx.client.iter_conversations(handoff.ticket_id):
+            if conversation.id in handoff.seen_conversation_ids or conversation.private:
+                continue
+            handoff.seen_conversation_ids.append(conversation.id)
+            if conversation.user_id == ctx.employee.requester_id or conversation.incoming:
+                continue
+            shown.append(f"**IT team** on INC-{handoff.ticket_id}: {(conversation.body_text or '').strip()}")
+    except FreshserviceError:
+        return []
+    return shown

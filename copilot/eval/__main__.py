@@ -35,6 +35,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -124,7 +125,7 @@ def choose_threshold(conf: np.ndarray, top_ok: np.ndarray, has_gold: np.ndarray,
     se_a = math.sqrt(min_answered * (1 - min_answered) / n_pos)
     se_r = math.sqrt(min_rejection * (1 - min_rejection) / n_neg)
     cands = np.unique(np.round(conf, 4))
-    best = (-1e9, 0.5, {})
+    best: tuple[float, float, dict[str, float]] = (-1e9, 0.5, {})
     for t in cands:
         ans = conf >= t
         a = (ans & has_gold).sum() / n_pos
@@ -149,7 +150,7 @@ def cmd_calibrate(args) -> int:
     idx = build_index(docs, _cache_dir(args), calibration={})
     qvecs = idx.embedder.encode([q["query"] for q in queries])
     has_gold = np.array([q.get("gold") is not None for q in queries])
-    out = {
+    out: dict[str, Any] = {
         "version": 1, "model": idx.model_name, "chunker": CHUNKER_VERSION,
         "fitted_on": _rel(args.queries), "fitted_at": date.today().isoformat(),
         "n_queries": len(queries), "targets": {"min_precision": args.min_precision,

@@ -44,7 +44,8 @@ class Embedder:
 
         self.name = name
         self.model = SentenceTransformer(str(path or model_path()), device="cpu")
-        self.dim = int((getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension)())
+        dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(dimension() or 0)  # sentence-transformers 6 renamed the method
         #: number of texts embedded so far by this instance (queries + chunks)
         self.computed = 0
 

@@ -33,6 +33,7 @@ import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import bm25s
 import numpy as np
@@ -129,15 +130,16 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
 
 
-def load_calibration(path: Path | None = None) -> dict:
+def load_calibration(path: str | Path | None = None) -> dict[str, Any]:
     p = Path(path) if path else CALIBRATION_PATH
     if p.exists():
-        return json.loads(p.read_text())
+        loaded: dict[str, Any] = json.loads(p.read_text())
+        return loaded
     return {}
 
 
 # Used only when no calibration.json is present: a cosine-only heuristic.
-_FALLBACK = {"features": ["d1"], "mean": [0.0], "scale": [1.0], "coef": [15.0], "intercept": -9.0,
+_FALLBACK: dict[str, Any] = {"features": ["d1"], "mean": [0.0], "scale": [1.0], "coef": [15.0], "intercept": -9.0,
              "threshold": 0.5}
 
 

@@ -12,17 +12,18 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
+from copilot import logs
 from copilot.knowledge.index import KbDocument, KnowledgeIndex, SearchResponse
 from copilot.knowledge.text import html_to_text
+from tools.context import KbAnswer, KbArticle
 from tools.freshservice import FreshserviceClient, FreshserviceError, SolutionArticle
 
-log = logging.getLogger(__name__)
+log = logs.get_logger(__name__)
 MANIFEST = "manifest.json"
 BATCH = 150  # articles embedded (and made searchable) per step
 
@@ -38,24 +39,9 @@ class SyncReport(BaseModel):
     finished_at: datetime | None = None
 
 
-class Citation(BaseModel):
-    id: str
-    title: str
-    url: str | None
-    passages: list[str] = Field(default_factory=list)
-    score: float = 0.0
-
-
-class KbAnswer(BaseModel):
-    """What ``search_kb`` needs: the best articles with passages and whether to answer at all."""
-
-    articles: list[Citation]
-    confidence: float
-    answer: bool
-    threshold: float
-
-
 class KnowledgeBase:
+    """The synced index the KB tool searches (implements ``tools.context.KnowledgeSearch``)."""
+
     def __init__(self, directory: Path, portal_url: str, *, threshold: float | None = None,
                  index: KnowledgeIndex | None = None) -> None:
         self.directory = directory
@@ -133,7 +119,7 @@ class KnowledgeBase:
             report.finished_at = datetime.now(UTC)
             report.seconds = round((report.finished_at - started).total_seconds(), 2)
             self.last_report, self.last_error = report, None
-            log.info("knowledge sync: %s", report.model_dump_json())
+            log.info("knowledge_sync", **report.model_dump(mode="json"))
             return report
 
     def _apply(self, changed: list[KbDocument], gone: set[str]) -> None:
@@ -157,7 +143,7 @@ class KnowledgeBase:
                 await self.sync(client)
             except FreshserviceError as error:
                 self.last_error = str(error)
-                log.warning("knowledge sync failed: %s", error)
+                log.warning("knowledge_sync_failed", error=type(error).__name__, status=error.status)
             await asyncio.sleep(interval_seconds)
 
     async def search(self, question: str, k: int = 3) -> KbAnswer:
@@ -166,7 +152,8 @@ class KnowledgeBase:
         threshold = self.threshold if self.threshold is not None else response.threshold
         answer = bool(response.hits) and response.confidence >= threshold
         return KbAnswer(
-            articles=[Citation(id=h.doc_id, title=h.title, url=h.url, passages=h.passages, score=h.score)
+            articles=[KbArticle(id=h.doc_id, title=h.title, url=h.url or self.article_url(h.doc_id),
+                                passages=h.passages, score=h.score)
                       for h in response.hits],
             confidence=response.confidence, answer=answer, threshold=threshold,
         )

@@ -61,7 +61,7 @@ class _TextExtractor(HTMLParser):
         self.parts: list[str] = []
         self._heading: int | None = None
 
-    def handle_starttag(self, tag: str, attrs) -> None:  # noqa: ANN001
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _HEADINGS:
             self._heading = _HEADINGS[tag]
             self.parts.append("\n\n" + "#" * self._heading + " ")

@@ -28,7 +28,7 @@ class ModelConfigError(ValueError):
 def build_model_client(settings: Settings) -> ChatCompletionClient:
     provider = settings.model
     if provider == "offline":
-        from copilot.models.offline_client import OfflineChatCompletionClient
+        from copilot.models.offline import OfflineChatCompletionClient
 
         return OfflineChatCompletionClient()
 
@@ -39,7 +39,7 @@ def build_model_client(settings: Settings) -> ChatCompletionClient:
     if provider == "openai":
         if not key:
             raise ModelConfigError("COPILOT_MODEL=openai needs COPILOT_MODEL_API_KEY")
-        extra = {"base_url": settings.model_base_url} if settings.model_base_url else {}
+        extra: dict[str, Any] = {"base_url": settings.model_base_url} if settings.model_base_url else {}
         return OpenAIChatCompletionClient(
             model=settings.model_name or DEFAULT_OPENAI_MODEL, api_key=key, parallel_tool_calls=False, **extra, **common
         )

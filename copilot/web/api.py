@@ -15,9 +15,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from redis.exceptions import RedisError
 
+from copilot.conversations import ConversationLocked
 from copilot.engine import ConversationNotFound, Engine, IncomingMessage
-from copilot.identity import Employee, UnknownEmployee
+from copilot.identity import UnknownEmployee
 from copilot.services import get_services
+from tools.employee import Employee
 from tools.freshservice import FreshserviceError
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
@@ -80,6 +82,9 @@ async def post_message(conversation_id: str, request: Request, employee: Employe
         result = await engine.handle(conversation_id, employee, message)
     except ConversationNotFound:
         raise _problem(404, "No such conversation.") from None
+    except ConversationLocked:
+        raise _problem(409, "I'm still working on your last message in this conversation; "
+                            "send this one again when that reply has arrived.") from None
     except (FreshserviceError, RedisError):
         raise _problem(503, "A system behind the copilot is unavailable; nothing was lost, please retry.") from None
     payload: dict[str, Any] = {

@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from copilot import logs
 from copilot.services import close_services, get_services
 from copilot.settings import Settings
 from copilot.web import api, routes
 
 
 def create_api_app(settings: Settings, *, sync_knowledge: bool = True) -> FastAPI:
+    logs.configure(settings.log_level, settings.secret_values())
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         services = await get_services(settings)

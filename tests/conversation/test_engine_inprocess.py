@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from copilot.engine import Engine, IncomingMessage
-from copilot.identity import Employee
 from copilot.services import Services, build_services
 from copilot.settings import Settings
 from tests.conftest import SandboxHandle
+from tools.employee import Employee
 
 ALICE = "alice.nguyen@acme.example"
 SATURDAY_NIGHT = datetime(2026, 11, 28, 2, 30, tzinfo=UTC)
@@ -54,7 +54,7 @@ def writes(handle: SandboxHandle) -> list[dict[str, Any]]:
 
 async def test_after_hours_handover_says_when_and_gives_the_urgent_path(services: Services) -> None:
     engine = await services.engine()
-    engine.clock = lambda: SATURDAY_NIGHT
+    engine.deps.clock = lambda: SATURDAY_NIGHT
     alice = await services.employee(ALICE)
     conversation = (await engine.start(alice)).id
     reply = await say(engine, conversation, alice, "I want to talk to a human")

@@ -94,7 +94,7 @@ async def test_llm_calls_the_same_tools_with_server_bound_identity(
     services, recorded, handle = llm_services
     services.settings.model_stream = stream
     engine = await services.engine()
-    engine.stream = stream
+    engine.deps.stream = stream
     alice = await services.employee("alice.nguyen@acme.example")
     conversation = (await engine.start(alice)).id
     tokens: list[str] = []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -261,3 +263,22 @@ def test_freshservice_down_at_sign_in_is_a_clear_503(copilot: Copilot) -> None:
     finally:
         copilot.sandbox.control("DELETE", "/_sandbox/faults")
     assert response.status_code == 503 and "try again" in response.json()["detail"]["error"]
+
+
+def test_a_second_message_while_a_turn_runs_gets_409_and_the_first_turn_completes(chat: Chat, copilot: Copilot) -> None:
+    """Two turns of one conversation never run at once: the second waits briefly, then gets a clear 409."""
+    copilot.sandbox.control("PUT", "/_sandbox/faults", json={"sequence": ["slow"], "slow_seconds": 8,
+                                                               "path_regex": "/tickets/filter"})
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            first = pool.submit(chat.http.post, f"/api/v1/conversations/{chat.id}/messages",
+                                json={"text": "what's the status of my tickets?"})
+            time.sleep(1.0)  # the first turn now holds the conversation (its ticket look-up is slow)
+            second = chat.http.post(f"/api/v1/conversations/{chat.id}/messages", json={"text": "hello?"})
+            assert second.status_code == 409, second.text
+            assert "still working on your last message" in second.json()["detail"]["error"]
+            assert first.result().status_code == 200
+    finally:
+        copilot.sandbox.control("DELETE", "/_sandbox/faults")
+    assert "hello?" not in [e["text"] for e in chat.http.get(f"/api/v1/conversations/{chat.id}").json()["transcript"]]
+    assert chat.say("thanks!")  # the conversation is free again

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from copilot.approvals import ApprovalRules, preview_chain
-from copilot.identity import Employee
 from sandbox.seed.acme import CATALOG
+from tools.approvals import ApprovalRules, preview_chain
+from tools.employee import Employee
 
 
 def test_shipped_rules_match_the_sandbox_catalog() -> None:

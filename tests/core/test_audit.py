@@ -7,7 +7,8 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 
-from copilot.audit import STREAM_KEY, AuditEvent, AuditLog
+from copilot.audit import STREAM_KEY, AuditLog
+from tools.context import AuditEvent
 
 
 async def test_events_reach_file_and_stream_redacted(tmp_path: Path, redis_url: str) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from copilot.business_hours import OfficeHours, parse_clock, zone
+from tools.business_hours import OfficeHours, parse_clock, zone
 
 WEEKDAY = {"beginning_of_workday": "8:00 am", "end_of_workday": "6:00 pm"}
 OFFICE = {

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 import redis.asyncio as aioredis
 
-from copilot.conversations import ConversationStore, PendingAction
-from copilot.workflows.request_draft import FormField, RequestDraft
+from copilot.conversations import ConversationStore
+from tools.request_draft import DraftField, RequestDraft
+from tools.state import PendingAction
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ async def conv_store(redis_url: str):
 async def test_state_round_trips_with_draft_and_pending(conv_store: ConversationStore) -> None:
     state = await conv_store.create(employee_email="Alice.Nguyen@acme.example", requester_id=21000000001)
     state.draft = RequestDraft(item_display_id=3, item_name="Monitor", cost=Decimal("199.00"),
-                               fields=[FormField(name="size", label="Size", field_type="custom_text", required=True)])
+                               fields=[DraftField(name="size", label="Size", field_type="custom_text", required=True)])
     state.draft.answer("27 inch")
     state.pending["p1"] = PendingAction(id="p1", kind="place_request", summary=["Size: 27 inch"],
                                         payload={"size": "27 inch"}, idempotency_key="k1")

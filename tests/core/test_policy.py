@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from copilot.policy import EscalationReason, Policy, PolicyConfig, TurnSignals, WriteMode
+from copilot.policy import EscalationReason, Policy, PolicyConfig, TurnSignals
+from tools.context import WriteMode
 
 
 def test_write_modes_come_from_config() -> None:

@@ -6,23 +6,23 @@ from decimal import Decimal
 
 import pytest
 
-from copilot.workflows.request_draft import (
+from tools.request_draft import (
     Choice,
     DraftClosed,
-    FormField,
+    DraftField,
     InvalidAnswer,
     RequestDraft,
     Stage,
 )
 
-MODEL = FormField(name="laptop_model", label="Laptop model", field_type="custom_dropdown", required=True,
+MODEL = DraftField(name="laptop_model", label="Laptop model", field_type="custom_dropdown", required=True,
                   choices=[Choice(label="MacBook Pro 14 inch", value="mbp14"),
                            Choice(label="MacBook Pro 16 inch", value="mbp16"),
                            Choice(label="Dell Latitude 7450", value="dell7450")])
-REASON = FormField(name="business_justification", label="Business justification",
+REASON = DraftField(name="business_justification", label="Business justification",
                    field_type="custom_paragraph", required=True)
-BAG = FormField(name="carry_bag", label="Carry bag", field_type="custom_checkbox")
-MONITORS = FormField(name="monitors", label="Extra monitors", field_type="custom_number")
+BAG = DraftField(name="carry_bag", label="Carry bag", field_type="custom_checkbox")
+MONITORS = DraftField(name="monitors", label="Extra monitors", field_type="custom_number")
 
 
 def draft() -> RequestDraft:

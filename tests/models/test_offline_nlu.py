@@ -9,7 +9,7 @@ import pytest
 from copilot.models.dialogue_state import DialogueState, FieldPrompt
 from copilot.models.offline import DATA, OfflineNLU, shared
 from copilot.models.offline.entities import software, ticket_ref
-from copilot.models.offline_policy import decide
+from copilot.models.offline.policy import decide
 
 HELD_OUT = [
     ("hey good morning", "greeting"), ("hello, anyone there", "greeting"),

@@ -12,7 +12,7 @@ from tools.freshservice.errors import (
     Unavailable,
     ValidationFailed,
 )
-from tools.freshservice.models import (
+from tools.freshservice.schemas import (
     Agent,
     Application,
     ApplicationLicense,

@@ -18,7 +18,7 @@ import httpx
 from pydantic import BaseModel
 
 from tools.freshservice.errors import FreshserviceError, NotFound, RateLimited, Unavailable, error_for
-from tools.freshservice.models import (
+from tools.freshservice.schemas import (
     Agent,
     Application,
     ApplicationLicense,
@@ -397,8 +397,9 @@ class FreshserviceClient:
 
 def _first_present(body: dict[str, Any], keys: tuple[str, ...]) -> list[Any]:
     for key in keys:
-        if isinstance(body.get(key), list):
-            return body[key]
+        value = body.get(key)
+        if isinstance(value, list):
+            return value
     return []
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from tools.freshservice.client import FreshserviceClient
 from tools.freshservice.errors import NotFound
-from tools.freshservice.models import UNLIMITED_LICENSE_TYPES, Application, Contract
+from tools.freshservice.schemas import UNLIMITED_LICENSE_TYPES, Application, Contract
 
 
 class Seats(BaseModel):

@@ -9,16 +9,13 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-TICKET_REF = re.compile(
-    r"\b(?P<prefix>INC|SR|CHN|PRB)[-\s#]?(?P<num>\d{1,9})\b|#(?P<hash>\d{1,9})\b|"
-    r"\b(?:ticket|request|incident|case)\s*(?:number|no\.?|#)?\s*(?P<plain>\d{1,9})\b", re.I)
+from tools.patterns import ticket_reference, yes_no_word
+
 QUANTITY = re.compile(r"\b(?P<n>\d{1,3}|two|three|four|five)\s+(?P<what>[a-z][a-z -]{2,30}?)s?\b", re.I)
 WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5, "5th": 5}
 URGENT = re.compile(r"\b(urgent|asap|immediately|right now|critical|emergency|blocked|can'?t work)\b", re.I)
 LOW = re.compile(r"\b(no rush|whenever|not urgent|low priority|when you can)\b", re.I)
-YES = re.compile(r"^\s*(yes|y|yep|yeah|sure|true|tick(ed)?|checked|correct|please do)\b", re.I)
-NO = re.compile(r"^\s*(no|n|nope|false|not needed|none|don'?t)\b", re.I)
 
 SOFTWARE = [
     "Adobe Acrobat Pro", "Adobe Creative Cloud", "Photoshop", "Illustrator", "InDesign", "Figma", "Slack", "Microsoft 365",
@@ -49,12 +46,11 @@ class TicketRef:
 
 
 def ticket_ref(text: str) -> TicketRef | None:
-    match = TICKET_REF.search(text)
-    if not match:
+    found = ticket_reference(text)
+    if found is None:
         return None
-    if match.group("prefix"):
-        return TicketRef(f"{match.group('prefix').upper()}-{int(match.group('num'))}")
-    return TicketRef(f"#{int(match.group('hash') or match.group('plain'))}")
+    prefix, number = found
+    return TicketRef(f"{prefix}-{number}" if prefix else f"#{number}")
 
 
 def _ngrams(text: str, longest: int = 4) -> list[str]:
@@ -141,10 +137,9 @@ def field_value(text: str, context: dict[str, Any] | None) -> Any:
         found = process.extractOne(lowered, choices, scorer=fuzz.WRatio, score_cutoff=80)
         return found[0] if found else None
     if kind == "custom_checkbox":
-        if YES.search(text):
-            return "yes"
-        if NO.search(text):
-            return "no"
+        answer = yes_no_word(text)
+        if answer is not None:
+            return "yes" if answer else "no"
     if kind in ("custom_number", "custom_decimal"):
         number = re.search(r"-?\d+(?:\.\d+)?", text)
         if number:

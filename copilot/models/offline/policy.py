@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from copilot.models.dialogue_state import DialogueState
 
@@ -19,6 +19,22 @@ CORRECTION = re.compile(
 TOPIC_SWITCH = {"kb_question", "license_check", "my_tickets", "ticket_status", "create_incident", "request_item"}
 ALWAYS_ROUTE = {"human", "urgent_security", "outage"}
 ROUTE_CONFIDENCE = 0.6  # while a form field is being answered, only a clear request leaves the form
+
+
+class Understood(Protocol):
+    intent: str
+    confidence: float
+    entities: dict[str, Any]
+
+
+class NLU(Protocol):
+    """What the decision table needs from the language understanding (``nlu.OfflineNLU``)."""
+
+    def context_for(self, state: DialogueState) -> dict[str, Any]: ...
+
+    def understand(self, text: str, context: dict[str, Any] | None = None) -> Understood: ...
+
+    def respond(self, intent: str, *, conversation_id: str = "", turn: int = 0, first_name: str = "") -> str | None: ...
 
 
 @dataclass
@@ -33,8 +49,8 @@ def correction(text: str) -> tuple[str, str] | None:
     return (match.group("field"), match.group("value")) if match else None
 
 
-def decide(nlu: Any, text: str, state: DialogueState, tools: set[str]) -> Decision:
-    understanding = nlu.understand(text, context=nlu_context(nlu, state))
+def decide(nlu: NLU, text: str, state: DialogueState, tools: set[str]) -> Decision:
+    understanding = nlu.understand(text, context=nlu.context_for(state))
     intent: str = understanding.intent
     entities: dict[str, Any] = dict(understanding.entities or {})
 
@@ -53,7 +69,7 @@ def decide(nlu: Any, text: str, state: DialogueState, tools: set[str]) -> Decisi
     return route(intent, text, entities, state, tools, nlu)
 
 
-def route(intent: str, text: str, entities: dict[str, Any], state: DialogueState, tools: set[str], nlu: Any) -> Decision:
+def route(intent: str, text: str, entities: dict[str, Any], state: DialogueState, tools: set[str], nlu: NLU) -> Decision:
     def call(tool: str, **arguments: Any) -> Decision:
         return Decision(tool, arguments) if tool in tools else Decision(reply=reply_for("unavailable", state, nlu))
 
@@ -67,7 +83,7 @@ def route(intent: str, text: str, entities: dict[str, Any], state: DialogueState
         return call("my_tickets", include_closed=bool(re.search(r"\b(all|closed|resolved|old|past)\b", text, re.I)))
     if intent == "ticket_status":
         ticket = entities.get("ticket")
-        ref = ticket if isinstance(ticket, str) else str(getattr(ticket, "number", ticket) or text)
+        ref = str(ticket) if ticket else text
         return call("ticket_status", ticket=ref)
     if intent == "create_incident":
         return call("create_incident", summary=_summary(text), details=text,
@@ -89,18 +105,11 @@ def _summary(text: str) -> str:
     return (first[:1].upper() + first[1:])[:120] if first else "Problem reported via the copilot"
 
 
-def nlu_context(nlu: Any, state: DialogueState) -> Any:
-    builder = getattr(nlu, "context_for", None)
-    return builder(state) if callable(builder) else None
-
-
-def reply_for(intent: str, state: DialogueState, nlu: Any) -> str:
-    respond = getattr(nlu, "respond", None)
-    if callable(respond):
-        text = respond(intent, conversation_id=state.conversation_id, turn=state.turn,
+def reply_for(intent: str, state: DialogueState, nlu: NLU) -> str:
+    text = nlu.respond(intent, conversation_id=state.conversation_id, turn=state.turn,
                        first_name=state.employee_first_name)
-        if text:
-            return str(text)
+    if text:
+        return text
     if intent == "unavailable":
         return "I can't do that here. I can pass it to the IT team if you like."
     return "Sorry, I didn't understand that. Could you rephrase it? For example: “is there a free Figma licence?”"

@@ -21,9 +21,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from tools.patterns import yes_no_word
+
 MAX_TEXT_LENGTH = 2000
-TRUE_WORDS = {"yes", "y", "true", "on", "checked", "sure", "yep", "yeah", "1", "ok"}
-FALSE_WORDS = {"no", "n", "false", "off", "unchecked", "nope", "0", "none"}
 
 
 class FieldType(StrEnum):
@@ -43,7 +43,9 @@ class Choice(BaseModel):
     value: str
 
 
-class FormField(BaseModel):
+class DraftField(BaseModel):
+    """One question of the draft's form, as the employee answers it (built from the item's form schema)."""
+
     name: str
     label: str
     field_type: str
@@ -75,7 +77,7 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
-def parse_value(field: FormField, raw: Any) -> Any:
+def parse_value(field: DraftField, raw: Any) -> Any:
     """Validate ``raw`` for ``field`` and return the value Freshservice expects."""
     text = str(raw).strip() if raw is not None else ""
     kind = field.field_type
@@ -84,11 +86,9 @@ def parse_value(field: FormField, raw: Any) -> Any:
     if kind == FieldType.CHECKBOX:
         if isinstance(raw, bool):
             return raw
-        word = _norm(text)
-        if word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
+        answer = yes_no_word(text) if len(text.split()) <= 3 else None
+        if answer is not None:
+            return answer
         raise InvalidAnswer(f"{field.label}: please answer yes or no.")
     if not text:
         raise InvalidAnswer(f"{field.label} cannot be empty.")
@@ -113,7 +113,7 @@ def parse_value(field: FormField, raw: Any) -> Any:
     return text
 
 
-def _parse_choice(field: FormField, text: str) -> str:
+def _parse_choice(field: DraftField, text: str) -> str:
     wanted = _norm(text)
     if not wanted:
         raise InvalidAnswer(f"{field.label}: please pick one of {choice_list(field)}.")
@@ -128,12 +128,12 @@ def _parse_choice(field: FormField, text: str) -> str:
     raise InvalidAnswer(f"{field.label}: '{text}' is not an option. Choose one of {choice_list(field)}.")
 
 
-def _parse_choices(field: FormField, text: str) -> list[str]:
+def _parse_choices(field: DraftField, text: str) -> list[str]:
     parts = [p for p in re.split(r",|;|\band\b", text) if p.strip()]
     return [_parse_choice(field, p) for p in parts] or [_parse_choice(field, text)]
 
 
-def choice_list(field: FormField, choices: list[Choice] | None = None) -> str:
+def choice_list(field: DraftField, choices: list[Choice] | None = None) -> str:
     return ", ".join(c.label for c in (choices if choices is not None else field.choices))
 
 
@@ -144,7 +144,7 @@ class RequestDraft(BaseModel):
     item_name: str
     cost: Decimal | None = None  # per unit
     delivery_time_hours: int | None = None
-    fields: list[FormField]
+    fields: list[DraftField]
     answers: dict[str, Any] = Field(default_factory=dict)
     quantity: int = 1
     stage: Stage = Stage.COLLECTING
@@ -161,13 +161,13 @@ class RequestDraft(BaseModel):
         return None if self.cost is None else self.cost * self.quantity
 
     @property
-    def current_field(self) -> FormField | None:
+    def current_field(self) -> DraftField | None:
         """The next required field still unanswered (the question to ask now)."""
         if self.stage is not Stage.COLLECTING:
             return None
         return next((f for f in self.fields if f.required and f.name not in self.answers), None)
 
-    def field(self, name_or_label: str) -> FormField:
+    def field(self, name_or_label: str) -> DraftField:
         wanted = _norm(name_or_label)
         matches = [f for f in self.fields if wanted in (_norm(f.name), _norm(f.label))]
         matches = matches or [f for f in self.fields if wanted and wanted in _norm(f.label)]
@@ -194,7 +194,7 @@ class RequestDraft(BaseModel):
         self.answers[field.name] = parse_value(field, raw)
         self._touch()
 
-    def set(self, name_or_label: str, raw: Any) -> FormField:
+    def set(self, name_or_label: str, raw: Any) -> DraftField:
         """Set or correct any field by name or label (allowed until submission)."""
         self._require_open()
         field = self.field(name_or_label)
@@ -223,7 +223,7 @@ class RequestDraft(BaseModel):
         self.ticket_id = ticket_id
         self.updated_at = datetime.now(UTC)
 
-    def display_value(self, field: FormField) -> str:
+    def display_value(self, field: DraftField) -> str:
         value = self.answers.get(field.name)
         if value is None:
             return "—"
@@ -231,7 +231,7 @@ class RequestDraft(BaseModel):
             return "Yes" if value else "No"
         labels = {c.value: c.label for c in field.choices}
         if isinstance(value, list):
-            return ", ".join(labels.get(v, v) for v in value)
+            return ", ".join(labels.get(str(v), str(v)) for v in value)
         return labels.get(str(value), str(value))
 
     def summary_lines(self) -> list[str]:

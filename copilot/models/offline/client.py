@@ -19,7 +19,7 @@ from autogen_core.models import (
     CreateResult,
     FunctionExecutionResultMessage,
     LLMMessage,
-    ModelCapabilities,  # type: ignore[attr-defined]
+    ModelCapabilities,
     ModelFamily,
     ModelInfo,
     RequestUsage,
@@ -29,7 +29,8 @@ from autogen_core.models import (
 from autogen_core.tools import Tool, ToolSchema
 
 from copilot.models.dialogue_state import DialogueState
-from copilot.models.offline_policy import Decision, decide
+from copilot.models.offline.nlu import shared
+from copilot.models.offline.policy import NLU, Decision, decide
 
 MODEL_INFO = ModelInfo(vision=False, function_calling=True, json_output=False, family=ModelFamily.UNKNOWN,
                        structured_output=False)
@@ -46,8 +47,8 @@ def _words(messages: Sequence[LLMMessage]) -> int:
 class OfflineChatCompletionClient(ChatCompletionClient):
     """Deterministic model: NLU → tool call, tool result → reply."""
 
-    def __init__(self, nlu: Any | None = None) -> None:
-        self._nlu = nlu if nlu is not None else shared_nlu()
+    def __init__(self, nlu: NLU | None = None) -> None:
+        self._nlu = nlu if nlu is not None else shared()
         self._usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
         self._calls = 0
 
@@ -107,8 +108,8 @@ class OfflineChatCompletionClient(ChatCompletionClient):
         return max(0, 32_000 - self.count_tokens(messages, tools=tools))
 
     @property
-    def capabilities(self) -> ModelCapabilities:  # type: ignore[override]
-        return ModelCapabilities(vision=False, function_calling=True, json_output=False)  # type: ignore[typeddict-item]
+    def capabilities(self) -> ModelCapabilities:
+        return ModelCapabilities(vision=False, function_calling=True, json_output=False)
 
     @property
     def model_info(self) -> ModelInfo:
@@ -139,16 +140,3 @@ def phrase(result: FunctionExecutionResultMessage) -> str:
         else:
             parts.append(str(item.content))
     return "\n\n".join(p for p in parts if p)
-
-
-_shared: Any = None
-
-
-def shared_nlu() -> Any:
-    """One fitted NLU per process (fitting is deterministic, so sharing changes nothing)."""
-    global _shared
-    if _shared is None:
-        from copilot.models.offline import OfflineNLU
-
-        _shared = OfflineNLU()
-    return _shared

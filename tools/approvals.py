@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from copilot.identity import Employee
+from tools.employee import Employee
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("approval_rules.json")
 
@@ -55,6 +55,7 @@ def preview_chain(
 ) -> list[ApproverPreview]:
     """The approvers this request will need, in order, named as the employee knows them."""
     chain: list[ApproverPreview] = []
+    kind: Literal["person", "team"]
     cost = total_cost or Decimal(0)
     for level in rules.levels_for(item_name):
         if level.min_cost is not None and cost < level.min_cost:

@@ -1,0 +1,114 @@
+"""The offline model's language understanding: a small, deterministic intent classifier + entities.
+
+Intent = TF-IDF (word 1-2-grams and character 3-5-grams) + logistic regression, trained at start-up
+on the example utterances in ``intents.json`` (well under a second, fixed random state), with a few
+high-precision rules on top where a bag-of-words model is weak: ticket numbers mean a status
+question, one-word yes/no are confirmations, and text with no known words is nonsense. Replies for
+small talk come from ``responses.py``, picked deterministically per conversation turn.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from copilot.models.dialogue_state import DialogueState
+from copilot.models.offline import entities
+from copilot.models.offline.responses import respond as _respond
+from tools.patterns import AFFIRM, DENY
+
+DATA = Path(__file__).with_name("intents.json")
+MAX_CHARS = 2000  # longer messages are classified on their start; the engine caps input anyway
+MIN_CONFIDENCE = 0.30
+LEXICON = set(" ".join(entities.SOFTWARE + entities.ITEMS + list(entities.ALIASES) + list(entities.ITEM_ALIASES)).lower().split())
+LEXICON |= {"i", "my", "me", "the", "a", "an", "is", "it", "to", "for", "of", "and", "can", "you", "how", "what", "why",
+            "when", "where", "please", "need", "want", "not", "work", "working", "broken", "error", "help", "computer",
+            "account", "email", "password", "printer", "wifi", "internet", "screen", "keyboard", "mouse", "file", "files",
+            "access", "login", "log", "sign", "in", "on", "with", "this", "that", "do", "does", "get", "have", "has"}
+
+
+@dataclass
+class Understanding:
+    intent: str
+    confidence: float
+    entities: dict[str, Any] = field(default_factory=dict)
+    alternatives: list[tuple[str, float]] = field(default_factory=list)
+
+
+class OfflineNLU:
+    """Deterministic intent + entity understanding for the offline model."""
+
+    def __init__(self, examples: dict[str, list[str]] | None = None) -> None:
+        self.examples = examples or json.loads(DATA.read_text(encoding="utf-8"))
+        texts = [t for utterances in self.examples.values() for t in utterances]
+        labels = [intent for intent, utterances in self.examples.items() for _ in utterances]
+        self.pipeline = Pipeline([
+            ("features", FeatureUnion([
+                ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True)),
+                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=True)),
+            ])),
+            ("classifier", LogisticRegression(C=12.0, max_iter=2000, random_state=0)),
+        ])
+        self.pipeline.fit(texts, labels)
+        words = self.pipeline.named_steps["features"].transformer_list[0][1]
+        self.vocabulary = set(words.vocabulary_) | LEXICON
+
+    def known_share(self, text: str) -> float:
+        tokens = re.findall(r"[a-z]+", text.lower())
+        if not tokens:
+            return 0.0
+        return sum(1 for t in tokens if t in self.vocabulary) / len(tokens)
+
+    def context_for(self, state: DialogueState) -> dict[str, Any]:
+        """What entity extraction needs to read a short answer to the field the copilot asked."""
+        prompt = state.field
+        return {"awaiting": state.awaiting, "field_type": prompt.field_type if prompt else None,
+                "choices": list(prompt.choices) if prompt else []}
+
+    def understand(self, text: str, context: dict[str, Any] | None = None) -> Understanding:
+        text = (text or "")[:MAX_CHARS]
+        found = entities.extract(text, context)
+        if not text.strip():
+            return Understanding("nonsense", 1.0, found)
+        if AFFIRM.match(text):
+            return Understanding("affirm", 0.99, found)
+        if DENY.match(text):
+            return Understanding("deny", 0.99, found)
+        probabilities = self.pipeline.predict_proba([text])[0]
+        classes = self.pipeline.classes_
+        order = np.argsort(-probabilities)
+        ranked = [(str(classes[i]), float(probabilities[i])) for i in order[:3]]
+        intent, confidence = ranked[0]
+        if self.known_share(text) < 0.2 and not found.get("ticket") and not found.get("software"):
+            return Understanding("nonsense", max(confidence, 0.9), found, ranked)
+        if "ticket" in found and intent in ("kb_question", "my_tickets", "create_incident", "nonsense", "capabilities"):
+            return Understanding("ticket_status", max(confidence, 0.9), found, ranked)
+        if confidence < MIN_CONFIDENCE and intent not in ("urgent_security", "outage", "human"):
+            intent = "kb_question" if self.known_share(text) >= 0.5 and len(text.split()) >= 3 else "nonsense"
+        return Understanding(intent, confidence, found, ranked)
+
+    def respond(self, intent: str, *, conversation_id: str = "", turn: int = 0, first_name: str = "") -> str | None:
+        return _respond(intent, conversation_id=conversation_id, turn=turn, first_name=first_name)
+
+
+_shared: OfflineNLU | None = None
+_lock = threading.Lock()
+
+
+def shared() -> OfflineNLU:
+    """The one fitted model of this process (fitting is deterministic, so sharing changes nothing); the
+    lock keeps two threads that start at once from fitting it twice."""
+    global _shared
+    with _lock:
+        if _shared is None:
+            _shared = OfflineNLU()
+    return _shared

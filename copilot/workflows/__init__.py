@@ -1,1 +1,0 @@
-"""Durable conversation workflows: explicit state machines kept in Redis, never in prompt memory."""

@@ -1,0 +1,65 @@
+"""The few message patterns that several parts must read the same way: yes/no and ticket numbers.
+
+The engine (a "yes" at a confirmation), the offline model (intent rules and entities), the request
+draft (a checkbox answer) and the ticket tools all use these definitions, so "go ahead" cannot be a
+confirmation in one place and an unknown word in another.
+"""
+
+from __future__ import annotations
+
+import re
+
+_POLITE = r"(?:[\s,]+(?:please|thanks|thank you))?[\s.!]*$"
+
+# The whole message says yes (to a confirmation question).
+AFFIRM = re.compile(
+    r"^\s*(?:yes|y|yep|yeah|yup|sure|ok(?:ay)?|confirm(?:ed)?|correct|go ahead|do it|please do|sounds good|"
+    r"absolutely|submit(?: it)?|create it)" + _POLITE, re.I)
+# The whole message says no.
+DENY = re.compile(r"^\s*(?:no|n|nope|nah|no thanks|not now)[\s.!]*$", re.I)
+# The whole message calls something off.
+CANCEL = re.compile(r"^\s*(?:cancel(?: it)?|stop|don'?t|abort|never ?mind)[\s.!]*$", re.I)
+
+# One-word answers to a yes/no form field (a checkbox).
+YES_WORDS = frozenset({"yes", "y", "yep", "yeah", "sure", "true", "on", "tick", "ticked", "checked", "ok", "1",
+                       "correct"})
+NO_WORDS = frozenset({"no", "n", "nope", "nah", "false", "off", "unchecked", "0", "none", "don't", "dont"})
+
+# A ticket reference: "INC-12", "SR 7", "#45", "ticket 45", "request no. 45".
+TICKET_REF = re.compile(
+    r"\b(?P<prefix>INC|SR|CHN|PRB|TKT)[-\s#]?(?P<num>\d{1,9})\b|#(?P<hash>\d{1,9})\b|"
+    r"\b(?:ticket|request|incident|case)\s*(?:number|no\.?|#)?\s*(?P<plain>\d{1,9})\b", re.I)
+_BARE_NUMBER = re.compile(r"^\s*(\d{1,9})\s*$")
+
+
+def confirmation(text: str) -> bool | None:
+    """True for a yes, False for a no or a call-off, None when the message is something else."""
+    if AFFIRM.match(text):
+        return True
+    if DENY.match(text) or CANCEL.match(text):
+        return False
+    return None
+
+
+def yes_no_word(text: str) -> bool | None:
+    """A checkbox answer from its first word ("yes please" → True, "nope" → False), else None."""
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    if not words:
+        return None
+    if words[0] in YES_WORDS or words[:2] == ["please", "do"]:
+        return True
+    if words[0] in NO_WORDS or words[:2] == ["not", "needed"]:
+        return False
+    return None
+
+
+def ticket_reference(text: str, *, bare: bool = False) -> tuple[str | None, int] | None:
+    """``(prefix, number)`` of the first ticket reference in ``text``; with ``bare``, a message that is
+    only a number counts too (a tool argument), otherwise not (a form answer "2" is not a ticket)."""
+    match = TICKET_REF.search(text)
+    if match is not None:
+        if match.group("prefix"):
+            return match.group("prefix").upper(), int(match.group("num"))
+        return None, int(match.group("hash") or match.group("plain"))
+    number = _BARE_NUMBER.match(text) if bare else None
+    return (None, int(number.group(1))) if number else None

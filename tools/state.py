@@ -1,0 +1,69 @@
+"""The part of a conversation the tools read and change: the request draft, writes waiting for the
+employee's confirmation, the handover, the tickets mentioned, the transcript and the page context.
+
+It is plain data (pydantic), saved to Redis by the engine after every turn as part of the
+conversation (``copilot.conversations.ConversationState`` extends it with the engine's bookkeeping),
+so a draft or a pending confirmation survives a reload, a restart or another replica.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from tools.request_draft import RequestDraft
+
+MAX_TRANSCRIPT = 60
+Role = Literal["employee", "copilot", "agent", "system"]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TranscriptEntry(BaseModel):
+    role: Role
+    text: str
+    at: datetime = Field(default_factory=_now)
+
+
+class PendingAction(BaseModel):
+    """A write waiting for the employee's confirmation (the exact payload they were shown)."""
+
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex[:10])
+    kind: str  # the write's action name, e.g. "place_request", "create_incident" (see tools.actions)
+    summary: list[str]
+    payload: dict[str, Any]
+    idempotency_key: str
+    status: Literal["pending", "done", "cancelled", "failed"] = "pending"
+    result: dict[str, Any] | None = None
+    created_at: datetime = Field(default_factory=_now)
+
+
+class Handoff(BaseModel):
+    ticket_id: int
+    reason: str
+    since: datetime = Field(default_factory=_now)
+    seen_conversation_ids: list[int] = Field(default_factory=list)  # agent replies already shown
+
+
+class WorkflowState(BaseModel):
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    draft: RequestDraft | None = None
+    pending: dict[str, PendingAction] = Field(default_factory=dict)
+    handoff: Handoff | None = None
+    tickets: list[int] = Field(default_factory=list)
+    transcript: list[TranscriptEntry] = Field(default_factory=list)
+    # Where the employee started the chat (from the host page: {"page": "/portal", "title": ...}); shown to IT
+    # on handover, never to the model as instructions.
+    context: dict[str, str] = Field(default_factory=dict)
+
+    def add(self, role: Role, text: str) -> None:
+        self.transcript.append(TranscriptEntry(role=role, text=text))
+        del self.transcript[:-MAX_TRANSCRIPT]
+
+    def open_pending(self) -> list[PendingAction]:
+        return [p for p in self.pending.values() if p.status == "pending"]
