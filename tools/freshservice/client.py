@@ -58,11 +58,17 @@ M = TypeVar("M", bound=BaseModel)
 USER_AGENT = "portal-copilot/0.1 (+https://github.com/portal-copilot)"
 FILTER_PAGE_SIZE = 30  # fixed by Freshservice for /tickets/filter and requester queries
 MAX_FILTER_PAGES = 10  # Freshservice caps query results; 300 tickets is plenty for one person
+NOTE_SOURCE = 2  # conversation ``source`` of a note (reference §7)
 
 
 def idempotency_tag(key: str) -> str:
     """A ticket tag derived from the caller's idempotency key, used to find a create that landed."""
     return "copilot-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def note_marker(key: str) -> str:
+    """The paragraph appended to a note sent with an idempotency key, found again after a lost answer."""
+    return f"<p>Ref {idempotency_tag(key)}</p>"
 
 
 class FreshserviceClient:
@@ -234,11 +240,43 @@ class FreshserviceClient:
 
     async def add_note(self, ticket_id: int, body: str, *, private: bool = True,
                        idempotency_key: str | None = None) -> Conversation:
-        """Add a note (private by default, like Freshservice). Notes are never resent on an
-        ambiguous failure; ``idempotency_key`` is accepted for symmetry and logged by callers."""
-        del idempotency_key
-        response = await self._send("POST", f"tickets/{int(ticket_id)}/notes", json={"body": body, "private": private})
+        """Add a note (private by default, like Freshservice). Never resent blindly.
+
+        With ``idempotency_key`` a marker paragraph (``Ref copilot-<16 hex>``, see
+        :func:`note_marker`) is appended to the body; it is plain text, so it survives Freshservice's
+        HTML→text and can be found in ``body`` or ``body_text``. If the POST fails ambiguously (sent,
+        no answer), the ticket's conversations are searched for the marker and the note that landed
+        is returned; if it is not there, the error is re-raised.
+
+        The ticket's conversations are also checked *before* sending, like :meth:`create_ticket`:
+        this costs one extra list call per keyed note (notes are rare: a few per handover), but a
+        turn that is retried with the same key (the copilot keys notes by conversation and turn)
+        after a failure that left the note behind gets the existing note instead of a duplicate
+        visible to the employee and the agents.
+        """
+        if idempotency_key:
+            if (existing := await self.find_note_by_idempotency_key(ticket_id, idempotency_key)) is not None:
+                return existing
+            body = body + note_marker(idempotency_key)
+        try:
+            response = await self._send("POST", f"tickets/{int(ticket_id)}/notes",
+                                        json={"body": body, "private": private})
+        except Unavailable as error:
+            if idempotency_key and error.request_may_have_succeeded:
+                if (landed := await self.find_note_by_idempotency_key(ticket_id, idempotency_key)) is not None:
+                    return landed
+            raise
         return Conversation.model_validate(response.json()["conversation"])
+
+    async def find_note_by_idempotency_key(self, ticket_id: int, key: str) -> Conversation | None:
+        """The note on the ticket that carries the marker of ``key`` (replies quoting it are ignored)."""
+        tag = idempotency_tag(key)
+        async for conversation in self.iter_conversations(ticket_id):
+            if conversation.source not in (None, NOTE_SOURCE):
+                continue
+            if tag in (conversation.body_text or "") or tag in (conversation.body or ""):
+                return conversation
+        return None
 
     def iter_conversations(self, ticket_id: int) -> AsyncIterator[Conversation]:
         return self._paginate(f"tickets/{int(ticket_id)}/conversations", ("conversations",), Conversation)
@@ -409,4 +447,4 @@ def _json_or_text(response: httpx.Response) -> Any:
         return response.text
 
 
-__all__ = ["FreshserviceClient", "NotFound", "RateLimited", "idempotency_tag"]
+__all__ = ["FreshserviceClient", "NotFound", "RateLimited", "idempotency_tag", "note_marker"]
