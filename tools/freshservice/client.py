@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
@@ -205,8 +205,12 @@ class FreshserviceClient:
         return await self._get(f"tickets/{int(ticket_id)}", "ticket", Ticket, params)
 
     def iter_tickets(self, **filters: Any) -> AsyncIterator[Ticket]:
-        """``GET /tickets`` (default window: created in the last 30 days, unless ``updated_since``)."""
-        return self._paginate("tickets", ("tickets",), Ticket, {k: v for k, v in filters.items() if v is not None})
+        """``GET /tickets`` (default window: created in the last 30 days, unless ``updated_since``).
+
+        ``updated_since`` may be a ``datetime`` (sent as UTC ``YYYY-MM-DDTHH:MM:SSZ``; httpx would
+        otherwise send ``str(dt)`` with a space, which reads as a bare date), a ``date`` or a string."""
+        params = {k: _query_value(v) for k, v in filters.items() if v is not None}
+        return self._paginate("tickets", ("tickets",), Ticket, params)
 
     def filter_tickets(self, query: str) -> AsyncIterator[Ticket]:
         """``GET /tickets/filter?query="..."``; pass the expression without the outer quotes."""
@@ -438,6 +442,16 @@ def _first_present(body: dict[str, Any], keys: tuple[str, ...]) -> list[Any]:
         if isinstance(body.get(key), list):
             return body[key]
     return []
+
+
+def _query_value(value: Any) -> Any:
+    """Dates and times in the form Freshservice documents for inputs (reference §5)."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def _json_or_text(response: httpx.Response) -> Any:
