@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
 import pytest
 
-from sandbox.seed import DEMO_EMPLOYEES, EXPECTED_SEATS
+from sandbox.seed import EXPECTED_SEATS
+from tests.client.support import ALICE, calls, first
 from tests.conftest import SandboxHandle
 from tools.freshservice import (
     AuthenticationFailed,
@@ -20,15 +20,6 @@ from tools.freshservice import (
     ValidationFailed,
     seats_available,
 )
-
-ALICE = DEMO_EMPLOYEES[0]["email"]
-
-
-async def first(items: AsyncIterator[Any], predicate: Any) -> Any:
-    async for item in items:
-        if predicate(item):
-            return item
-    raise AssertionError("no matching item")
 
 
 class RecordingSleep:
@@ -43,19 +34,6 @@ class RecordingSleep:
 
         self.waits.append(seconds)
         await asyncio.sleep(seconds * self.scale)
-
-
-@pytest.fixture
-async def fresh(sandbox: SandboxHandle) -> AsyncIterator[SandboxHandle]:
-    await sandbox.reset()
-    sandbox.control("DELETE", "/_sandbox/requests")
-    yield sandbox
-    sandbox.control("DELETE", "/_sandbox/faults")
-
-
-def calls(handle: SandboxHandle, method: str | None = None, contains: str = "") -> list[dict[str, Any]]:
-    found = handle.control("GET", "/_sandbox/requests").json()["requests"]
-    return [c for c in found if (method is None or c["method"] == method) and contains in c["path"]]
 
 
 async def test_pagination_follows_link_over_several_pages(fresh: SandboxHandle) -> None:

@@ -1,6 +1,6 @@
 """Typed async client for the Freshservice REST API v2 (see ../shared/reference/freshservice-api.md)."""
 
-from tools.freshservice.client import FreshserviceClient, idempotency_tag
+from tools.freshservice.client import FreshserviceClient, idempotency_tag, note_marker
 from tools.freshservice.errors import (
     AuthenticationFailed,
     Conflict,
@@ -50,6 +50,6 @@ __all__ = [
     "FormField", "FreshserviceClient", "FreshserviceError", "Group", "Installation", "Location", "Me", "NotFound",
     "PermissionDenied", "PlaceRequest", "RateLimitStatus", "RateLimited", "RequestedItem", "Requester", "Seats",
     "ServiceCategory", "ServiceItem", "SolutionArticle", "SolutionCategory", "SolutionFolder", "Ticket",
-    "TicketCreate", "TicketUpdate", "Unavailable", "ValidationFailed", "compute_seats", "idempotency_tag",
+    "TicketCreate", "TicketUpdate", "Unavailable", "ValidationFailed", "compute_seats", "idempotency_tag", "note_marker",
     "seats_available",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
@@ -58,11 +58,17 @@ M = TypeVar("M", bound=BaseModel)
 USER_AGENT = "portal-copilot/0.1 (+https://github.com/portal-copilot)"
 FILTER_PAGE_SIZE = 30  # fixed by Freshservice for /tickets/filter and requester queries
 MAX_FILTER_PAGES = 10  # Freshservice caps query results; 300 tickets is plenty for one person
+NOTE_SOURCE = 2  # conversation ``source`` of a note (reference §7)
 
 
 def idempotency_tag(key: str) -> str:
     """A ticket tag derived from the caller's idempotency key, used to find a create that landed."""
     return "copilot-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def note_marker(key: str) -> str:
+    """The paragraph appended to a note sent with an idempotency key, found again after a lost answer."""
+    return f"<p>Ref {idempotency_tag(key)}</p>"
 
 
 class FreshserviceClient:
@@ -199,8 +205,12 @@ class FreshserviceClient:
         return await self._get(f"tickets/{int(ticket_id)}", "ticket", Ticket, params)
 
     def iter_tickets(self, **filters: Any) -> AsyncIterator[Ticket]:
-        """``GET /tickets`` (default window: created in the last 30 days, unless ``updated_since``)."""
-        return self._paginate("tickets", ("tickets",), Ticket, {k: v for k, v in filters.items() if v is not None})
+        """``GET /tickets`` (default window: created in the last 30 days, unless ``updated_since``).
+
+        ``updated_since`` may be a ``datetime`` (sent as UTC ``YYYY-MM-DDTHH:MM:SSZ``; httpx would
+        otherwise send ``str(dt)`` with a space, which reads as a bare date), a ``date`` or a string."""
+        params = {k: _query_value(v) for k, v in filters.items() if v is not None}
+        return self._paginate("tickets", ("tickets",), Ticket, params)
 
     def filter_tickets(self, query: str) -> AsyncIterator[Ticket]:
         """``GET /tickets/filter?query="..."``; pass the expression without the outer quotes."""
@@ -234,11 +244,43 @@ class FreshserviceClient:
 
     async def add_note(self, ticket_id: int, body: str, *, private: bool = True,
                        idempotency_key: str | None = None) -> Conversation:
-        """Add a note (private by default, like Freshservice). Notes are never resent on an
-        ambiguous failure; ``idempotency_key`` is accepted for symmetry and logged by callers."""
-        del idempotency_key
-        response = await self._send("POST", f"tickets/{int(ticket_id)}/notes", json={"body": body, "private": private})
+        """Add a note (private by default, like Freshservice). Never resent blindly.
+
+        With ``idempotency_key`` a marker paragraph (``Ref copilot-<16 hex>``, see
+        :func:`note_marker`) is appended to the body; it is plain text, so it survives Freshservice's
+        HTML→text and can be found in ``body`` or ``body_text``. If the POST fails ambiguously (sent,
+        no answer), the ticket's conversations are searched for the marker and the note that landed
+        is returned; if it is not there, the error is re-raised.
+
+        The ticket's conversations are also checked *before* sending, like :meth:`create_ticket`:
+        this costs one extra list call per keyed note (notes are rare: a few per handover), but a
+        turn that is retried with the same key (the copilot keys notes by conversation and turn)
+        after a failure that left the note behind gets the existing note instead of a duplicate
+        visible to the employee and the agents.
+        """
+        if idempotency_key:
+            if (existing := await self.find_note_by_idempotency_key(ticket_id, idempotency_key)) is not None:
+                return existing
+            body = body + note_marker(idempotency_key)
+        try:
+            response = await self._send("POST", f"tickets/{int(ticket_id)}/notes",
+                                        json={"body": body, "private": private})
+        except Unavailable as error:
+            if idempotency_key and error.request_may_have_succeeded:
+                if (landed := await self.find_note_by_idempotency_key(ticket_id, idempotency_key)) is not None:
+                    return landed
+            raise
         return Conversation.model_validate(response.json()["conversation"])
+
+    async def find_note_by_idempotency_key(self, ticket_id: int, key: str) -> Conversation | None:
+        """The note on the ticket that carries the marker of ``key`` (replies quoting it are ignored)."""
+        tag = idempotency_tag(key)
+        async for conversation in self.iter_conversations(ticket_id):
+            if conversation.source not in (None, NOTE_SOURCE):
+                continue
+            if tag in (conversation.body_text or "") or tag in (conversation.body or ""):
+                return conversation
+        return None
 
     def iter_conversations(self, ticket_id: int) -> AsyncIterator[Conversation]:
         return self._paginate(f"tickets/{int(ticket_id)}/conversations", ("conversations",), Conversation)
@@ -403,6 +445,16 @@ def _first_present(body: dict[str, Any], keys: tuple[str, ...]) -> list[Any]:
     return []
 
 
+def _query_value(value: Any) -> Any:
+    """Dates and times in the form Freshservice documents for inputs (reference §5)."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
 def _json_or_text(response: httpx.Response) -> Any:
     try:
         return response.json()
@@ -410,4 +462,4 @@ def _json_or_text(response: httpx.Response) -> Any:
         return response.text
 
 
-__all__ = ["FreshserviceClient", "NotFound", "RateLimited", "idempotency_tag"]
+__all__ = ["FreshserviceClient", "NotFound", "RateLimited", "idempotency_tag", "note_marker"]

@@ -120,6 +120,7 @@ class TicketUpdate(BaseModel):
     responder_id: int | None = None
     category: str | None = None
     sub_category: str | None = None
+    item_category: str | None = None
     tags: list[str] | None = None
     custom_fields: dict[str, Any] | None = None
 
