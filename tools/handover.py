@@ -7,7 +7,6 @@ urgent word or an automatic rule started it.
 
 from __future__ import annotations
 
-import uuid
 from html import escape
 
 from tools.actions import button
@@ -61,7 +60,7 @@ async def escalate(ctx: ToolContext, reason: str, *, urgent: bool = False, trigg
         if state.handoff is not None:
             ticket_id = state.handoff.ticket_id
             await ctx.client.add_note(ticket_id, f"<p>Escalated again: {escape(reason)}</p>", private=False,
-                                      idempotency_key=f"note-{uuid.uuid4().hex}")
+                                      idempotency_key=f"escalate-again-{state.id}-{len(state.transcript)}")
         else:
             priority = 4 if urgent else 2
             subject = ("URGENT: " if urgent else "") + f"Copilot handover: {reason.strip()[:90] or 'employee asked for help'}"
