@@ -29,7 +29,7 @@ PLACEHOLDER_VALUES = frozenset({
     "", "changeme", "change", "secret", "password", "passw0rd", "demo", "test", "testing", "default", "example",
     "placeholder", "replaceme", "todo", "xxx", "xxxx", "xxxxxxxx", "none", "null", "apikey", "yourapikey",
     "token", "yourtoken", "yoursecret", "mysecret", "authsecret", "chainlitauthsecret", "copilotauthsecret",
-    "sandboxapikey", "demointegrationtoken", "testsandboxkey", "replacemewithchainlitcreatesecret",
+    "sandboxapikey", "demointegrationtoken", "replacemewithchainlitcreatesecret",
     "generateonewithchainlitcreatesecret", "supersecret", "topsecret", "12345678", "123456789", "1234567890",
 })
 # A value containing one of these is a placeholder whatever surrounds it (e.g. "my-changeme-secret-2024").
