@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     """Runtime configuration, validated at start-up."""
 
     model_config = SettingsConfigDict(
-        env_prefix="COPILOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="COPILOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore",
+        hide_input_in_errors=True,  # a refused start-up must not print the keys it was given
     )
 
     env: Literal["development", "production"] = "production"  # make run and the tests set development

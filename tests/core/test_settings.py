@@ -52,6 +52,15 @@ def test_complete_production_config_starts_without_demo_shortcuts(monkeypatch: p
     assert Settings().cors_origins() == ["https://intranet.acme.example", "https://portal.acme.example"]
 
 
+def test_refusal_message_does_not_echo_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    production(monkeypatch, CHAINLIT_AUTH_SECRET="changeme", COPILOT_MODEL_API_KEY="sk-live-abcdef0123456789")
+    with pytest.raises(ValidationError) as raised:
+        Settings()
+    assert "placeholder" in str(raised.value)
+    for secret in (REAL_KEY, "changeme", "sk-live-abcdef0123456789", "0123456789"):
+        assert secret not in str(raised.value)
+
+
 def test_production_refuses_demo_login(monkeypatch: pytest.MonkeyPatch) -> None:
     production(monkeypatch, COPILOT_DEMO_LOGIN="true")
     with pytest.raises(ValidationError, match="COPILOT_DEMO_LOGIN=true is only allowed with COPILOT_ENV=development"):
