@@ -1,8 +1,11 @@
 # Portal Copilot: one image for the app (and the sandbox for demos). CPU-only torch, non-root.
 FROM python:3.11-slim AS base
 
+# Production (also the settings' default): needs COPILOT_FRESHSERVICE_URL, COPILOT_FRESHSERVICE_API_KEY and
+# CHAINLIT_AUTH_SECRET (32+ random bytes); no demo login, demo REST token or demo portal tokens.
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false \
+    COPILOT_ENV=production \
     COPILOT_HOST=0.0.0.0 COPILOT_PORT=8000 COPILOT_DATA_DIR=/data
 
 WORKDIR /app

@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 ## Start the sandbox Freshservice and the copilot on embedded defaults (PORT, SANDBOX_PORT honoured).
+## Runs with COPILOT_ENV=development (set by copilot/launch.py) unless COPILOT_ENV is set here or in .env.
 run: install
 	$(PY) -m copilot.launch
 

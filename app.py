@@ -149,12 +149,9 @@ async def _handle(message: IncomingMessage) -> None:
         return
     engine = await (await get_services()).engine()
     streamed = cl.Message(content="")
-
-    async def on_token(token: str) -> None:
-        await streamed.stream_token(token)
-
     try:
-        result = await engine.handle(conversation_id, employee, message, on_token=on_token, channel="web")
+        result = await engine.handle(conversation_id, employee, message, on_token=render.safe_stream(streamed),
+                                     channel="web")
     except ConversationLocked:
         await cl.Message(content="I'm still working on your last message; please send this one again "
                                  "once my reply is there.").send()

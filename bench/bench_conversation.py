@@ -56,8 +56,8 @@ def percentile(values: list[float], share: float) -> float:
 def main() -> None:
     config = SandboxConfig(api_key="bench-key", plan="unlimited", knowledge="org")
     with tempfile.TemporaryDirectory() as data_dir, serve(create_app(config)) as sandbox_url:
-        settings = Settings(freshservice_url=sandbox_url, freshservice_api_key="bench-key", data_dir=Path(data_dir),
-                            redis_url=None, api_tokens=TOKEN)
+        settings = Settings(env="development", freshservice_url=sandbox_url, freshservice_api_key="bench-key",
+                            data_dir=Path(data_dir), redis_url=None, api_tokens=TOKEN)
         with serve(create_api_app(settings)) as app_url:
             control = httpx.Client(base_url=sandbox_url, auth=("bench-key", "X"), timeout=60)
             http = httpx.Client(base_url=app_url, timeout=120, headers={

@@ -1,7 +1,9 @@
 """``make run``: start the whole stack on embedded defaults and print where it is.
 
-Starts the Freshservice sandbox (unless ``COPILOT_FRESHSERVICE_URL`` points at a real account),
-waits until it answers, then starts the Chainlit app, and stops both together on Ctrl-C.
+Runs in development (demo sign-in, demo REST token, demo portal) unless ``COPILOT_ENV`` is set in the
+environment or in ``.env``: the settings default to production, which refuses the sandbox. Starts the
+Freshservice sandbox (unless ``COPILOT_FRESHSERVICE_URL`` points at a real account), waits until it
+answers, then starts the Chainlit app, and stops both together on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -11,12 +13,25 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import MutableMapping
+from pathlib import Path
 
 import httpx
+from dotenv import dotenv_values
 
 from copilot.settings import DEMO_API_TOKEN, PROJECT_ROOT, Settings, get_settings
 
 READY_TIMEOUT_SECONDS = 120.0
+
+
+def default_to_development(environ: MutableMapping[str, str] = os.environ,
+                           dotenv_file: Path = PROJECT_ROOT / ".env") -> str:
+    """``make run`` is the local demo: COPILOT_ENV=development for this process and its children,
+    unless COPILOT_ENV is already chosen in the environment or in the project's ``.env``."""
+    chosen = environ.get("COPILOT_ENV") or (dotenv_values(dotenv_file).get("COPILOT_ENV") or "").strip()
+    if not chosen:
+        environ["COPILOT_ENV"] = chosen = "development"
+    return chosen
 
 
 def wait_until_ready(url: str, *, auth: tuple[str, str] | None = None, process: subprocess.Popen[bytes]) -> None:
@@ -72,6 +87,7 @@ def banner(settings: Settings) -> str:
 
 
 def main() -> None:
+    default_to_development()
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     processes: list[subprocess.Popen[bytes]] = []

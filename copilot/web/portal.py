@@ -2,8 +2,11 @@
 
 ``/portal`` is what an intranet page looks like with the floating widget (one script tag plus
 ``mountChainlitWidget`` with a token minted by the portal's backend), ``/portal/iframe`` the iframe
-variant, ``/portal/admin`` the copy-paste snippet for IT admins. The pages are in ``portal/``. Tokens are minted here only while
-the demo login is enabled (development); in production your portal's backend mints them.
+variant, ``/portal/admin`` the copy-paste snippet for IT admins. The pages are in ``portal/``.
+
+Tokens are minted here only in development with the demo login on (``make run``). In production the
+pages still render, but without a token (the widget shows its sign-in instead): your portal's
+backend mints tokens for the employee it has signed in (docs/auth.md).
 """
 
 from __future__ import annotations
@@ -35,8 +38,9 @@ def _fragment(name: str, **values: str) -> str:
 
 
 def _demo_token(request: Request) -> tuple[str, str]:
+    """A widget token for ``?employee=`` (any email!), so development only: never in production."""
     settings = get_settings()
-    if not settings.demo_login_enabled:
+    if settings.env != "development" or not settings.demo_login_enabled:
         return "", ""
     email = request.query_params.get("employee", DEMO_EMAIL).strip().lower()
     return email, mint_portal_token(ensure_auth_secret(settings), email)
@@ -76,26 +80,38 @@ token = jwt.encode({"identifier": email, "display_name": name,
     return _page("IT admin", _fragment("admin.html", snippet=html.escape(snippet), minting=html.escape(minting)))
 
 
+def content_security_policy(frame_ancestors: str) -> str:
+    """Only the configured portals may frame the app; images load only from the app itself (or inline
+    data/blob previews), so Markdown in an article or a ticket can never make the browser call out."""
+    return f"frame-ancestors {frame_ancestors}; img-src 'self' data: blob:"
+
+
 class SecurityHeaders(BaseHTTPMiddleware):
-    """Clickjacking protection for the iframe embed: only the configured portals may frame the app."""
+    """Clickjacking protection for the iframe embed, and no remote images (see content_security_policy)."""
 
     def __init__(self, app: object, frame_ancestors: str) -> None:
         super().__init__(app)  # type: ignore[arg-type]
-        self.frame_ancestors = frame_ancestors
+        self.policy = content_security_policy(frame_ancestors)
 
     async def dispatch(self, request: Request, call_next):  # type: ignore[no-untyped-def]
         response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", f"frame-ancestors {self.frame_ancestors}")
+        response.headers.setdefault("Content-Security-Policy", self.policy)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         return response
 
 
 def install_security_headers(app: FastAPI, settings: Settings) -> None:
-    """CSP frame-ancestors on every response, and exact CORS origins when configured."""
+    """The CSP on every response, and exact CORS origins.
+
+    ``COPILOT_ALLOWED_ORIGINS`` set: exactly those origins. Unset in production: an empty list, so no
+    cross-origin request is answered with CORS headers (same-origin only; Chainlit's ``["*"]`` would
+    reflect any Origin with credentials). Unset in development: ``.chainlit/config.toml`` as is.
+    """
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
-    if settings.allowed_origins:
+    origins = settings.cors_origins()
+    if origins is not None:
         from chainlit.config import config
 
         # Chainlit's CORS middleware holds this very list; it is read when the app first serves a request.
-        config.project.allow_origins[:] = [o.strip() for o in settings.allowed_origins.split(",") if o.strip()]
+        config.project.allow_origins[:] = origins

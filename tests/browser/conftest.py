@@ -59,7 +59,8 @@ def app(sandbox_factory: Callable[..., SandboxHandle], redis_url: str,
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     data_dir = str(tmp_path_factory.mktemp("app"))
-    env = {**os.environ, "COPILOT_FRESHSERVICE_URL": handle.base_url, "COPILOT_FRESHSERVICE_API_KEY": handle.api_key,
+    env = {**os.environ, "COPILOT_ENV": "development",
+           "COPILOT_FRESHSERVICE_URL": handle.base_url, "COPILOT_FRESHSERVICE_API_KEY": handle.api_key,
            "COPILOT_REDIS_URL": redis_url, "COPILOT_DATA_DIR": data_dir,
            "CHAINLIT_AUTH_SECRET": SECRET, "PORT": str(port), "COPILOT_KB_SYNC_INTERVAL_SECONDS": "3600",
            "COPILOT_ALLOWED_ORIGINS": "https://intranet.acme.example"}

@@ -152,3 +152,26 @@ def test_cors_allows_only_the_configured_portal(app: RunningApp) -> None:
         "https://intranet.acme.example"
     assert "access-control-allow-origin" not in preflight("https://evil.example").headers
     assert "frame-ancestors" in httpx.get(f"{app.url}/portal").headers["content-security-policy"]
+
+
+def test_markdown_image_in_a_ticket_subject_loads_nothing(page: Page, app: RunningApp) -> None:
+    pixel = "http://127.0.0.1:9/pixel.png"
+    created = app.sandbox.control("POST", "/api/v2/tickets", json={
+        "subject": f"Printer jam ![x]({pixel}) [open the fix](https://evil.example/fix)",
+        "description": "paper stuck", "status": 2, "priority": 1, "email": "erin.walsh@acme.example"})
+    assert created.status_code == 201, created.text
+    ticket_id = created.json()["ticket"]["id"]
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        sign_in(page, app, "erin.walsh@acme.example")
+        ask(page, f"what's the status of INC-{ticket_id}?")
+        expect(page.get_by_text(re.compile("Printer jam")).last).to_be_visible()
+        expect(page.get_by_role("link", name=pixel).last).to_be_visible()  # shown as a link to its target
+        expect(page.get_by_role("link", name="https://evil.example/fix").last).to_be_visible()
+        page.wait_for_timeout(500)
+        assert page.locator("img[src*='127.0.0.1:9']").count() == 0
+        assert not [url for url in requests if "127.0.0.1:9/" in url]
+        assert page.get_by_role("link", name="open the fix").count() == 0  # no look-alike label
+    finally:
+        app.sandbox.control("POST", "/_sandbox/reset")

@@ -3,10 +3,13 @@ set is one the app reads, so a typo cannot ship silently."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
+import pytest
 import yaml
+from pydantic import ValidationError
 
 from copilot.settings import Settings
 
@@ -30,6 +33,19 @@ def test_compose_file_uses_known_settings() -> None:
     env = compose["services"]["copilot"]["environment"]
     assert set(env) <= known_variables(), set(env) - known_variables()
     assert env["COPILOT_ENV"] == "production"
+    assert "COPILOT_DEMO_LOGIN" not in env
+
+
+def test_kubernetes_placeholders_cannot_start_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Applying the example manifest unchanged must fail at start-up, not run with shared secrets."""
+    documents = {d["kind"]: d for d in yaml.safe_load_all((ROOT / "deploy" / "k8s" / "copilot.yaml").read_text())}
+    monkeypatch.chdir("/")  # no .env
+    for name in [n for n in os.environ if n.startswith("COPILOT_")]:
+        monkeypatch.delenv(name)
+    for name, value in {**documents["ConfigMap"]["data"], **documents["Secret"]["stringData"]}.items():
+        monkeypatch.setenv(name, str(value))
+    with pytest.raises(ValidationError, match="placeholder"):
+        Settings()
 
 
 def test_kubernetes_manifests_are_consistent() -> None:
@@ -48,6 +64,7 @@ def test_dockerfile_is_non_root_with_healthcheck_and_copies_what_the_app_needs()
     text = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^USER copilot$", text, re.M) and "HEALTHCHECK" in text and "/healthz" in text
     assert "download.pytorch.org/whl/cpu" in text  # CPU-only torch
+    assert re.search(r"^\s*COPILOT_ENV=production\b", text, re.M)  # explicit, not only the settings' default
     for needed in ("copilot", "tools", "sandbox", "portal", "app.py", ".chainlit"):
         assert needed in text
 
