@@ -27,7 +27,10 @@ DROP = {"sequence": ["drop"], "path_regex": "place_request"}  # processed, answe
 @pytest.fixture
 async def claims(redis_url: str) -> AsyncIterator[RedisWriteClaims]:
     redis = aioredis.Redis.from_url(redis_url)
-    yield RedisWriteClaims(redis, prefix=f"test:claims:{uuid.uuid4().hex[:8]}:")  # a fresh ledger per test
+    prefix = f"test:claims:{uuid.uuid4().hex[:8]}:"
+    yield RedisWriteClaims(redis, prefix=prefix)  # a fresh ledger per test, removed afterwards
+    async for key in redis.scan_iter(match=prefix + "*"):
+        await redis.delete(key)
     await redis.aclose()
 
 
