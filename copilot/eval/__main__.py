@@ -224,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=None, help="write one result line per case here")
     p.add_argument("--freshservice-url", default=None, help="default: start a sandbox with Acme's articles")
     p.add_argument("--api-key", default=None)
+    p.add_argument("--doc", default=None, help="also write the table into this markdown file (docs/benchmarks.md)")
     p.set_defaults(func=cmd_conversations)
 
     args = ap.parse_args(argv)
@@ -234,7 +235,7 @@ def cmd_conversations(args: Any) -> int:
     from copilot.eval.conversations import main as run_conversations
 
     return run_conversations(Path(args.cases), Path(args.out) if args.out else None, args.freshservice_url,
-                             args.api_key)
+                             args.api_key, Path(args.doc) if args.doc else None)
 
 
 if __name__ == "__main__":

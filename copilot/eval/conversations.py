@@ -305,7 +305,24 @@ def summarize(results: list[CaseResult]) -> str:
     return "\n".join(lines)
 
 
-def main(cases_path: Path, out: Path | None, url: str | None, key: str | None) -> int:
+def write_doc(doc: Path, cases_path: Path, table: str) -> None:
+    """Replace (or add) this case file's section in docs/benchmarks.md, keeping every other section."""
+    section = f"## Conversations: {cases_path.name}"
+    body = (f"{section}\n\n`python -m copilot.eval conversations --cases bench/data/{cases_path.name} --doc "
+            f"docs/benchmarks.md` (in-process engine, offline model, sandbox with Acme's articles; cases written "
+            f"independently of the product, see bench/data/CONVERSATIONS-README.md). Goals (issue 13, held-out): "
+            f"≥ 0.90 overall, ≥ 0.85 dialogues, every behaviour ≥ 0.80.\n\n{table}\n")
+    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
+    start = text.find(section)
+    if start == -1:
+        text = text.rstrip() + "\n\n" + body
+    else:
+        end = text.find("\n## ", start + len(section))
+        text = text[:start] + body + (text[end:] if end != -1 else "")
+    doc.write_text(text, encoding="utf-8")
+
+
+def main(cases_path: Path, out: Path | None, url: str | None, key: str | None, doc: Path | None = None) -> int:
     cases = [json.loads(line) for line in cases_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
@@ -316,5 +333,8 @@ def main(cases_path: Path, out: Path | None, url: str | None, key: str | None) -
                 results = asyncio.run(run_all(cases, sandbox_url, sandbox_key, data_dir, reset=True))
     if out is not None:
         out.write_text("".join(json.dumps(r.__dict__) + "\n" for r in results), encoding="utf-8")
-    print(summarize(results))
+    table = summarize(results)
+    print(table)
+    if doc is not None:
+        write_doc(doc, cases_path, table)
     return 0
