@@ -30,6 +30,7 @@ class RunningApp:
     url: str
     data_dir: Path
     process: subprocess.Popen[bytes]
+    sandbox: SandboxHandle
 
 
 def embedded_redis_processes(data_dir: Path) -> list[psutil.Process]:
@@ -71,7 +72,7 @@ def app(sandbox_factory: Callable[..., SandboxHandle], tmp_path_factory: pytest.
                 pass
             assert time.monotonic() < deadline, "the app did not start"
             time.sleep(0.5)
-        yield RunningApp(url=url, data_dir=data_dir, process=process)
+        yield RunningApp(url=url, data_dir=data_dir, process=process, sandbox=sandbox)
     finally:
         if process.poll() is None:
             process.terminate()
@@ -111,6 +112,60 @@ def test_valid_portal_token_still_signs_in(app: RunningApp) -> None:
     response = httpx.post(f"{app.url}/auth/jwt", headers={"Authorization": f"Bearer {valid}"}, timeout=30)
     assert response.status_code == 200, response.text
     assert response.cookies or response.json()
+
+
+async def chat(app: RunningApp, email: str, text: str | None, *, settle: float = 20.0) -> list[str]:
+    """Sign in with a portal token, open a chat over socket.io, optionally send ``text``; the texts shown."""
+    import asyncio
+    import uuid
+
+    import socketio
+
+    signed = token(identifier=email, metadata={"email": email}, exp=later())
+    async with httpx.AsyncClient(timeout=30) as http:
+        cookie = (await http.post(f"{app.url}/auth/jwt", headers={"Authorization": f"Bearer {signed}"})).cookies
+    shown: list[str] = []
+    done = asyncio.Event()
+    sio = socketio.AsyncClient(reconnection=False)
+
+    @sio.on("new_message")  # type: ignore[untyped-decorator]
+    async def on_message(step: dict[str, object]) -> None:
+        if step.get("type") != "user_message" and step.get("output"):
+            shown.append(str(step["output"]))
+            done.set()
+
+    await sio.connect(app.url, socketio_path="/ws/socket.io", transports=["websocket"], wait_timeout=15,
+                      headers={"Cookie": f"access_token={cookie.get('access_token')}"},
+                      auth={"clientType": "webapp", "sessionId": str(uuid.uuid4()), "threadId": "",
+                            "userEnv": "{}", "chatProfile": ""})
+    try:
+        await sio.emit("connection_successful")
+        if text is not None:
+            await asyncio.sleep(1.0)  # let on_chat_start finish
+            done.clear()
+            await sio.emit("client_message", {"message": {
+                "id": str(uuid.uuid4()), "threadId": "", "output": text, "type": "user_message", "name": "User",
+                "createdAt": datetime.now(UTC).isoformat()}, "fileReferences": []})
+        await asyncio.wait_for(done.wait(), settle)
+        assert sio.connected, "the socket was dropped"
+    finally:
+        await sio.disconnect()
+    return shown
+
+
+async def test_a_megabyte_chat_message_gets_words_not_a_dropped_socket(app: RunningApp) -> None:
+    shown = await chat(app, "alice.nguyen@acme.example", "x" * (1024 * 1024))
+    assert any("too long" in text for text in shown), shown
+
+
+async def test_it_system_down_at_chat_start_is_said_with_the_urgent_line(app: RunningApp) -> None:
+    app.sandbox.control("PUT", "/_sandbox/faults", json={"ratios": {"503": 1.0}, "path_regex": "requesters"})
+    try:
+        shown = await chat(app, "carol.diaz@acme.example", None)  # not cached: the lookup must reach Freshservice
+    finally:
+        app.sandbox.control("DELETE", "/_sandbox/faults")
+    assert any("unreachable" in text and "4444" in text for text in shown), shown
+    assert not any("couldn't find you" in text for text in shown)
 
 
 def test_sigterm_stops_the_embedded_redis(app: RunningApp) -> None:
