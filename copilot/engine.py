@@ -34,16 +34,17 @@ from copilot.policy import EscalationReason, Policy, TurnSignals
 from copilot.prompts import system_message
 from copilot.redact import redact
 from tools import handover
+from tools.actions import run_write
 from tools.approvals import ApprovalRules
 from tools.business_hours import OfficeHours
 from tools.catalog import CatalogDirectory
-from tools.context import URGENT_CONTACT, KnowledgeSearch, Outcome, ToolContext, guarded
+from tools.context import URGENT_CONTACT, KnowledgeSearch, Outcome, ToolContext, WriteMode, guarded
 from tools.employee import Employee
-from tools.freshservice import FreshserviceClient
+from tools.freshservice import FreshserviceClient, WriteClaims
 from tools.patterns import confirmation
 from tools.results import Action, Citation, ToolActivity
 from tools.state import PendingAction
-from tools.toolset import BUTTONS, WRITES, build_tools
+from tools.toolset import BUTTONS, build_tools
 
 AGENT_NAME = "copilot"
 MAX_INPUT_CHARS = 4000
@@ -104,6 +105,7 @@ class EngineDeps:
     model_factory: Callable[[], ChatCompletionClient]
     approvals: ApprovalRules = field(default_factory=ApprovalRules)
     knowledge: KnowledgeSearch | None = None
+    claims: WriteClaims | None = None  # the ledger of placed service requests (tools.freshservice.claims)
     office_hours: Callable[[], Awaitable[OfficeHours | None]] | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     frustration: Callable[[str], float] = lambda _text: 0.0
@@ -177,7 +179,8 @@ class Engine:
                     async with asyncio.timeout(deps.turn_budget_seconds):
                         ctx = ToolContext(employee=employee, state=state, client=deps.client, catalog=deps.catalog,
                                           gate=deps.policy, audit=deps.audit, approvals=deps.approvals,
-                                          knowledge=deps.knowledge, clock=deps.clock, urgent_contact=deps.urgent_contact,
+                                          knowledge=deps.knowledge, clock=deps.clock, claims=deps.claims,
+                                          urgent_contact=deps.urgent_contact,
                                           office_hours=await deps.office_hours() if deps.office_hours else None)
                         if message.action is not None:
                             texts = [await self._action(ctx, message.action)]
@@ -194,7 +197,8 @@ class Engine:
                 except TimeoutError:
                     metrics.ERRORS.inc()
                     ctx = ToolContext(employee=employee, state=state, client=deps.client, catalog=deps.catalog,
-                                      gate=deps.policy, audit=deps.audit, urgent_contact=deps.urgent_contact)
+                                      gate=deps.policy, audit=deps.audit, claims=deps.claims,
+                                      urgent_contact=deps.urgent_contact)
                     ctx.out.failed = True
                     texts = [failures.slow_turn(deps.turn_budget_seconds, deps.urgent_contact)]
                 for reply in texts:
@@ -215,14 +219,12 @@ class Engine:
     async def _converse(self, ctx: ToolContext, state: ConversationState, text: str,
                         on_token: TokenCallback | None) -> list[str]:
         policy = self.deps.policy
-        pending = state.open_pending()
+        pending = state.awaiting_decision()
         decision = confirmation(text)
         if pending and decision is not None:
             return [await self._decide(ctx, pending[-1], confirm=decision)]
         if (word := policy.urgent_match(text)) is not None:
-            result = await guarded(ctx, lambda: handover.escalate(ctx, f"Employee reported: {text[:200]}", urgent=True,
-                                                                  trigger="urgent_word"))
-            return [f"That sounds urgent ({word}), so I'm getting a person involved right away. {result.message}"]
+            return [await self._urgent(ctx, state, text, word)]
         reply = await self._run_team(ctx, state, text, on_token)
         replies = [reply]
         frustrated = self.deps.frustration(text) >= policy.config.escalation.frustration_threshold
@@ -299,24 +301,51 @@ class Engine:
         handler = BUTTONS.get(kind)
         if handler is None:
             return "That button is no longer active. What would you like to do?"
-        return (await guarded(ctx, lambda: handler(ctx, argument))).message
+        result = await guarded(ctx, lambda: handler(ctx, argument))
+        await ctx.audit.record(ctx.event(f"button:{kind}", outcome="ok" if result.ok else "error",
+                                         arguments={"argument": argument[:40]},
+                                         result={"message": result.message[:300], **{
+                                             k: v for k, v in result.data.items() if k in ("ticket_id", "error")}}))
+        return result.message
+
+    async def _urgent(self, ctx: ToolContext, state: ConversationState, text: str, word: str) -> str:
+        """A report of an urgent incident happening now: a priority-4 handover, confirmed by the employee
+        unless policy makes ``urgent_escalation`` automatic. Both the proposal and the write are audited."""
+        pending = PendingAction(kind="urgent_escalation", idempotency_key=f"handover-{state.id}",
+                                payload={"reason": f"Employee reported: {text[:200]}", "word": word},
+                                summary=[f"Urgent handover to the IT team ({word})"])
+        if self.deps.policy.mode_for("urgent_escalation") is WriteMode.AUTO:
+            result = await run_write(ctx, pending, why=f"urgent report ({word}); policy: auto")
+            return f"That sounds urgent ({word}), so I'm getting a person involved right away. {result.message}"
+        for old in state.open_pending():
+            if old.kind == "urgent_escalation":
+                old.status = "cancelled"
+        state.pending[pending.id] = pending
+        ctx.out.offer(f"confirm:{pending.id}", "Yes, get IT now")
+        ctx.out.offer(f"cancel:{pending.id}", "No")
+        await ctx.audit.record(ctx.event("urgent_escalation", outcome="proposed", arguments={
+            "pending_action": pending.id, "why": f"urgent report ({word})"}))
+        return (f"That sounds urgent ({word}). Shall I hand this to the IT team now as an urgent ticket? "
+                f"If it can't wait, {ctx.urgent_contact}.")
 
     async def _decide(self, ctx: ToolContext, pending: PendingAction, *, confirm: bool) -> str:
         """Run or drop a pending write — the employee's explicit decision, never the model's."""
         if pending.status == "done" and pending.result:
             return str(pending.result["message"])  # a double click or a repeated "yes": same answer
-        if pending.status != "pending":
+        if pending.status not in ("pending", "checking"):
             return "That was already cancelled; nothing was sent."
         if not confirm:
+            checking = pending.status == "checking"
             pending.status = "cancelled"
             if pending.kind == "place_request" and ctx.state.draft is not None and ctx.state.draft.open:
                 ctx.state.draft.cancel()
             await self._audit(ctx, pending, "cancelled")
+            if checking:  # it may already be with IT: say so, never "nothing was sent"
+                return ("OK, I won't send it again. If the first attempt did reach IT, it will show up in "
+                        "“my tickets” and you can ask IT to cancel it there.")
             return "OK, cancelled. Nothing was sent to IT."
-        execute = WRITES[pending.kind]
-        result = await guarded(ctx, lambda: execute(ctx, pending))
-        await self._audit(ctx, pending, "confirmed" if result.ok else "error", result.message)
-        return result.message
+        why = "employee re-confirmed after an unknown outcome" if pending.status == "checking" else "employee confirmed"
+        return (await run_write(ctx, pending, why=why)).message
 
     @staticmethod
     async def _audit(ctx: ToolContext, pending: PendingAction, outcome: Outcome, message: str = "") -> None:

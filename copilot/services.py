@@ -24,7 +24,7 @@ from tools.approvals import ApprovalRules
 from tools.business_hours import OfficeHours
 from tools.catalog import CatalogDirectory
 from tools.employee import Employee
-from tools.freshservice import FreshserviceClient, FreshserviceError
+from tools.freshservice import FreshserviceClient, FreshserviceError, RedisWriteClaims
 
 log = logs.get_logger(__name__)
 OFFICE_HOURS_REFRESH_SECONDS = 3600
@@ -116,6 +116,7 @@ class Services:
                 policy=Policy(), approvals=ApprovalRules.load(settings.approval_rules_file),
                 model_factory=lambda: build_model_client(settings), knowledge=self.knowledge,
                 office_hours=self.office_hours, secrets=secrets, stream=settings.model_stream,
+                claims=RedisWriteClaims(redis),
                 frustration=frustration_score, urgent_contact=settings.urgent_contact,
                 turn_budget_seconds=settings.turn_budget_seconds, max_concurrent_turns=settings.max_concurrent_turns,
                 turn_queue_timeout=settings.turn_queue_timeout,

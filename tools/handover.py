@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from html import escape
 
-from tools.actions import button
+from tools.actions import button, confirmed_write
 from tools.context import AsyncTool, ToolContext, tool
 from tools.freshservice import FreshserviceError, TicketCreate
 from tools.results import ToolResult
-from tools.state import Handoff
+from tools.state import Handoff, PendingAction
 
 
 def transcript_html(ctx: ToolContext) -> str:
@@ -93,6 +93,19 @@ async def escalate(ctx: ToolContext, reason: str, *, urgent: bool = False, trigg
     return ToolResult(message=f"I've handed this over to the IT team as **INC-{ticket_id}**. {when} "
                       "Anything you write here now is added to that ticket.",
                       data={"ticket_id": ticket_id, "urgent": urgent})
+
+
+@confirmed_write("urgent_escalation")
+async def urgent_escalation(ctx: ToolContext, pending: PendingAction) -> ToolResult:
+    """An urgent report (``copilot.policy.Policy.urgent_match``) handed over as a priority-4 ticket,
+    after the employee's yes unless policy makes ``urgent_escalation`` automatic."""
+    if pending.status == "done" and pending.result:
+        return ToolResult(message=pending.result["message"], data=pending.result)
+    result = await escalate(ctx, str(pending.payload.get("reason") or "urgent report"), urgent=True,
+                            trigger="urgent_word")
+    pending.status = "done"
+    pending.result = {**result.data, "message": result.message}
+    return result
 
 
 @button("escalate")
