@@ -9,6 +9,7 @@ employees). After the turn the escalation policy looks at what happened, and eve
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -25,7 +26,7 @@ from autogen_core.model_context import BufferedChatCompletionContext
 from autogen_core.models import ChatCompletionClient
 from pydantic import BaseModel, Field, model_validator
 
-from copilot import metrics
+from copilot import failures, metrics
 from copilot.audit import AuditLog
 from copilot.conversations import ConversationState, ConversationStore
 from copilot.models.dialogue_state import DialogueState, FieldPrompt
@@ -37,7 +38,7 @@ from tools.actions import run_write
 from tools.approvals import ApprovalRules
 from tools.business_hours import OfficeHours
 from tools.catalog import CatalogDirectory
-from tools.context import KnowledgeSearch, Outcome, ToolContext, WriteMode, guarded
+from tools.context import URGENT_CONTACT, KnowledgeSearch, Outcome, ToolContext, WriteMode, guarded
 from tools.employee import Employee
 from tools.freshservice import FreshserviceClient, WriteClaims
 from tools.patterns import confirmation
@@ -110,12 +111,24 @@ class EngineDeps:
     frustration: Callable[[str], float] = lambda _text: 0.0
     secrets: tuple[str, ...] = ()
     stream: bool = True
+    urgent_contact: str = URGENT_CONTACT
+    turn_budget_seconds: float = 20.0  # a turn's total time; then "the IT system is slow" (nothing lost)
+    max_concurrent_turns: int = 32  # turns running at once in this process
+    turn_queue_timeout: float = 1.0  # how long a turn waits for a slot before failures.Busy
 
 
 class Engine:
     def __init__(self, deps: EngineDeps) -> None:
         self.deps = deps
         self.store = deps.store
+        self._slots = asyncio.Semaphore(deps.max_concurrent_turns)
+
+    async def _take_slot(self) -> None:
+        """A turn slot, or :class:`failures.Busy` after ``turn_queue_timeout`` (backpressure, not a pile-up)."""
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self.deps.turn_queue_timeout)
+        except TimeoutError:
+            raise failures.Busy("every turn slot is taken") from None
 
     async def start(self, employee: Employee, context: dict[str, str] | None = None) -> ConversationState:
         """A new conversation; ``context`` is what the host page said about where the employee is."""
@@ -155,28 +168,44 @@ class Engine:
         deps = self.deps
         async with self.store.lock(conversation_id):
             state = await self.state(conversation_id, employee)
-            was_handed_over = state.handoff is not None
-            ctx = ToolContext(employee=employee, state=state, client=deps.client, catalog=deps.catalog,
-                              gate=deps.policy, audit=deps.audit, approvals=deps.approvals,
-                              knowledge=deps.knowledge, clock=deps.clock, claims=deps.claims,
-                              office_hours=await deps.office_hours() if deps.office_hours else None)
-            state.turns += 1
-            if message.action is not None:
-                texts = [await self._action(ctx, message.action)]
-            else:
-                text, cut = clean_text(message.text or "")
-                state.add("employee", text)
-                texts = ["(Your message was very long; I read the first 4,000 characters.)"] if cut else []
-                if not text:
-                    texts.append("I didn't catch that — could you type your question?")
-                elif state.handoff is not None:
-                    texts.append((await guarded(ctx, lambda: handover.relay(ctx, text, turn=state.turns))).message)
-                else:
-                    texts += await self._converse(ctx, state, text, on_token)
-            texts += await handover.agent_replies(ctx)
-            for text in texts:
-                state.add("copilot", text)
-            await self.store.save(state)
+            await self._take_slot()
+            try:
+                was_handed_over = state.handoff is not None
+                state.turns += 1
+                if message.action is None:
+                    text, cut = clean_text(message.text or "")
+                    state.add("employee", text)  # kept even if the turn runs out of time
+                try:
+                    async with asyncio.timeout(deps.turn_budget_seconds):
+                        ctx = ToolContext(employee=employee, state=state, client=deps.client, catalog=deps.catalog,
+                                          gate=deps.policy, audit=deps.audit, approvals=deps.approvals,
+                                          knowledge=deps.knowledge, clock=deps.clock, claims=deps.claims,
+                                          urgent_contact=deps.urgent_contact,
+                                          office_hours=await deps.office_hours() if deps.office_hours else None)
+                        if message.action is not None:
+                            texts = [await self._action(ctx, message.action)]
+                        else:
+                            texts = ["(Your message was very long; I read the first 4,000 characters.)"] if cut else []
+                            if not text:
+                                texts.append("I didn't catch that — could you type your question?")
+                            elif state.handoff is not None:
+                                texts.append((await guarded(ctx, lambda: handover.relay(ctx, text,
+                                                                                        turn=state.turns))).message)
+                            else:
+                                texts += await self._converse(ctx, state, text, on_token)
+                        texts += await handover.agent_replies(ctx)
+                except TimeoutError:
+                    metrics.ERRORS.inc()
+                    ctx = ToolContext(employee=employee, state=state, client=deps.client, catalog=deps.catalog,
+                                      gate=deps.policy, audit=deps.audit, claims=deps.claims,
+                                      urgent_contact=deps.urgent_contact)
+                    ctx.out.failed = True
+                    texts = [failures.slow_turn(deps.turn_budget_seconds, deps.urgent_contact)]
+                for reply in texts:
+                    state.add("copilot", reply)
+                await self.store.save(state)
+            finally:
+                self._slots.release()
         out = ctx.out
         messages = [ReplyMessage(text=t) for t in texts if t]
         if messages:
@@ -297,7 +326,7 @@ class Engine:
         await ctx.audit.record(ctx.event("urgent_escalation", outcome="proposed", arguments={
             "pending_action": pending.id, "why": f"urgent report ({word})"}))
         return (f"That sounds urgent ({word}). Shall I hand this to the IT team now as an urgent ticket? "
-                f"If it can't wait, {handover.URGENT_LINE}.")
+                f"If it can't wait, {ctx.urgent_contact}.")
 
     async def _decide(self, ctx: ToolContext, pending: PendingAction, *, confirm: bool) -> str:
         """Run or drop a pending write — the employee's explicit decision, never the model's."""

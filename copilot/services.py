@@ -117,7 +117,9 @@ class Services:
                 model_factory=lambda: build_model_client(settings), knowledge=self.knowledge,
                 office_hours=self.office_hours, secrets=secrets, stream=settings.model_stream,
                 claims=RedisWriteClaims(redis),
-                frustration=frustration_score,
+                frustration=frustration_score, urgent_contact=settings.urgent_contact,
+                turn_budget_seconds=settings.turn_budget_seconds, max_concurrent_turns=settings.max_concurrent_turns,
+                turn_queue_timeout=settings.turn_queue_timeout,
             ))
         return self._engine
 
@@ -128,15 +130,19 @@ class Services:
                 await task
         for client in (self.freshservice, *self._background_clients):
             await client.aclose()
-        await store.close_redis()
+        await store.close_redis(stop_embedded=True)
 
 
 _services: Services | None = None
 
 
 def build_services(settings: Settings) -> Services:
+    # Interactive: an employee is waiting, so a long 429 is reported as "busy" instead of waited out;
+    # the background sync (start_background) keeps the client's patient defaults.
     client = FreshserviceClient(settings.freshservice_base_url, settings.freshservice_api_key.get_secret_value(),
-                                timeout=settings.freshservice_timeout)
+                                timeout=settings.freshservice_timeout,
+                                max_retry_after=settings.freshservice_max_retry_after,
+                                max_rate_limit_wait=settings.freshservice_max_retry_after * 1.5)
     knowledge = KnowledgeBase(settings.data_dir / "knowledge", settings.portal_base_url,
                               threshold=settings.kb_answer_threshold)
     return Services(settings=settings, freshservice=client, knowledge=knowledge, catalog=CatalogDirectory(client))

@@ -38,6 +38,7 @@ from tools.results import ToolActivity, ToolResult, TurnOutput
 from tools.state import WorkflowState
 
 P = ParamSpec("P")
+URGENT_CONTACT = "call the IT urgent line on extension 4444"  # the default of COPILOT_URGENT_CONTACT
 AsyncTool = Callable[..., Awaitable[ToolResult]]  # a tool function as the model sees it
 
 
@@ -118,6 +119,7 @@ class ToolContext:
     claims: WriteClaims | None = None  # who placed which service request (copilot.services: Redis)
     office_hours: OfficeHours | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    urgent_contact: str = URGENT_CONTACT  # how to reach a person when it can't wait (a setting)
     out: TurnOutput = field(default_factory=TurnOutput)
 
     def event(self, tool: str, *, arguments: dict[str, Any] | None = None, outcome: Outcome = "ok",

@@ -15,8 +15,6 @@ from tools.freshservice import FreshserviceError, TicketCreate
 from tools.results import ToolResult
 from tools.state import Handoff, PendingAction
 
-URGENT_LINE = "call the IT urgent line on extension 4444"
-
 
 def transcript_html(ctx: ToolContext) -> str:
     rows = "\n".join(f"[{e.at:%Y-%m-%d %H:%M}] {e.role}: {e.text}" for e in ctx.state.transcript)
@@ -90,7 +88,7 @@ async def escalate(ctx: ToolContext, reason: str, *, urgent: bool = False, trigg
         when = "The IT service desk is open now and has been notified; an agent will reply here or by email."
     else:
         when = (f"The service desk is closed right now; your ticket will be picked up {hours.describe_next_open(now)}. "
-                f"If this can't wait (security incident, nobody can work), {URGENT_LINE}.")
+                f"If this can't wait (security incident, nobody can work), {ctx.urgent_contact}.")
     ctx.out.offer("end_handover", "Back to the copilot")
     return ToolResult(message=f"I've handed this over to the IT team as **INC-{ticket_id}**. {when} "
                       "Anything you write here now is added to that ticket.",

@@ -88,12 +88,17 @@ class FreshserviceClient:
     def __init__(
         self, base_url: str, api_key: str, *, transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 15.0, max_retries: int = 3, max_rate_limit_waits: int = 5, backoff: float = 0.5,
-        max_retry_after: float = 90.0, per_page: int = 100, yield_below: float | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_retry_after: float = 90.0, max_rate_limit_wait: float | None = None, per_page: int = 100,
+        yield_below: float | None = None, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         """``yield_below`` makes this a background client (e.g. the knowledge sync): while the
         account-wide budget left (``X-RateLimit-Remaining``, shared by every replica and app) is under
-        that share of the total, it waits before each call so interactive turns keep the budget."""
+        that share of the total, it waits before each call so interactive turns keep the budget.
+
+        A 429 is waited out only while its Retry-After is at most ``max_retry_after`` and all waits of
+        one call stay within ``max_rate_limit_wait`` (None: no total cap); otherwise :class:`RateLimited`
+        is raised at once. The interactive client keeps both small so an employee is told "busy" in
+        seconds; the background sync keeps the patient defaults."""
         if not api_key:
             raise ValueError("A Freshservice API key is required")
         self.base_url = base_url.rstrip("/")
@@ -101,6 +106,7 @@ class FreshserviceClient:
         self.max_rate_limit_waits = max_rate_limit_waits
         self.backoff = backoff
         self.max_retry_after = max_retry_after
+        self.max_rate_limit_wait = max_rate_limit_wait
         self.per_page = per_page
         self.yield_below = yield_below
         self.rate_limit: RateLimitStatus = RateLimitStatus()
@@ -126,6 +132,7 @@ class FreshserviceClient:
                     json: Any = None) -> httpx.Response:
         url = path if path.startswith("http") else f"/api/v2/{path.lstrip('/')}"
         failures = waits = 0
+        waited = 0.0
         await self._yield_to_interactive()
         while True:
             try:
@@ -147,7 +154,9 @@ class FreshserviceClient:
             if status == 429:
                 wait = retry_after_seconds(response.headers)
                 waits += 1
-                if waits <= self.max_rate_limit_waits and wait <= self.max_retry_after:
+                within_total = self.max_rate_limit_wait is None or waited + wait <= self.max_rate_limit_wait
+                if waits <= self.max_rate_limit_waits and wait <= self.max_retry_after and within_total:
+                    waited += wait
                     await self._sleep(wait)
                     continue
                 raise error_for(status, body, method=method, path=url, retry_after=wait)
