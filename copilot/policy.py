@@ -97,7 +97,8 @@ class PolicyConfig(BaseModel):
             "place_request": WriteMode.CONFIRM,
             "create_incident": WriteMode.CONFIRM,
             "escalate_to_human": WriteMode.AUTO,  # the employee asked, or a trigger fired
-            "urgent_escalation": WriteMode.CONFIRM,  # an urgent report: a priority-4 ticket once the employee says yes
+            "urgent_escalation": WriteMode.AUTO,  # a report of an incident happening now: a person at once (audited);
+            # set it to confirm to ask the employee first
             "add_handover_note": WriteMode.AUTO,  # the employee's own words onto their own ticket
             "triage_update": WriteMode.REVIEW,
         }

@@ -134,3 +134,19 @@ async def test_repeated_frustration_brings_in_a_person(services: Services) -> No
     second = await engine.handle(conversation, alice, IncomingMessage(text="still not working, what a waste of time"))
     assert not first.handoff
     assert second.handoff and any("frustrating" in m.text for m in second.messages)
+
+
+async def test_urgent_reports_can_be_set_to_ask_first(services: Services, kb_sandbox: SandboxHandle) -> None:
+    """With policy urgent_escalation=confirm the employee is asked; nothing is written before the yes."""
+    from copilot.policy import Policy, PolicyConfig
+    from tools.context import WriteMode
+
+    engine = await services.engine()
+    engine.deps.policy = Policy(PolicyConfig(modes={**PolicyConfig().modes, "urgent_escalation": WriteMode.CONFIRM}))
+    alice = await services.employee(ALICE)
+    conversation = (await engine.start(alice)).id
+    before = len(writes(kb_sandbox))
+    proposal = await say(engine, conversation, alice, "I clicked a phishing link and typed my password")
+    assert "Shall I hand this to the IT team now" in proposal and len(writes(kb_sandbox)) == before
+    done = await say(engine, conversation, alice, "yes")
+    assert "INC-" in done and (await engine.state(conversation, alice)).handoff is not None

@@ -136,19 +136,13 @@ def test_how_to_phishing_question_creates_no_ticket(chat: Chat, copilot: Copilot
     assert not any(e["tool"] in ("urgent_escalation", "escalate_to_human") for e in audit_events(ledger, chat.id))
 
 
-def test_urgent_report_is_confirmed_then_escalated_and_audited(chat: Chat, copilot: Copilot,
-                                                               ledger: redis.Redis) -> None:
-    before = tickets_of(copilot, ALICE)
-    proposal = chat.say("I clicked a phishing link and typed my password")
-    assert "urgent" in proposal and "4444" in proposal and chat.last["handoff"] is False
-    assert tickets_of(copilot, ALICE) == before
-    ticket_id = number(chat.say("yes"), "INC")
+def test_urgent_report_is_escalated_at_once_and_audited(chat: Chat, copilot: Copilot, ledger: redis.Redis) -> None:
+    ticket_id = number(chat.say("I clicked a phishing link and typed my password"), "INC")
     with sandbox_api(copilot) as api:
         assert api.get(f"/tickets/{ticket_id}").json()["ticket"]["priority"] == 4
     assert chat.last["handoff"] is True
     seen = [(e["tool"], e["outcome"]) for e in audit_events(ledger, chat.id)]
-    assert ("urgent_escalation", "proposed") in seen and ("urgent_escalation", "confirmed") in seen
-    assert ("escalate_to_human", "escalated") in seen
+    assert ("urgent_escalation", "confirmed") in seen and ("escalate_to_human", "escalated") in seen
 
 
 # -- every write path leaves an audit event ----------------------------------------------------------------
@@ -184,7 +178,7 @@ DRIVERS: dict[str, Callable[[Chat, Copilot], None]] = {
     "place_request": lambda chat, _: (headset_review(chat), chat.say("yes")) and None,
     "create_incident": lambda chat, _: (chat.say("please open a ticket, my laptop keyboard stopped working"),
                                         chat.say("yes")) and None,
-    "urgent_escalation": lambda chat, _: (chat.say("my laptop was stolen"), chat.say("yes")) and None,
+    "urgent_escalation": lambda chat, _: chat.say("my laptop was stolen") and None,
     "escalate_to_human": lambda chat, _: chat.say("I want to talk to a human") and None,
     "escalate": lambda chat, _: chat.press("escalate") and None,
     "add_note": lambda chat, _: (chat.press("escalate"), chat.say("it is about my Outlook signature"),

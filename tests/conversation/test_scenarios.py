@@ -177,9 +177,9 @@ def test_handover_to_a_human_and_follow_up_goes_to_the_ticket(chat: Chat, copilo
     assert any("Outlook signature" in n["body_text"] for n in notes)
 
 
-def test_urgent_security_is_escalated_after_one_yes(chat: Chat, copilot: Copilot) -> None:
-    assert "Shall I hand this to the IT team now" in chat.say("I clicked a phishing link and typed my password")
-    reply = chat.say("yes")
+def test_urgent_security_report_is_escalated_at_once(chat: Chat, copilot: Copilot) -> None:
+    reply = chat.say("I clicked a phishing link and typed my password")
+    assert "urgent" in reply
     ticket_id = number(reply, "INC")
     with sandbox_api(copilot) as api:
         ticket = api.get(f"/tickets/{ticket_id}").json()["ticket"]
