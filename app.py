@@ -37,6 +37,7 @@ logs.configure(settings.log_level, settings.secret_values())
 log = logs.get_logger("copilot.app")
 
 HOST_CONTEXT_SECONDS = 2.0
+CHAT_START_SECONDS = 30.0  # how long a first message waits for its chat to finish starting
 STARTERS = [("Reset my password", "How do I reset my password?"),
             ("Free Figma licence?", "Is there a free Figma licence?"),
             ("Request software", "I need Adobe Acrobat Pro"),
@@ -114,6 +115,18 @@ async def _employee() -> Employee | None:
         return None
 
 
+def _chat_ready() -> asyncio.Event:
+    """Set once the chat has started (or resumed). The widget enables its send button as soon as its
+    socket is connected, before the server has even told it a start is running, so a first message can
+    arrive while ``start`` still waits on the host page and the engine: it waits for this, never for a
+    conversation that is not there yet."""
+    ready: asyncio.Event | None = cl.user_session.get("chat_ready")
+    if ready is None:
+        ready = asyncio.Event()
+        cl.user_session.set("chat_ready", ready)
+    return ready
+
+
 @cl.on_chat_start
 async def start() -> None:
     try:
@@ -123,11 +136,12 @@ async def start() -> None:
             return
         engine = await (await get_services()).engine()
         state = await engine.start(employee, await _host_context())
+        cl.user_session.set("conversation_id", state.id)
     except Exception as error:
         if not await _say_failure(error):
             raise
-        return
-    cl.user_session.set("conversation_id", state.id)
+    finally:
+        _chat_ready().set()
 
 
 async def _host_context() -> dict[str, str]:
@@ -156,17 +170,21 @@ async def resume(thread: ThreadDict) -> None:
             return
         engine = await (await get_services()).engine()
         await engine.state(conversation_id, employee)
+        cl.user_session.set("conversation_id", conversation_id)
     except ConversationNotFound:
         await start()
-        return
     except Exception as error:
         if not await _say_failure(error):
             raise
-        return
-    cl.user_session.set("conversation_id", conversation_id)
+    finally:
+        _chat_ready().set()
 
 
 async def _handle(message: IncomingMessage) -> None:
+    try:
+        await asyncio.wait_for(_chat_ready().wait(), CHAT_START_SECONDS)
+    except TimeoutError:
+        pass  # no conversation yet: answered below like any session without one
     conversation_id = cl.user_session.get("conversation_id")
     streamed = cl.Message(content="")
     try:
