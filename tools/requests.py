@@ -17,6 +17,7 @@ from tools.request_draft import Choice, DraftClosed, DraftField, InvalidAnswer, 
 from tools.results import ToolResult
 from tools.state import PendingAction
 
+MAX_CHOICE_BUTTONS = 8  # more choices than this are typed (the question lists them all)
 ASKABLE_TYPES = {"custom_text", "custom_paragraph", "custom_dropdown", "custom_multi_select_dropdown",
                  "custom_checkbox", "custom_number", "custom_decimal", "custom_date", "custom_url"}
 
@@ -91,6 +92,10 @@ async def next_step(ctx: ToolContext, draft: RequestDraft, prefix: str = "") -> 
         result = await review(ctx, draft)
         result.message = (prefix + "\n\n" if prefix else "") + result.message
         return result
+    field = draft.current_field
+    if field is not None:
+        for index, choice in enumerate(field.choices[:MAX_CHOICE_BUTTONS]):
+            ctx.out.offer(f"answer:{field.name}:{index}", choice.label)
     return ToolResult(message=(prefix + " " if prefix else "") + question_for(draft),
                       data={"stage": draft.stage.value, "awaiting_field": draft.current_field.name
                             if draft.current_field else None})
@@ -182,6 +187,21 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
                           data={"stage": draft.stage.value})
 
     return [start_request, answer_request_field, change_request_field, cancel_request]
+
+
+@button("answer")
+async def answer_by_choice(ctx: ToolContext, argument: str) -> ToolResult:
+    """A choice button of a form question (``answer:<field>:<index>``): answers that field with that choice,
+    only while it is still the question being asked (an old button from an earlier question does nothing)."""
+    field_name, _, index = argument.rpartition(":")
+    draft = ctx.state.draft
+    field = draft.current_field if draft is not None and draft.open else None
+    if draft is None or field is None:
+        return ToolResult(ok=True, message="That question isn't open any more.", data={"stale": True})
+    if field.name != field_name or not index.isdigit() or int(index) >= len(field.choices):
+        return await next_step(ctx, draft, "That button was for an earlier question.")
+    draft.answer(field.choices[int(index)].label)
+    return await next_step(ctx, draft, "Got it.")
 
 
 @button("start")

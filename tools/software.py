@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tools.context import AsyncTool, ToolContext, tool
-from tools.freshservice import Application, seats_available
+from tools.freshservice import Application, ServiceItem, seats_available
 from tools.results import ToolResult
+
+ITEM_IS_APP = 90  # find_items score: the item is named after the app, not merely related to it
 
 
 def _money(value: object) -> str:
@@ -25,6 +27,14 @@ async def _assigned(ctx: ToolContext, app: Application) -> bool:
     return any([user.user_id == me async for user in ctx.client.iter_application_installations(app.id)])
 
 
+async def _catalog_item_named(ctx: ToolContext, name: str) -> ServiceItem | None:
+    """The catalog item that is this application itself ("Adobe Acrobat Pro"), if there is one."""
+    matches = await ctx.catalog.find_items(name, limit=1)
+    if matches and matches[0][1] >= ITEM_IS_APP:
+        return matches[0][0]
+    return None
+
+
 def software_tools(ctx: ToolContext) -> list[AsyncTool]:
     @tool(ctx, "Checked licence availability")
     async def check_license(software: str) -> ToolResult:
@@ -37,11 +47,12 @@ def software_tools(ctx: ToolContext) -> list[AsyncTool]:
         app, _score = match
         seats = await seats_available(ctx.client, app.id, today=ctx.clock().date())
         has_it = await _assigned(ctx, app)
-        request_via = await ctx.catalog.item_for_software(app.name)
+        via_field = await ctx.catalog.item_for_software(app.name)
+        request_item = via_field[0] if via_field else await _catalog_item_named(ctx, app.name)
         data = {"application": app.name, "application_id": app.id, "unlimited": seats.unlimited,
                 "purchased": seats.purchased, "used": seats.used, "available": seats.available,
                 "already_assigned": has_it,
-                "request_item": request_via[0].name if request_via else None}
+                "request_item": request_item.name if request_item else None}
         if seats.unlimited:
             lines = [f"{app.name} is covered by a company-wide licence, so there's no seat limit."]
         elif not seats.contracts:
@@ -54,8 +65,9 @@ def software_tools(ctx: ToolContext) -> list[AsyncTool]:
                      "You can still request one: IT will reclaim an unused seat or buy more."]
         if has_it:
             lines.insert(0, f"You already have {app.name}, so there's nothing to request.")
-        if not has_it and request_via:
-            lines.append(f"You can request it through “{request_via[0].name}” — just say “request {app.name}”.")
+        if not has_it and request_item is not None:
+            lines.append(f"You can request it through “{request_item.name}” — press the button or say “request {app.name}”.")
+            ctx.out.offer(f"start:{request_item.display_id}", f"Request {app.name}")
         return ToolResult(data=data, message=" ".join(lines))
 
     @tool(ctx, "Looked up the service catalog")

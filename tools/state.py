@@ -63,6 +63,7 @@ class WorkflowState(BaseModel):
     pending: dict[str, PendingAction] = Field(default_factory=dict)
     handoff: Handoff | None = None
     tickets: list[int] = Field(default_factory=list)
+    last_ticket: int | None = None  # the ticket last described, for "who is it stuck with?"
     transcript: list[TranscriptEntry] = Field(default_factory=list)
     # Where the employee started the chat (from the host page: {"page": "/portal", "title": ...}); shown to IT
     # on handover, never to the model as instructions.

@@ -11,18 +11,21 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
-from tools.actions import confirmed_write, run_write
+from tools.actions import button, confirmed_write, run_write
 from tools.context import AsyncTool, ToolContext, WriteMode, tool
 from tools.freshservice import NotFound, Ticket, TicketCreate
 from tools.patterns import ticket_reference
 from tools.results import ToolResult
 from tools.state import PendingAction
+from tools.ticket_match import Candidate, rank, read_query, words_of
 
 STATUS_WORDS = {2: "Open — the IT team has it", 3: "Pending — waiting on something before IT can continue",
                 4: "Resolved", 5: "Closed"}
 PRIORITY_WORDS = {1: "low", 2: "medium", 3: "high", 4: "urgent"}
 URGENCY = {"low": 1, "medium": 2, "high": 3}
 OPEN_STATUSES = {2, 3}
+MAX_SEARCHED = 30  # the most recently updated tickets a question about "my X" is matched against
+MAX_CHOICES = 5
 NOT_FOUND = "I couldn't find a ticket {ref} among your tickets and requests. Please check the number."
 
 
@@ -96,30 +99,107 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
             ctx.out.ticket(ticket.id)
         return ToolResult(message="Your tickets:\n" + "\n".join(lines) + pickup_note(), data={"tickets": rows})
 
+    async def candidates(tickets: list[Ticket]) -> dict[int, Candidate]:
+        """Each ticket with the words it can be found by; the employee's own name is left out (it is
+        in every "Request for <name> : <item>" subject)."""
+        mine = set(words_of(f"{me.first_name} {me.last_name}"))
+        found: dict[int, Candidate] = {}
+        for ticket in tickets[:MAX_SEARCHED]:
+            text = [ticket.subject or "", ticket.type or "", status_words(ticket), ticket.category or "",
+                    ticket.sub_category or ""]
+            is_request = (ticket.type or "").lower() == "service request"
+            if is_request:
+                for requested in await ctx.client.list_requested_items(ticket.id):
+                    item = await ctx.catalog.item(requested.service_item_id) if requested.service_item_id else None
+                    text.append(item.name if item else "")
+                text += [a.approver_name or "" for a in await ctx.client.list_approvals(ticket.id)]
+            words = set(words_of(" ".join(text))) - mine
+            found[ticket.id] = Candidate(ticket.id, words, is_request, ticket.status in OPEN_STATUSES)
+        return found
+
+    async def describe(found: Ticket) -> ToolResult:
+        """One ticket of the employee's: status, approvals (who, since when) and what happens next."""
+        ctx.out.ticket(found.id)
+        ctx.state.last_ticket = found.id
+        parts = [f"**{ticket_label(found)}** “{found.subject}”: {status_words(found)}."]
+        approval = await waiting_on(found)
+        approvals = await ctx.client.list_approvals(found.id) if (found.type or "").lower() == "service request" else []
+        decided = sorted(approvals, key=lambda a: a.level or 0)
+        for record in decided:
+            status_id = record.approval_status.id if record.approval_status else 0
+            if status_id == 1:
+                parts.append(f"{record.approver_name} approved it ({_when(record.updated_at or record.created_at)}).")
+        if approval:
+            parts.append(f"It is {approval}.")
+        open_now = found.status in OPEN_STATUSES
+        if open_now and approval and approval.startswith("waiting"):
+            who = approval.removeprefix("waiting for approval from ").split(" since ")[0]
+            parts.append(f"Next: once {who} approves, the IT team fulfils it. You can remind them; "
+                         "I can't approve on their behalf.")
+        elif open_now and (found.type or "").lower() == "service request" and approval == "approved":
+            parts.append("Next: it is approved, so the IT team is fulfilling it.")
+        elif found.responder_id is None and open_now:
+            parts.append("It isn't assigned to an agent yet.")
+        if open_now and found.due_by:
+            parts.append(f"Due by {_when(found.due_by)}.")
+        if found.status == 4:
+            parts.append("If it isn't actually fixed, reply to the resolution email and it reopens.")
+        data: dict[str, Any] = {"found": True, "id": found.id, "status": found.status, "approval": approval}
+        return ToolResult(message=" ".join(parts) + (pickup_note() if open_now else ""), data=data)
+
+    async def by_content(text: str) -> ToolResult:
+        """The employee's own ticket(s) the question is about: one → its status; several → ask with
+        buttons; none → say so and offer to request the thing."""
+        query = read_query(text)
+        tickets = [t for t in await own_tickets() if not t.deleted and owns(t, me.requester_id)]
+        pool = await candidates(tickets)
+        best = rank(query, list(pool.values()))
+        last = ctx.state.last_ticket
+        if not query.content and last in pool and query.pronoun:
+            best = [pool[last]]  # "who is it stuck with?" — the ticket we were just talking about
+        elif not query.content and len(best) > 1:
+            best = [c for c in best if c.is_open] or best
+        if len(best) == 1:
+            return await describe(next(t for t in tickets if t.id == best[0].ticket_id))
+        if len(best) > 1:
+            shown = [t for t in tickets if t.id in {c.ticket_id for c in best}][:MAX_CHOICES]
+            for ticket in shown:
+                ctx.out.offer(f"ticket:{ticket.id}", f"{ticket_label(ticket)} {ticket.subject}"[:60])
+            lines = [f"• **{ticket_label(t)}** {t.subject} — {status_words(t)}" for t in shown]
+            return ToolResult(message="Which of your tickets do you mean?\n" + "\n".join(lines),
+                              data={"found": True, "choices": [t.id for t in shown]})
+        noun = "request" if query.wants_request or not query.wants_incident else "ticket"
+        about = f" about {query.topic}" if query.topic else ""
+        message = f"I couldn't find a {noun} of yours{about}."
+        if not tickets:
+            message += " You don't have any tickets or requests with IT."
+        if query.topic:
+            matches = await ctx.catalog.find_items(query.topic)
+            if matches:
+                item = matches[0][0]
+                ctx.out.offer(f"start:{item.display_id}", f"Request {item.name}")
+                message += f" If you'd like to ask for one, I can start a “{item.name}” request."
+            else:
+                message += " If something isn't working, I can report it to IT for you."
+        return ToolResult(ok=True, message=message, data={"found": False, "topic": query.topic})
+
     @tool(ctx, "Checked a ticket")
     async def ticket_status(ticket: str) -> ToolResult:
-        """Status of one of the employee's tickets, by reference such as INC-42, SR-7 or 42."""
+        """Status of one of the employee's tickets: by reference such as INC-42, SR-7 or 42, or by what it is
+        about in the employee's words ("my monitor request", "the vpn problem")."""
         reference = ticket_reference(ticket or "", bare=True)
         ref = ticket.strip() or "?"
         if reference is None:
-            return ToolResult(ok=True, message="Which ticket? Give me its number, like INC-42 or SR-7.")
+            if not (ticket or "").strip():
+                return ToolResult(ok=True, message="Which ticket? Give me its number, like INC-42 or SR-7.")
+            return await by_content(ticket)
         try:
             found = await ctx.client.get_ticket(reference[1])
         except NotFound:
             return ToolResult(ok=True, message=NOT_FOUND.format(ref=ref), data={"found": False})
         if not owns(found, me.requester_id) or found.deleted:
             return ToolResult(ok=True, message=NOT_FOUND.format(ref=ref), data={"found": False})
-        ctx.out.ticket(found.id)
-        parts = [f"**{ticket_label(found)}** “{found.subject}”: {status_words(found)}."]
-        approval = await waiting_on(found)
-        if approval:
-            parts.append(f"It is {approval}.")
-        if found.responder_id is None and found.status in OPEN_STATUSES:
-            parts.append("It isn't assigned to an agent yet.")
-        if found.status in OPEN_STATUSES and found.due_by:
-            parts.append(f"Due by {_when(found.due_by)}.")
-        data: dict[str, Any] = {"found": True, "id": found.id, "status": found.status, "approval": approval}
-        return ToolResult(message=" ".join(parts) + (pickup_note() if found.status in OPEN_STATUSES else ""), data=data)
+        return await describe(found)
 
     @tool(ctx, "Prepared an incident")
     async def create_incident(summary: str, details: str = "", urgency: str = "medium") -> ToolResult:
@@ -142,6 +222,15 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
                           "Shall I create it?", data={"pending_action": pending.id, "subject": subject})
 
     return [my_tickets, ticket_status, create_incident]
+
+
+@button("ticket")
+async def show_ticket(ctx: ToolContext, ticket_id: str) -> ToolResult:
+    """A "which ticket do you mean?" button: that ticket's status, if it is still the employee's."""
+    tools = {fn.__name__: fn for fn in ticket_tools(ctx)}
+    if not ticket_id.isdigit():
+        return ToolResult(ok=False, message="That button is no longer active. Which ticket do you mean?")
+    return await tools["ticket_status"](ticket=f"#{ticket_id}")
 
 
 @confirmed_write("create_incident")

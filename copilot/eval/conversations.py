@@ -41,6 +41,7 @@ from tools.freshservice import FreshserviceClient, Ticket
 ENGLISH_IN = ("inglés", "ingles", "englisch", "anglais", "inglês", "ingles", "inglese", "english")
 HANDOVER_SUBJECT = re.compile(r"^(URGENT: )?Copilot handover", re.I)
 OUT_OF_SCOPE = re.compile(r"not something IT handles|only help with IT|People team", re.I)
+NO_MATCH = re.compile(r"couldn't find a (ticket|request)", re.I)  # tools/tickets.py: by number or by content
 CLARIFY = re.compile(r"didn't understand|say it another way|Which ticket\?|Which one do you mean|describe what you need",
                      re.I)
 
@@ -82,7 +83,7 @@ def reply_kinds(result: TurnResult, before: ConversationState, after: Conversati
     if "my_tickets" in tools:
         kinds.add("ticket_list")
     if "ticket_status" in tools:
-        kinds.add("no_matching_ticket" if "couldn't find a ticket" in text else "ticket_status")
+        kinds.add("no_matching_ticket" if NO_MATCH.search(text) else "ticket_status")
     if "ask_to_rephrase" in tools or CLARIFY.search(text):
         kinds.add("clarify")
     if not tools and not kinds:

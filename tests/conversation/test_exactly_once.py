@@ -185,7 +185,11 @@ DRIVERS: dict[str, Callable[[Chat, Copilot], None]] = {
                                  chat.press("escalate")) and None,
     "end_handover": lambda chat, _: (chat.press("escalate"), chat.press("end_handover")) and None,
     "start": lambda chat, copilot: chat.press(f"start:{item_id(copilot)}") and None,
+    # read-only buttons: a form choice (nothing is written before the review) and a "which ticket?" choice
+    "answer": lambda chat, _: (chat.say("I need a monitor"), chat.press(chat.actions[0])) and None,
+    "ticket": lambda chat, _: chat.press("ticket:2") and None,
 }
+READ_ONLY = ("start", "end_handover", "answer", "ticket")
 # which driver covers each client write method that tools/ calls
 COVERS = {"create_ticket": "create_incident", "place_request": "place_request", "add_note": "add_note",
           "update_ticket": "place_request"}  # update_ticket: the tag PUT after place_request
@@ -209,7 +213,7 @@ def test_every_write_path_is_audited(path: str, chat: Chat, copilot: Copilot, le
     writes = [c for c in calls if c["method"] in ("POST", "PUT") and c["path"].startswith("/api/v2")]
     events = audit_events(ledger, chat.id)
     audited = {e["tool"] for e in events}
-    if path in ("escalate", "end_handover", "start", "add_note"):
+    if path in ("escalate", "end_handover", "start", "add_note", "answer", "ticket"):
         assert f"button:{path if path != 'add_note' else 'escalate'}" in audited
     touched = {int(m) for c in writes for m in re.findall(r"/tickets/(\d+)", c["path"])}
     created = {t["id"] for t in tickets_of(copilot, ALICE)} - before
@@ -222,5 +226,5 @@ def test_every_write_path_is_audited(path: str, chat: Chat, copilot: Copilot, le
     assert created <= mentioned, (path, created, mentioned)
     for write in writes:  # every Freshservice write of the turn has an event with outcome and who
         assert any(e["employee"] == ALICE and e["outcome"] in ("confirmed", "escalated", "ok") for e in events), write
-    if path != "start" and path != "end_handover":
+    if path not in READ_ONLY:
         assert writes, f"{path} made no write: the driver does not exercise it"

@@ -16,6 +16,21 @@ CORRECTION = re.compile(
     r"^\s*(?:no[,.]?\s*)?(?:please\s+)?(?:change|set|make|update|switch|put)\s+(?:the\s+|my\s+)?(?P<field>.+?)\s+(?:to|=|as)\s+(?P<value>.+?)\s*[.!]?$",
     re.I,
 )
+# A question about something the employee already asked IT for ("any news on my phone order?", "did my
+# manager sign off the USB drive?", "who is it stuck with?"): the ticket tool finds it by content.
+STATUS_QUESTION = re.compile(
+    r"\b(any|an|the|latest|what'?s the)\s+(news|updates?|progress|word)\s+(on|about|with|re)\b"
+    r"|\bwhat'?s\s+the\s+latest\b|\bstatus\s+(of|on)\s+(my|the|our)\b"
+    r"|\bwhere(?:'s|\s+is|\s+are)\s+my\b.*\b(order|request|ticket|delivery)\b"
+    r"|\b(is|are)\s+(my|the)\b.*\bon\s+(its|their|the)\s+way\b"
+    r"|\b(did|has|have)\s+(my\s+\w+|\w+)\s+(approved?|sign(?:ed)?\s+off|sign(?:ed)?\s+it\s+off|ok'?d|okayed)\b"
+    r"|\b(approved|signed off)\s+(it|my|the)\b.*\byet\b|\bwho(?:'s|\s+is)\s+holding\s+up\b|\bholding\s+up\s+my\b"
+    r"|\bstuck\s+with\b|\bwho\s+(still\s+)?(has|needs)\s+to\s+approve\b|\btaking\s+so\s+long\b"
+    r"|\b(get|got|been)\s+(fixed|sorted|resolved)\b|\bwhat\s+happened\b.*\b(reported|raised|logged|ticket|request)\b"
+    r"|\b(reported|raised|logged)\b.*\bwhat\s+happened\b|\bworking\s+on\s+my\b"
+    r"|\b(still|is\s+it)\s+open\b.*\?|\bone\s+still\s+open\b",
+    re.I,
+)
 TOPIC_SWITCH = {"kb_question", "license_check", "my_tickets", "ticket_status", "create_incident", "request_item"}
 ALWAYS_ROUTE = {"human", "urgent_security", "outage"}
 ROUTE_CONFIDENCE = 0.6  # while a form field is being answered, only a clear request leaves the form
@@ -66,6 +81,9 @@ def decide(nlu: NLU, text: str, state: DialogueState, tools: set[str]) -> Decisi
             return Decision("answer_request_field", {"answer": str(value) if value not in (None, "") else text})
     if state.awaiting == "confirmation" and intent == "cancel" and "cancel_request" in tools:
         return Decision("cancel_request")
+    if intent not in ALWAYS_ROUTE and STATUS_QUESTION.search(text) and "ticket_status" in tools:
+        ticket = entities.get("ticket")
+        return Decision("ticket_status", {"ticket": str(ticket) if ticket else text})
     return route(intent, text, entities, state, tools, nlu)
 
 

@@ -1,0 +1,115 @@
+"""Finding the employee's own ticket from what they say about it ("my monitor request", "the vpn problem").
+
+Deterministic: the question's content words are matched (exact, prefix or a close spelling, via
+rapidfuzz) against each of the employee's tickets — subject, type, status, requested item names and
+approver names; words that say *which kind* of ticket ("order", "request", "open", "resolved") only
+narrow the candidates. Only the employee's own tickets are ever searched, so nothing here can reveal
+anyone else's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+WORD = re.compile(r"[a-z0-9]+")
+# words that carry no topic: function words, status-question words, vague nouns
+STOP = set("""
+a an the my me i i'm im we our your you it its it's is are was were be been being am do does did done doing have has
+had having get got gets getting go going to of on in at for from by with about as and or but so if then than that this
+these those there here what whats what's which who whos who's whom when where wheres why how any anything some someone
+anyone anybody somebody just still yet already ever again now today also too very really actually please pls plz thanks
+thank ok okay great hi hello hey news update updates latest status progress happen happened happening going on way
+ages ago reported raised logged opened submitted sent asked made put one thing stuff issue problem question case
+tell know let check see find look show can could would should will shall may might must need want like new old
+working work holding hold up stuck long taking take takes waiting wait sign signed off approve approved approval
+approvals approve approving manager boss lead come coming arrive arrived arriving ship shipped delivered delivery
+sorted fixed fix resolved closed open opened pending finished done end in the end at least least far whole
+request requests requested order orders ordered ticket tickets incident incidents sr inc no not anything else
+""".split())
+REQUEST_WORDS = {"order", "orders", "ordered", "request", "requests", "requested", "arrive", "arrived", "arriving",
+                 "ship", "shipped", "delivered", "delivery", "approve", "approved", "approval", "approvals",
+                 "sign", "signed", "manager", "boss", "licence", "license"}
+INCIDENT_WORDS = {"incident", "incidents", "fixed", "fix", "broken", "problem"}
+ON_ITS_WAY = re.compile(r"\bon (its|the) way\b", re.I)
+OPEN_WORDS = {"open", "still"}
+DONE_WORDS = {"resolved", "closed", "fixed", "sorted", "finished"}
+PRONOUN = re.compile(r"\b(it|that|this|that one|this one|the same)\b", re.I)
+
+
+@dataclass
+class Candidate:
+    """One of the employee's tickets, with the words it can be found by."""
+
+    ticket_id: int
+    words: set[str]
+    is_request: bool
+    is_open: bool
+    score: int = 0
+
+
+@dataclass
+class Query:
+    content: list[str]
+    wants_request: bool = False
+    wants_incident: bool = False
+    wants_open: bool = False
+    wants_done: bool = False
+    pronoun: bool = False
+    topic: str = ""
+    unmatched: list[str] = field(default_factory=list)
+
+
+def words_of(text: str) -> list[str]:
+    return WORD.findall((text or "").lower().replace("'", ""))
+
+
+def read_query(text: str) -> Query:
+    """What the question says about the ticket it means."""
+    tokens = words_of(text)
+    content = [t for t in tokens if t not in STOP and t not in REQUEST_WORDS and not t.isdigit() and len(t) > 1]
+    query = Query(content=content, topic=" ".join(content))
+    token_set = set(tokens)
+    query.wants_request = bool(token_set & REQUEST_WORDS) or bool(ON_ITS_WAY.search(text))
+    query.wants_incident = bool(token_set & INCIDENT_WORDS) and not query.wants_request
+    query.wants_open = bool(token_set & OPEN_WORDS) and not (token_set & DONE_WORDS)
+    query.wants_done = False  # "did it get fixed?" asks *whether* it is done; it does not exclude open ones
+    query.pronoun = bool(PRONOUN.search(text))
+    return query
+
+
+def _hit(word: str, words: set[str]) -> bool:
+    if word in words:
+        return True
+    for other in words:
+        short, long_ = sorted((word, other), key=len)
+        if len(short) >= 3 and long_.startswith(short) and len(long_) - len(short) <= 3:
+            return True  # jam / jammed, monitor / monitors
+        if len(word) >= 5 and len(other) >= 5 and fuzz.ratio(word, other) >= 85:
+            return True  # intelij / intellij
+    return False
+
+
+def rank(query: Query, candidates: list[Candidate]) -> list[Candidate]:
+    """The best-matching candidates (all tied at the top score), most recent first as given.
+
+    With content words, a ticket must match at least one of them; without, every ticket of the right
+    kind is a candidate (the caller then prefers the one already being discussed, or open ones).
+    """
+    pool = [c for c in candidates if c.is_request] if query.wants_request else candidates
+    if query.wants_incident:
+        pool = [c for c in pool if not c.is_request]
+    if query.wants_open:
+        pool = [c for c in pool if c.is_open] or pool
+    if not query.content:
+        return pool
+    matched_any: set[str] = set()
+    for candidate in pool:
+        hits = [w for w in query.content if _hit(w, candidate.words)]
+        candidate.score = len(hits)
+        matched_any.update(hits)
+    query.unmatched = [w for w in query.content if w not in matched_any]
+    best = max((c.score for c in pool), default=0)
+    return [c for c in pool if best > 0 and c.score == best]
