@@ -76,6 +76,15 @@ class Settings(BaseSettings):
     # Said to the employee when the IT system is unreachable and on every handover.
     urgent_contact: str = "call the IT urgent line on extension 4444"
 
+    # How the chat looks in the company's portal (copilot/ui/branding.py): the name in the header and tab,
+    # the logo (a URL, or a file served by the copilot; unset: the name drawn in the primary colour), the
+    # primary colour (#rgb or #rrggbb) and the line under the message box.
+    product_name: str = Field("IT Copilot", min_length=1, max_length=60)
+    logo_url: str | None = None
+    logo_path: Path | None = None
+    primary_color: str = Field("#2563eb", pattern=r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+    disclaimer: str = Field("Answers can be wrong — check anything important with the IT service desk.", max_length=200)
+
     # REST channel: comma-separated bearer tokens of trusted integrations. In development the demo
     # token below is accepted (make run prints it); production accepts only configured tokens.
     api_tokens: SecretStr | None = None
@@ -106,7 +115,8 @@ class Settings(BaseSettings):
     model_api_version: str = "2024-10-21"  # Azure OpenAI only
     model_stream: bool = True
 
-    @field_validator("freshservice_url", "portal_url", "redis_url", "model_base_url", mode="before")
+    @field_validator("freshservice_url", "portal_url", "redis_url", "model_base_url", "logo_url", "logo_path",
+                     mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         """Treat ``VAR=`` in an env file as unset rather than as an empty URL."""

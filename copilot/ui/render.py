@@ -83,6 +83,13 @@ async def show_activity(activity: ToolActivity) -> None:
 
 
 async def render(result: TurnResult, streamed: cl.Message | None = None) -> None:
+    """Tool steps first, then the answer they led to, then the buttons. An answer already streamed before
+    its steps were known is taken down and sent again after them (a fresh message also gets a timestamp after
+    the steps'), so the chat reads in order."""
+    if streamed is not None and result.activities:
+        if getattr(streamed, "streaming", False):
+            await streamed.remove()
+        streamed = None
     for activity in result.activities:
         await show_activity(activity)
     for index, reply in enumerate(result.messages):

@@ -1,0 +1,103 @@
+"""The chat in the company's colours: product name, logo, primary colour and the disclaimer line from settings.
+
+Chainlit reads its name, custom CSS and translations at request time, so ``apply`` sets them from
+``Settings`` once at start-up and ``router`` serves what Chainlit would otherwise serve from ``public/``:
+``/logo`` (and ``/favicon``) is the configured file, a redirect to the configured URL, or the product name
+drawn in the primary colour; ``/branding/theme.css`` sets Chainlit's ``--primary`` from the colour; ``/project/translations`` replaces
+the framework's own wording ("LLMs can make mistakes", "Used <tool>") in every language.
+"""
+
+from __future__ import annotations
+
+import colorsys
+from html import escape
+from typing import Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+
+from copilot.settings import Settings
+
+THEME_CSS = "/branding/theme.css"
+LANGUAGE = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,2}$"
+
+
+def hsl(color: str) -> str:
+    """``#rrggbb`` (or ``#rgb``) as the ``H S% L%`` triple Chainlit's CSS variables take."""
+    digits = color.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    r, g, b = (int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    h, light, s = colorsys.rgb_to_hls(r, g, b)
+    return f"{round(h * 360)} {round(s * 100)}% {round(light * 100)}%"
+
+
+def theme_css(settings: Settings) -> str:
+    primary = hsl(settings.primary_color)
+    return (f":root, .dark {{ --primary: {primary} !important; --ring: {primary} !important; }}\n"
+            f"#chainlit-copilot-button, .watermark a {{ background-color: hsl({primary}); }}\n")
+
+
+def logo_svg(settings: Settings, *, mark_only: bool = False) -> str:
+    """The default logo: the product's initial in a rounded square of the primary colour, then its name."""
+    name = escape(settings.product_name)
+    initial = escape(settings.product_name.strip()[:1].upper())
+    color = escape(settings.primary_color)
+    mark = (f'<rect width="32" height="32" rx="7" fill="{color}"/>'
+            f'<text x="16" y="22" font-family="system-ui,sans-serif" font-size="18" font-weight="700" '
+            f'fill="#fff" text-anchor="middle">{initial}</text>')
+    if mark_only:
+        return f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">{mark}</svg>'
+    width = 44 + 11 * len(settings.product_name)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} 32" height="32">{mark}'
+            f'<text x="42" y="22" font-family="system-ui,sans-serif" font-size="18" font-weight="600" '
+            f'fill="{color}">{name}</text></svg>')
+
+
+def translate(translation: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Chainlit's words with the company's: the disclaimer line, and tool steps read as what was done."""
+    chat = translation.get("chat")
+    if isinstance(chat, dict):
+        chat["watermark"] = settings.disclaimer
+        status = chat.get("messages", {}).get("status") if isinstance(chat.get("messages"), dict) else None
+        if isinstance(status, dict):
+            status["used"], status["using"] = "", ""  # "Started a request", not "Used Started a request"
+    return translation
+
+
+def apply(settings: Settings) -> None:
+    """Point Chainlit's UI config at the product's name and colours (call once at start-up)."""
+    from chainlit.config import config
+
+    config.ui.name = settings.product_name
+    config.ui.custom_css = THEME_CSS
+
+
+def router(settings: Settings) -> APIRouter:
+    routes = APIRouter()
+
+    @routes.get("/logo", include_in_schema=False)
+    async def logo(theme: str = "light") -> Response:
+        if settings.logo_path is not None and settings.logo_path.is_file():
+            return FileResponse(settings.logo_path)
+        if settings.logo_url:
+            return RedirectResponse(settings.logo_url, status_code=302)
+        return Response(logo_svg(settings), media_type="image/svg+xml")
+
+    @routes.get("/favicon", include_in_schema=False)
+    async def favicon() -> Response:
+        return Response(logo_svg(settings, mark_only=True), media_type="image/svg+xml")
+
+    @routes.get("/project/translations", include_in_schema=False)
+    async def translations(language: str = Query("en-US", pattern=LANGUAGE)) -> JSONResponse:
+        """Chainlit's own route, answered first (``copilot.web.routes.install``) with the company's words."""
+        from chainlit.config import config
+
+        words = config.load_translation(config.ui.language or language)
+        return JSONResponse({"translation": translate(words, settings)})
+
+    @routes.get(THEME_CSS, include_in_schema=False)
+    async def theme() -> Response:
+        return Response(theme_css(settings), media_type="text/css")
+
+    return routes
