@@ -134,3 +134,30 @@ async def test_repeated_frustration_brings_in_a_person(services: Services) -> No
     second = await engine.handle(conversation, alice, IncomingMessage(text="still not working, what a waste of time"))
     assert not first.handoff
     assert second.handoff and any("frustrating" in m.text for m in second.messages)
+
+
+async def test_saved_model_context_stays_bounded_and_a_team_saved_state_still_loads(services: Services) -> None:
+    from copilot.engine import AGENT_STATE_KEY, MODEL_CONTEXT_MESSAGES
+
+    engine = await services.engine()
+    alice = await services.employee(ALICE)
+    conversation = (await engine.start(alice)).id
+    for text in ["hi", "how do I connect to the VPN?", "is there a free figma licence?", "show my tickets"] * 3:
+        await say(engine, conversation, alice, text)
+    state = await engine.state(conversation, alice)
+    assert state.team_state is not None
+    messages = state.team_state[AGENT_STATE_KEY]["llm_context"]["messages"]
+    assert len(messages) == MODEL_CONTEXT_MESSAGES  # twelve turns made more, only the visible window is kept
+
+    # a conversation saved before the engine drove the assistant directly (a one-agent team's TeamState)
+    state.team_state = {"type": "TeamState", "agent_states": {
+        "copilot": {"type": "ChatAgentContainerState", "message_buffer": [],
+                    "agent_state": state.team_state[AGENT_STATE_KEY]},
+        "RoundRobinGroupChatManager": {"type": "RoundRobinManagerState", "message_thread": [], "current_turn": 0,
+                                       "next_speaker_index": 0}}}
+    await engine.store.save(state)
+    assert "VPN" in await say(engine, conversation, alice, "how do I connect to the VPN?")
+    continued = (await engine.state(conversation, alice)).team_state
+    assert continued is not None
+    window = continued[AGENT_STATE_KEY]["llm_context"]["messages"]
+    assert window[:-4] == messages[4:]  # the old context carried on under the new turn's messages
