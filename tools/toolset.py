@@ -9,7 +9,7 @@ about a quarter of a turn's CPU).
 
 from __future__ import annotations
 
-import copy
+import json
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -47,7 +47,7 @@ class TurnTool(FunctionTool):
         template = self._shared.get(key)
         if template is None:
             template = FunctionTool(func, description=description, name=name)
-            template.__dict__["_cached_schema"] = template.schema
+            template.__dict__["_schema_json"] = json.dumps(template.schema)
             template._func = _detached  # the template never runs; it must not keep a turn's context alive
             self._shared[key] = template
         self.__dict__.update(template.__dict__)
@@ -55,8 +55,8 @@ class TurnTool(FunctionTool):
 
     @property
     def schema(self) -> ToolSchema:
-        schema: ToolSchema = self.__dict__["_cached_schema"]
-        return copy.deepcopy(schema)  # callers may adjust what they get; the cached one stays intact
+        schema: ToolSchema = json.loads(self.__dict__["_schema_json"])  # a fresh copy each time (cheaper than
+        return schema  # deepcopy): callers may adjust what they get, the shared one stays intact
 
 
 def build_tools(ctx: ToolContext) -> list[BaseTool[Any, Any] | Callable[..., Any]]:
