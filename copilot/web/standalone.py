@@ -5,6 +5,7 @@ the environment, see docs/scale-out.md)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,6 +22,10 @@ def create_api_app(settings: Settings, *, sync_knowledge: bool = True) -> FastAP
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         services = await get_services(settings)
+        if settings.model == "offline":  # fit the NLU now, in a thread, not in the first employee's turn
+            from copilot.models.offline.nlu import shared
+
+            await asyncio.to_thread(shared)
         if sync_knowledge:
             await services.knowledge.sync(services.freshservice)
         yield
