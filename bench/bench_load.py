@@ -15,7 +15,8 @@ model) sharing one Redis (``--redis``, default DB 13 of 127.0.0.1:6379), optiona
   divided by the one-replica figure is the scale-out ratio.
 
 All traffic goes to 127.0.0.1. Prints the figures and writes the "Load and scale-out" section of
-docs/benchmarks.md (``--no-write`` to skip). ``--quick`` is a ~1-minute development run.
+docs/benchmarks.md (``--no-write`` to skip). ``--quick`` is a ~1-minute development run (one replica,
+150 employees × 2 messages, 10 s saturation) that prints but does not write.
 """
 
 from __future__ import annotations
@@ -416,7 +417,9 @@ def main() -> None:
     saturation = {p.replicas: p.throughput for p in phases if p.name == "saturation"}
     if 1 in saturation and 2 in saturation and saturation[1]:
         print(f"scale-out: 2 replicas / 1 replica = {saturation[2] / saturation[1]:.2f}x turns/s at saturation")
-    if not args.no_write:
+    if args.quick and not args.no_write:
+        print("--quick: docs/benchmarks.md left as it is (a development run does not replace the published figures)")
+    elif not args.no_write:
         write_report(args, phases)
 
 
