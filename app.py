@@ -11,9 +11,10 @@ import os
 
 import chainlit as cl
 from chainlit.server import app as chainlit_app
+from chainlit.server import sio
 from chainlit.types import ThreadDict
 
-from copilot import logs
+from copilot import failures, logs
 from copilot.conversations import ConversationLocked
 from copilot.engine import ConversationNotFound, IncomingMessage
 from copilot.identity import UnknownEmployee
@@ -28,12 +29,15 @@ settings = get_settings()
 os.environ["CHAINLIT_AUTH_SECRET"] = auth.ensure_auth_secret(settings)
 os.environ.setdefault("CHAINLIT_CUSTOM_AUTH", "true")  # portal tokens (/auth/jwt) work without other callbacks
 history.create_schema(settings)
-routes.install(chainlit_app, api.router, portal.router)
+history.redact_chainlit_logs()
+routes.install(chainlit_app, api.router, portal.router, auth.router)
+sio.eio.max_http_buffer_size = render.MAX_SOCKET_BYTES  # a long paste gets words below, not a dropped socket
 portal.install_security_headers(chainlit_app, settings)
 logs.configure(settings.log_level, settings.secret_values())
 log = logs.get_logger("copilot.app")
 
 HOST_CONTEXT_SECONDS = 2.0
+CHAT_START_SECONDS = 30.0  # how long a first message waits for its chat to finish starting
 STARTERS = [("Reset my password", "How do I reset my password?"),
             ("Free Figma licence?", "Is there a free Figma licence?"),
             ("Request software", "I need Adobe Acrobat Pro"),
@@ -86,27 +90,58 @@ async def starters(user: cl.User | None = None, language: str | None = None) -> 
     return [cl.Starter(label=label, message=message) for label, message in STARTERS]
 
 
+NOT_FOUND = "I couldn't find you in the IT system, so I can't help here. Please contact the IT service desk."
+
+
+async def _say_failure(error: Exception) -> bool:
+    """Tell the employee in words what is down or busy; False if ``error`` is not such a failure."""
+    failure = failures.explain(error, settings.urgent_contact)
+    if failure is None:
+        return False
+    log.warning("chat_unavailable", error=type(error).__name__)  # the type only: texts may hold hosts and ports
+    await cl.ErrorMessage(content=failure.message).send()
+    return True
+
+
 async def _employee() -> Employee | None:
+    """The signed-in employee; None if unknown. Raises FreshserviceError/RedisError when a system is down."""
     user = cl.user_session.get("user")
     email = (getattr(user, "metadata", None) or {}).get("email") or getattr(user, "identifier", None)
     if not email:
         return None
     try:
         return await (await get_services()).employee(str(email))
-    except (UnknownEmployee, FreshserviceError):
+    except UnknownEmployee:
         return None
+
+
+def _chat_ready() -> asyncio.Event:
+    """Set once the chat has started (or resumed). The widget enables its send button as soon as its
+    socket is connected, before the server has even told it a start is running, so a first message can
+    arrive while ``start`` still waits on the host page and the engine: it waits for this, never for a
+    conversation that is not there yet."""
+    ready: asyncio.Event | None = cl.user_session.get("chat_ready")
+    if ready is None:
+        ready = asyncio.Event()
+        cl.user_session.set("chat_ready", ready)
+    return ready
 
 
 @cl.on_chat_start
 async def start() -> None:
-    employee = await _employee()
-    if employee is None:
-        await cl.ErrorMessage(content="I couldn't find you in the IT system, so I can't help here. "
-                                      "Please contact the IT service desk.").send()
-        return
-    engine = await (await get_services()).engine()
-    state = await engine.start(employee, await _host_context())
-    cl.user_session.set("conversation_id", state.id)
+    try:
+        employee = await _employee()
+        if employee is None:
+            await cl.ErrorMessage(content=NOT_FOUND).send()
+            return
+        engine = await (await get_services()).engine()
+        state = await engine.start(employee, await _host_context())
+        cl.user_session.set("conversation_id", state.id)
+    except Exception as error:
+        if not await _say_failure(error):
+            raise
+    finally:
+        _chat_ready().set()
 
 
 async def _host_context() -> dict[str, str]:
@@ -127,36 +162,46 @@ async def resume(thread: ThreadDict) -> None:
     metadata = thread.get("metadata") or {}
     if isinstance(metadata, str):
         metadata = json.loads(metadata or "{}")
-    employee = await _employee()
     conversation_id = metadata.get("conversation_id")
-    if employee is None or not conversation_id:
-        await start()
-        return
-    engine = await (await get_services()).engine()
     try:
+        employee = await _employee()
+        if employee is None or not conversation_id:
+            await start()
+            return
+        engine = await (await get_services()).engine()
         await engine.state(conversation_id, employee)
+        cl.user_session.set("conversation_id", conversation_id)
     except ConversationNotFound:
         await start()
-        return
-    cl.user_session.set("conversation_id", conversation_id)
+    except Exception as error:
+        if not await _say_failure(error):
+            raise
+    finally:
+        _chat_ready().set()
 
 
 async def _handle(message: IncomingMessage) -> None:
-    employee = await _employee()
+    try:
+        await asyncio.wait_for(_chat_ready().wait(), CHAT_START_SECONDS)
+    except TimeoutError:
+        pass  # no conversation yet: answered below like any session without one
     conversation_id = cl.user_session.get("conversation_id")
-    if employee is None or not conversation_id:
-        await cl.ErrorMessage(content="Please sign in again to continue.").send()
-        return
-    engine = await (await get_services()).engine()
     streamed = cl.Message(content="")
     try:
+        employee = await _employee()
+        if employee is None or not conversation_id:
+            await cl.ErrorMessage(content="Please sign in again to continue.").send()
+            return
+        engine = await (await get_services()).engine()
         result = await engine.handle(conversation_id, employee, message, on_token=render.safe_stream(streamed),
                                      channel="web")
     except ConversationLocked:
         await cl.Message(content="I'm still working on your last message; please send this one again "
                                  "once my reply is there.").send()
         return
-    except Exception:
+    except Exception as error:
+        if await _say_failure(error):
+            return
         log.exception("turn_failed", conversation_id=conversation_id, channel="web")
         await cl.ErrorMessage(content="Something went wrong on my side. Nothing was lost; please try again, "
                                       "or ask for a person.").send()
@@ -166,7 +211,11 @@ async def _handle(message: IncomingMessage) -> None:
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
-    await _handle(IncomingMessage(text=message.content or ""))
+    text = message.content or ""
+    if len(text.encode()) > render.MAX_MESSAGE_BYTES:
+        await cl.Message(content=render.TOO_LONG).send()
+        return
+    await _handle(IncomingMessage(text=text))
 
 
 @cl.action_callback(render.ACTION_NAME)

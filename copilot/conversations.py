@@ -3,11 +3,14 @@
 The state is one pydantic document per conversation, saved after every turn with a TTL, so a
 conversation survives a page reload, a worker restart or another replica picking it up. A Redis
 lock per conversation keeps two turns of the same conversation from running at once, across
-processes.
+processes. The lock lives ``LOCK_TTL_SECONDS`` and the running turn renews it every third of that
+while it works, so a long turn keeps it and a crashed worker's lock frees itself within the TTL.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -20,7 +23,7 @@ from tools.state import WorkflowState
 
 KEY_PREFIX = "copilot:conv:"
 EMPLOYEE_INDEX_PREFIX = "copilot:employee-convs:"
-LOCK_TIMEOUT_SECONDS = 120
+LOCK_TTL_SECONDS = 30.0  # a crashed holder's lock frees after this; a live turn keeps renewing it
 LOCK_WAIT_SECONDS = 5  # a second message waits this long for the running turn, then gets "still working"
 
 
@@ -46,9 +49,16 @@ class ConversationLocked(RuntimeError):
 
 
 class ConversationStore:
-    def __init__(self, redis: aioredis.Redis, *, ttl_seconds: int) -> None:
+    def __init__(self, redis: aioredis.Redis, *, ttl_seconds: int, lock_ttl: float = LOCK_TTL_SECONDS,
+                 lock_wait: float = LOCK_WAIT_SECONDS) -> None:
         self._redis = redis
         self._ttl = ttl_seconds
+        self._lock_ttl = lock_ttl
+        self._lock_wait = lock_wait
+
+    @staticmethod
+    def lock_key(conversation_id: str) -> str:
+        return f"{KEY_PREFIX}{conversation_id}:lock"
 
     async def create(self, *, employee_email: str, requester_id: int,
                      context: dict[str, str] | None = None) -> ConversationState:
@@ -83,15 +93,22 @@ class ConversationStore:
     @asynccontextmanager
     async def lock(self, conversation_id: str) -> AsyncIterator[None]:
         """Hold the conversation for one turn, across workers; waits for a running turn to finish."""
-        lock = self._redis.lock(
-            f"{KEY_PREFIX}{conversation_id}:lock", timeout=LOCK_TIMEOUT_SECONDS, blocking_timeout=LOCK_WAIT_SECONDS
-        )
+        lock = self._redis.lock(self.lock_key(conversation_id), timeout=self._lock_ttl,
+                                blocking_timeout=self._lock_wait, sleep=min(0.1, self._lock_wait / 10))
         if not await lock.acquire():
             raise ConversationLocked(conversation_id)
+
+        async def keep_alive() -> None:
+            while True:
+                await asyncio.sleep(self._lock_ttl / 3)
+                await lock.reacquire()  # back to the full TTL; fails only if the lock was lost
+
+        renewer = asyncio.create_task(keep_alive())
         try:
             yield
         finally:
-            try:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await renewer
+            with contextlib.suppress(Exception):  # lost (Redis restarted, or expired): nothing to release
                 await lock.release()
-            except Exception:  # expired while the turn ran: nothing left to release
-                pass

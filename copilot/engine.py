@@ -9,6 +9,7 @@ between employees). After the turn the escalation policy looks at what happened,
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -24,7 +25,7 @@ from autogen_core.model_context import BufferedChatCompletionContext
 from autogen_core.models import ChatCompletionClient
 from pydantic import BaseModel, Field, model_validator
 
-from copilot import metrics
+from copilot import failures, metrics
 from copilot.audit import AuditLog
 from copilot.conversations import ConversationState, ConversationStore
 from copilot.models.dialogue_state import DialogueState, FieldPrompt
@@ -32,16 +33,17 @@ from copilot.policy import EscalationReason, Policy, TurnSignals
 from copilot.prompts import system_message
 from copilot.redact import redact
 from tools import handover
+from tools.actions import run_write
 from tools.approvals import ApprovalRules
 from tools.business_hours import OfficeHours
 from tools.catalog import CatalogDirectory
-from tools.context import KnowledgeSearch, Outcome, ToolContext, guarded
+from tools.context import URGENT_CONTACT, KnowledgeSearch, Outcome, ToolContext, WriteMode, guarded
 from tools.employee import Employee
-from tools.freshservice import FreshserviceClient
+from tools.freshservice import FreshserviceClient, WriteClaims
 from tools.patterns import confirmation
 from tools.results import Action, Citation, ToolActivity
 from tools.state import PendingAction
-from tools.toolset import BUTTONS, WRITES, build_tools
+from tools.toolset import BUTTONS, build_tools
 
 AGENT_NAME = "copilot"
 MAX_INPUT_CHARS = 4000
@@ -101,17 +103,30 @@ class EngineDeps:
     model_factory: Callable[[], ChatCompletionClient]
     approvals: ApprovalRules = field(default_factory=ApprovalRules)
     knowledge: KnowledgeSearch | None = None
+    claims: WriteClaims | None = None  # the ledger of placed service requests (tools.freshservice.claims)
     office_hours: Callable[[], Awaitable[OfficeHours | None]] | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     frustration: Callable[[str], float] = lambda _text: 0.0
     secrets: tuple[str, ...] = ()
     stream: bool = True
+    urgent_contact: str = URGENT_CONTACT
+    turn_budget_seconds: float = 20.0  # a turn's total time; then "the IT system is slow" (nothing lost)
+    max_concurrent_turns: int = 32  # turns running at once in this process
+    turn_queue_timeout: float = 1.0  # how long a turn waits for a slot before failures.Busy
 
 
 class Engine:
     def __init__(self, deps: EngineDeps) -> None:
         self.deps = deps
         self.store = deps.store
+        self._slots = asyncio.Semaphore(deps.max_concurrent_turns)
+
+    async def _take_slot(self) -> None:
+        """A turn slot, or :class:`failures.Busy` after ``turn_queue_timeout`` (backpressure, not a pile-up)."""
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self.deps.turn_queue_timeout)
+        except TimeoutError:
+            raise failures.Busy("every turn slot is taken") from None
 
     async def start(self, employee: Employee, context: dict[str, str] | None = None) -> ConversationState:
         """A new conversation; ``context`` is what the host page said about where the employee is."""
@@ -151,28 +166,44 @@ class Engine:
         deps = self.deps
         async with self.store.lock(conversation_id):
             state = await self.state(conversation_id, employee)
-            was_handed_over = state.handoff is not None
-            ctx = ToolContext(employee=employee, state=state, client=deps.client, catalog=deps.catalog,
-                              gate=deps.policy, audit=deps.audit, approvals=deps.approvals,
-                              knowledge=deps.knowledge, clock=deps.clock,
-                              office_hours=await deps.office_hours() if deps.office_hours else None)
-            state.turns += 1
-            if message.action is not None:
-                texts = [await self._action(ctx, message.action)]
-            else:
-                text, cut = clean_text(message.text or "")
-                state.add("employee", text)
-                texts = ["(Your message was very long; I read the first 4,000 characters.)"] if cut else []
-                if not text:
-                    texts.append("I didn't catch that — could you type your question?")
-                elif state.handoff is not None:
-                    texts.append((await guarded(ctx, lambda: handover.relay(ctx, text, turn=state.turns))).message)
-                else:
-                    texts += await self._converse(ctx, state, text, on_token)
-            texts += await handover.agent_replies(ctx)
-            for text in texts:
-                state.add("copilot", text)
-            await self.store.save(state)
+            await self._take_slot()
+            try:
+                was_handed_over = state.handoff is not None
+                state.turns += 1
+                if message.action is None:
+                    text, cut = clean_text(message.text or "")
+                    state.add("employee", text)  # kept even if the turn runs out of time
+                try:
+                    async with asyncio.timeout(deps.turn_budget_seconds):
+                        ctx = ToolContext(employee=employee, state=state, client=deps.client, catalog=deps.catalog,
+                                          gate=deps.policy, audit=deps.audit, approvals=deps.approvals,
+                                          knowledge=deps.knowledge, clock=deps.clock, claims=deps.claims,
+                                          urgent_contact=deps.urgent_contact,
+                                          office_hours=await deps.office_hours() if deps.office_hours else None)
+                        if message.action is not None:
+                            texts = [await self._action(ctx, message.action)]
+                        else:
+                            texts = ["(Your message was very long; I read the first 4,000 characters.)"] if cut else []
+                            if not text:
+                                texts.append("I didn't catch that — could you type your question?")
+                            elif state.handoff is not None:
+                                texts.append((await guarded(ctx, lambda: handover.relay(ctx, text,
+                                                                                        turn=state.turns))).message)
+                            else:
+                                texts += await self._converse(ctx, state, text, on_token)
+                        texts += await handover.agent_replies(ctx)
+                except TimeoutError:
+                    metrics.ERRORS.inc()
+                    ctx = ToolContext(employee=employee, state=state, client=deps.client, catalog=deps.catalog,
+                                      gate=deps.policy, audit=deps.audit, claims=deps.claims,
+                                      urgent_contact=deps.urgent_contact)
+                    ctx.out.failed = True
+                    texts = [failures.slow_turn(deps.turn_budget_seconds, deps.urgent_contact)]
+                for reply in texts:
+                    state.add("copilot", reply)
+                await self.store.save(state)
+            finally:
+                self._slots.release()
         out = ctx.out
         messages = [ReplyMessage(text=t) for t in texts if t]
         if messages:
@@ -186,14 +217,12 @@ class Engine:
     async def _converse(self, ctx: ToolContext, state: ConversationState, text: str,
                         on_token: TokenCallback | None) -> list[str]:
         policy = self.deps.policy
-        pending = state.open_pending()
+        pending = state.awaiting_decision()
         decision = confirmation(text)
         if pending and decision is not None:
             return [await self._decide(ctx, pending[-1], confirm=decision)]
         if (word := policy.urgent_match(text)) is not None:
-            result = await guarded(ctx, lambda: handover.escalate(ctx, f"Employee reported: {text[:200]}", urgent=True,
-                                                                  trigger="urgent_word"))
-            return [f"That sounds urgent ({word}), so I'm getting a person involved right away. {result.message}"]
+            return [await self._urgent(ctx, state, text, word)]
         reply = await self._run_team(ctx, state, text, on_token)
         replies = [reply]
         frustrated = self.deps.frustration(text) >= policy.config.escalation.frustration_threshold
@@ -271,24 +300,51 @@ class Engine:
         handler = BUTTONS.get(kind)
         if handler is None:
             return "That button is no longer active. What would you like to do?"
-        return (await guarded(ctx, lambda: handler(ctx, argument))).message
+        result = await guarded(ctx, lambda: handler(ctx, argument))
+        await ctx.audit.record(ctx.event(f"button:{kind}", outcome="ok" if result.ok else "error",
+                                         arguments={"argument": argument[:40]},
+                                         result={"message": result.message[:300], **{
+                                             k: v for k, v in result.data.items() if k in ("ticket_id", "error")}}))
+        return result.message
+
+    async def _urgent(self, ctx: ToolContext, state: ConversationState, text: str, word: str) -> str:
+        """A report of an urgent incident happening now: a priority-4 handover, confirmed by the employee
+        unless policy makes ``urgent_escalation`` automatic. Both the proposal and the write are audited."""
+        pending = PendingAction(kind="urgent_escalation", idempotency_key=f"handover-{state.id}",
+                                payload={"reason": f"Employee reported: {text[:200]}", "word": word},
+                                summary=[f"Urgent handover to the IT team ({word})"])
+        if self.deps.policy.mode_for("urgent_escalation") is WriteMode.AUTO:
+            result = await run_write(ctx, pending, why=f"urgent report ({word}); policy: auto")
+            return f"That sounds urgent ({word}), so I'm getting a person involved right away. {result.message}"
+        for old in state.open_pending():
+            if old.kind == "urgent_escalation":
+                old.status = "cancelled"
+        state.pending[pending.id] = pending
+        ctx.out.offer(f"confirm:{pending.id}", "Yes, get IT now")
+        ctx.out.offer(f"cancel:{pending.id}", "No")
+        await ctx.audit.record(ctx.event("urgent_escalation", outcome="proposed", arguments={
+            "pending_action": pending.id, "why": f"urgent report ({word})"}))
+        return (f"That sounds urgent ({word}). Shall I hand this to the IT team now as an urgent ticket? "
+                f"If it can't wait, {ctx.urgent_contact}.")
 
     async def _decide(self, ctx: ToolContext, pending: PendingAction, *, confirm: bool) -> str:
         """Run or drop a pending write — the employee's explicit decision, never the model's."""
         if pending.status == "done" and pending.result:
             return str(pending.result["message"])  # a double click or a repeated "yes": same answer
-        if pending.status != "pending":
+        if pending.status not in ("pending", "checking"):
             return "That was already cancelled; nothing was sent."
         if not confirm:
+            checking = pending.status == "checking"
             pending.status = "cancelled"
             if pending.kind == "place_request" and ctx.state.draft is not None and ctx.state.draft.open:
                 ctx.state.draft.cancel()
             await self._audit(ctx, pending, "cancelled")
+            if checking:  # it may already be with IT: say so, never "nothing was sent"
+                return ("OK, I won't send it again. If the first attempt did reach IT, it will show up in "
+                        "“my tickets” and you can ask IT to cancel it there.")
             return "OK, cancelled. Nothing was sent to IT."
-        execute = WRITES[pending.kind]
-        result = await guarded(ctx, lambda: execute(ctx, pending))
-        await self._audit(ctx, pending, "confirmed" if result.ok else "error", result.message)
-        return result.message
+        why = "employee re-confirmed after an unknown outcome" if pending.status == "checking" else "employee confirmed"
+        return (await run_write(ctx, pending, why=why)).message
 
     @staticmethod
     async def _audit(ctx: ToolContext, pending: PendingAction, outcome: Outcome, message: str = "") -> None:

@@ -25,9 +25,43 @@ class EscalationReason(StrEnum):
 
 
 DEFAULT_URGENT_WORDS = (
-    "phishing", "phish", "breach", "ransomware", "malware", "virus", "hacked", "compromised",
-    "outage", "down for everyone", "suspicious link", "stolen laptop", "data leak",
+    "phishing", "phish", "breach", "ransomware", "ransom", "malware", "virus", "hacked", "compromised",
+    "outage", "down for everyone", "suspicious link", "stolen laptop", "data leak", "stolen", "encrypted",
+    "infected", "lost my laptop", "lost my phone",
 )
+
+# An urgent word only counts in a *report* of something happening now or that just happened: a clause
+# in the first person (or about "my/our" things) in the past or present tense, that is neither a
+# question nor a hypothetical. "how do I report phishing?" and "what should I do if I ever lose my
+# laptop?" go to the knowledge base; "I clicked a phishing link, what should I do?" is a report.
+CLAUSE_SPLIT = re.compile(r"[.!?;:\n]+|,\s*|\s+-\s+|\b(?:and|but|so)\s+(?=(?:i|we|my|our|now)\b)", re.I)
+QUESTION_START = re.compile(
+    r"^\s*(?:help\W*)?(?:how|what|what's|where|when|who|which|why|can|could|should|shall|is|are|do|does|did|will|"
+    r"would|may|might|any|tips|explain|tell me)\b", re.I)
+HYPOTHETICAL = re.compile(
+    r"\b(?:if|in case|ever|suppose|supposing|hypothetically|would|could|might|what happens|how (?:do|can|to|should))\b",
+    re.I)
+REPORT = re.compile(
+    r"\b(?:i|we)\s+(?:just\s+|accidentally\s+|think\s+(?:i|we)\s+|may\s+have\s+|might\s+have\s+)?"
+    r"(?:clicked|opened|downloaded|installed|entered|typed|gave|got|received|lost|left|have|had|see|saw|"
+    r"can'?t|cannot)\b"
+    r"|\b(?:i'?m|i am|we'?re|we are)\s+(?:getting|seeing|locked|infected|being|under)\b"
+    r"|\b(?:my|our)\b[\w\s-]{0,40}?\b(?:was|were|is|are|has been|have been|got|has|keeps?)\b"
+    r"|\b\w+\s+(?:is|are|went)\s+down\b"
+    r"|\b(?:someone|somebody|a hacker)\s+(?:has|have|is|stole|took|hacked|logged|accessed|used)\b"
+    r"|\bthere(?:'s| is| are)\s+(?:a|an|some)\b"
+    r"|\b(?:on|in)\s+(?:my|our)\s+(?:screen|pc|laptop|computer|inbox|account|phone|machine|desktop)\b"
+    r"|\b(?:was|were|been|got)\s+(?:stolen|hacked|compromised|encrypted|infected|found)\b",
+    re.I)
+
+
+def is_report(text: str) -> bool:
+    """Does ``text`` report something happening now (vs. ask how to, or ask "what if")?"""
+    for clause in CLAUSE_SPLIT.split(text):
+        clause = (clause or "").strip()
+        if clause and REPORT.search(clause) and not QUESTION_START.search(clause) and not HYPOTHETICAL.search(clause):
+            return True
+    return False
 
 
 FRUSTRATION_CUES = (
@@ -63,6 +97,8 @@ class PolicyConfig(BaseModel):
             "place_request": WriteMode.CONFIRM,
             "create_incident": WriteMode.CONFIRM,
             "escalate_to_human": WriteMode.AUTO,  # the employee asked, or a trigger fired
+            "urgent_escalation": WriteMode.AUTO,  # a report of an incident happening now: a person at once (audited);
+            # set it to confirm to ask the employee first
             "add_handover_note": WriteMode.AUTO,  # the employee's own words onto their own ticket
             "triage_update": WriteMode.REVIEW,
         }
@@ -91,10 +127,15 @@ class Policy:
     def mode_for(self, action: str) -> WriteMode:
         return self.config.modes.get(action, self.config.default_mode)
 
-    def urgent_match(self, text: str) -> str | None:
-        """The urgent or security word in ``text``, if any."""
+    def urgent_word(self, text: str) -> str | None:
+        """The urgent or security word in ``text``, if any (whatever the sentence around it)."""
         match = self._urgent.search(text) if self._urgent else None
         return match.group(1).lower() if match else None
+
+    def urgent_match(self, text: str) -> str | None:
+        """The urgent word of a report of an incident happening now; None for how-to or "what if" questions."""
+        word = self.urgent_word(text)
+        return word if word is not None and is_report(text) else None
 
     def escalation(self, signals: TurnSignals) -> EscalationReason | None:
         """The strongest reason to involve a person after this turn, or None."""

@@ -24,7 +24,7 @@ from tools.approvals import ApprovalRules
 from tools.business_hours import OfficeHours
 from tools.catalog import CatalogDirectory
 from tools.employee import Employee
-from tools.freshservice import FreshserviceClient, FreshserviceError
+from tools.freshservice import FreshserviceClient, FreshserviceError, RedisWriteClaims
 
 log = logs.get_logger(__name__)
 OFFICE_HOURS_REFRESH_SECONDS = 3600
@@ -116,7 +116,10 @@ class Services:
                 policy=Policy(), approvals=ApprovalRules.load(settings.approval_rules_file),
                 model_factory=lambda: build_model_client(settings), knowledge=self.knowledge,
                 office_hours=self.office_hours, secrets=secrets, stream=settings.model_stream,
-                frustration=frustration_score,
+                claims=RedisWriteClaims(redis),
+                frustration=frustration_score, urgent_contact=settings.urgent_contact,
+                turn_budget_seconds=settings.turn_budget_seconds, max_concurrent_turns=settings.max_concurrent_turns,
+                turn_queue_timeout=settings.turn_queue_timeout,
             ))
         return self._engine
 
@@ -127,15 +130,19 @@ class Services:
                 await task
         for client in (self.freshservice, *self._background_clients):
             await client.aclose()
-        await store.close_redis()
+        await store.close_redis(stop_embedded=True)
 
 
 _services: Services | None = None
 
 
 def build_services(settings: Settings) -> Services:
+    # Interactive: an employee is waiting, so a long 429 is reported as "busy" instead of waited out;
+    # the background sync (start_background) keeps the client's patient defaults.
     client = FreshserviceClient(settings.freshservice_base_url, settings.freshservice_api_key.get_secret_value(),
-                                timeout=settings.freshservice_timeout)
+                                timeout=settings.freshservice_timeout,
+                                max_retry_after=settings.freshservice_max_retry_after,
+                                max_rate_limit_wait=settings.freshservice_max_retry_after * 1.5)
     knowledge = KnowledgeBase(settings.data_dir / "knowledge", settings.portal_base_url,
                               threshold=settings.kb_answer_threshold)
     return Services(settings=settings, freshservice=client, knowledge=knowledge, catalog=CatalogDirectory(client))

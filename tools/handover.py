@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from html import escape
 
-from tools.actions import button
+from tools.actions import button, confirmed_write
 from tools.context import AsyncTool, ToolContext, tool
 from tools.freshservice import FreshserviceError, TicketCreate
 from tools.results import ToolResult
-from tools.state import Handoff
-
-URGENT_LINE = "call the IT urgent line on extension 4444"
+from tools.state import Handoff, PendingAction
 
 
 def transcript_html(ctx: ToolContext) -> str:
@@ -90,11 +88,24 @@ async def escalate(ctx: ToolContext, reason: str, *, urgent: bool = False, trigg
         when = "The IT service desk is open now and has been notified; an agent will reply here or by email."
     else:
         when = (f"The service desk is closed right now; your ticket will be picked up {hours.describe_next_open(now)}. "
-                f"If this can't wait (security incident, nobody can work), {URGENT_LINE}.")
+                f"If this can't wait (security incident, nobody can work), {ctx.urgent_contact}.")
     ctx.out.offer("end_handover", "Back to the copilot")
     return ToolResult(message=f"I've handed this over to the IT team as **INC-{ticket_id}**. {when} "
                       "Anything you write here now is added to that ticket.",
                       data={"ticket_id": ticket_id, "urgent": urgent})
+
+
+@confirmed_write("urgent_escalation")
+async def urgent_escalation(ctx: ToolContext, pending: PendingAction) -> ToolResult:
+    """An urgent report (``copilot.policy.Policy.urgent_match``) handed over as a priority-4 ticket,
+    after the employee's yes unless policy makes ``urgent_escalation`` automatic."""
+    if pending.status == "done" and pending.result:
+        return ToolResult(message=pending.result["message"], data=pending.result)
+    result = await escalate(ctx, str(pending.payload.get("reason") or "urgent report"), urgent=True,
+                            trigger="urgent_word")
+    pending.status = "done"
+    pending.result = {**result.data, "message": result.message}
+    return result
 
 
 @button("escalate")

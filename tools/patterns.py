@@ -32,12 +32,34 @@ TICKET_REF = re.compile(
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,9})\s*$")
 
 
+# Words a confirmation may consist of ("looks right, please submit", "yep do it", "ok go ahead"); at least
+# one of the strong ones must be there, and none of the words that turn it into a change or a refusal.
+_CONFIRM_WORDS = frozenset("""yes y yep yeah yup sure ok okay k kk confirm confirmed correct right perfect great fine
+good absolutely please pls thanks thank you go ahead do it for submit send create place order proceed lgtm alright
+cool that's thats this that is all looks sounds now away just then exactly and the it's""".split())
+_CONFIRM_STRONG = frozenset("""yes y yep yeah yup sure ok okay k kk confirm confirmed correct perfect fine absolutely
+go submit send create place proceed lgtm alright do""".split())
+_NOT_CONFIRM = frozenset("""no not don't dont cancel wait stop never change but instead actually hold nope nah
+without except""".split())
+_CALL_OFF = re.compile(
+    r"\b(?:cancel|abort|scrap (?:it|that|this)|forget (?:about )?(?:it|that|this)|never ?mind|nevermind|no thanks|"
+    r"not now|don'?t (?:send|submit|order|place|create)|do not (?:send|submit))\b", re.I)
+_QUESTION = re.compile(r"\?\s*$|^\s*(?:can|could|will|would|how|what|when|why|where|is|are|do|does|should)\b", re.I)
+
+
 def confirmation(text: str) -> bool | None:
-    """True for a yes, False for a no or a call-off, None when the message is something else."""
-    if AFFIRM.match(text):
-        return True
-    if DENY.match(text) or CANCEL.match(text):
+    """The employee's answer to "Shall I submit it?": True (yes, in any of the usual ways), False (no, or
+    calling it off), None when the message is something else — a correction, a question — which the
+    model then reads. A question that mentions cancelling ("can I cancel it later?") is not a no."""
+    words = re.findall(r"[a-z']+", text.lower())
+    if not words or _QUESTION.search(text):
+        return None
+    if DENY.match(text) or CANCEL.match(text) or _CALL_OFF.search(text):
         return False
+    if set(words) & _NOT_CONFIRM:
+        return None
+    if all(w in _CONFIRM_WORDS for w in words) and set(words) & _CONFIRM_STRONG:
+        return True
     return None
 
 

@@ -201,10 +201,13 @@ async def place_confirmed_request(ctx: ToolContext, pending: PendingAction) -> T
     if ctx.gate.mode_for("place_request") is WriteMode.REVIEW:
         return ToolResult(ok=False, message="Requests need an IT reviewer here; I've queued it for review.")
     payload = pending.payload
+    # a re-check after an unknown outcome searches from the first attempt; nothing is resent unless it
+    # proves that attempt did not land (tools.freshservice.client.FreshserviceClient.place_request)
     ticket = await ctx.client.place_request(
         payload["item_display_id"],
         PlaceRequest(email=ctx.employee.email, quantity=payload["quantity"], custom_fields=payload["custom_fields"]),
-        idempotency_key=pending.idempotency_key,
+        idempotency_key=pending.idempotency_key, claims=ctx.claims,
+        attempted_since=pending.attempted_at if pending.status == "checking" else None,
     )
     draft = ctx.state.draft
     if draft is not None and draft.id == payload["draft_id"]:

@@ -31,15 +31,22 @@ class TranscriptEntry(BaseModel):
 
 
 class PendingAction(BaseModel):
-    """A write waiting for the employee's confirmation (the exact payload they were shown)."""
+    """A write waiting for the employee's confirmation (the exact payload they were shown).
+
+    ``checking``: it was sent, and whether it landed is unknown (the answer was lost and the lookup
+    could not settle it). It is locked: a later "yes" or the button re-checks by its key
+    (``attempted_at`` bounds the search) and sends again, with the same key, only once the check
+    proves the first attempt did not land.
+    """
 
     id: str = Field(default_factory=lambda: uuid.uuid4().hex[:10])
     kind: str  # the write's action name, e.g. "place_request", "create_incident" (see tools.actions)
     summary: list[str]
     payload: dict[str, Any]
     idempotency_key: str
-    status: Literal["pending", "done", "cancelled", "failed"] = "pending"
+    status: Literal["pending", "checking", "done", "cancelled", "failed"] = "pending"
     result: dict[str, Any] | None = None
+    attempted_at: datetime | None = None  # the first attempt whose outcome is unknown
     created_at: datetime = Field(default_factory=_now)
 
 
@@ -67,3 +74,7 @@ class WorkflowState(BaseModel):
 
     def open_pending(self) -> list[PendingAction]:
         return [p for p in self.pending.values() if p.status == "pending"]
+
+    def awaiting_decision(self) -> list[PendingAction]:
+        """Writes a "yes" applies to: waiting for confirmation, or sent with an unknown outcome."""
+        return [p for p in self.pending.values() if p.status in ("pending", "checking")]

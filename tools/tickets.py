@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
-from tools.actions import confirmed_write
+from tools.actions import confirmed_write, run_write
 from tools.context import AsyncTool, ToolContext, WriteMode, tool
 from tools.freshservice import NotFound, Ticket, TicketCreate
 from tools.patterns import ticket_reference
@@ -134,7 +134,7 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
         pending = PendingAction(kind="create_incident", payload=payload, idempotency_key=f"inc-{uuid.uuid4().hex}",
                                 summary=[f"Subject: {subject}", f"Urgency: {PRIORITY_WORDS[level]}"])
         if ctx.gate.mode_for("create_incident") is WriteMode.AUTO:
-            return await create_confirmed_incident(ctx, pending)
+            return await run_write(ctx, pending, why="policy: create_incident is auto")
         ctx.state.pending[pending.id] = pending
         ctx.out.offer(f"confirm:{pending.id}", "Create ticket")
         ctx.out.offer(f"cancel:{pending.id}", "Cancel")

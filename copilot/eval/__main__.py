@@ -4,6 +4,7 @@
     python -m copilot.eval retrieval --docs DOCS.jsonl --queries QUERIES.jsonl --out OUT.jsonl [--method hybrid]
     python -m copilot.eval metrics --queries bench/data/retrieval-dev.jsonl --out OUT.jsonl
     python -m copilot.eval calibrate --docs DOCS.jsonl --queries bench/data/retrieval-dev.jsonl
+    python -m copilot.eval conversations --cases bench/data/conversations-dev.jsonl [--out RESULTS.jsonl]
 
 ``retrieval`` uses exactly the shipped :class:`~copilot.knowledge.index.KnowledgeIndex` and the
 shipped ``copilot/knowledge/calibration.json`` (confidence model + threshold). OUT lines are
@@ -218,8 +219,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-cache", action="store_true")
     p.set_defaults(func=cmd_calibrate)
 
+    p = sub.add_parser("conversations", help="run conversation cases through the engine and score them")
+    p.add_argument("--cases", required=True, help="e.g. bench/data/conversations-dev.jsonl")
+    p.add_argument("--out", default=None, help="write one result line per case here")
+    p.add_argument("--freshservice-url", default=None, help="default: start a sandbox with Acme's articles")
+    p.add_argument("--api-key", default=None)
+    p.add_argument("--doc", default=None, help="also write the table into this markdown file (docs/benchmarks.md)")
+    p.set_defaults(func=cmd_conversations)
+
     args = ap.parse_args(argv)
     return int(args.func(args) or 0)
+
+
+def cmd_conversations(args: Any) -> int:
+    from copilot.eval.conversations import main as run_conversations
+
+    return run_conversations(Path(args.cases), Path(args.out) if args.out else None, args.freshservice_url,
+                             args.api_key, Path(args.doc) if args.doc else None)
 
 
 if __name__ == "__main__":

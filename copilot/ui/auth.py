@@ -1,7 +1,9 @@
 """Sign-in: every way in ends at a Freshservice requester, resolved on the server.
 
 1. Portal token: the portal backend mints a short-lived HS256 JWT with the shared secret
-   (:func:`mint_portal_token`); the Chainlit widget exchanges it at ``/auth/jwt``.
+   (:func:`mint_portal_token`); the Chainlit widget exchanges it at ``/auth/jwt``. Our route in front
+   of Chainlit's checks the claims first (``exp``, ``identifier``), so a malformed token is a 401 with
+   a reason instead of a 500 inside Chainlit.
 2. SSO reverse proxy: the proxy puts the employee's email in ``COPILOT_AUTH_HEADER`` and proves
    itself with ``X-Proxy-Secret`` (requests that do not come through the proxy are refused).
 3. Demo password login (``make run`` only): any seeded employee with the demo password.
@@ -15,10 +17,60 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jwt
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
 
 from copilot.settings import Settings
 
 PROXY_SECRET_HEADER = "x-proxy-secret"
+MAX_TOKEN_CHARS = 8192
+MAX_IDENTIFIER_CHARS = 254
+router = APIRouter(tags=["sign-in"])
+
+
+class PortalTokenRejected(ValueError):
+    """A portal token that cannot sign anyone in; the message says why (safe to show)."""
+
+
+def portal_token_claims(token: str, secret: str) -> dict[str, object]:
+    """The claims of a valid portal token: HS256, signed with ``secret``, not expired, with a string
+    ``identifier`` (the employee's email); anything else raises :class:`PortalTokenRejected`."""
+    if len(token) > MAX_TOKEN_CHARS:
+        raise PortalTokenRejected("The sign-in token is too long.")
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp", "identifier"]})
+    except jwt.ExpiredSignatureError:
+        raise PortalTokenRejected("The sign-in token has expired; reload the portal page.") from None
+    except jwt.MissingRequiredClaimError as missing:
+        raise PortalTokenRejected(f"The sign-in token has no '{missing.claim}' claim.") from None
+    except jwt.InvalidTokenError:
+        raise PortalTokenRejected("The sign-in token is not valid.") from None
+    identifier = claims.get("identifier")
+    if not isinstance(identifier, str) or not identifier.strip() or len(identifier) > MAX_IDENTIFIER_CHARS:
+        raise PortalTokenRejected("The sign-in token's 'identifier' must be the employee's email.")
+    if not isinstance(claims.get("metadata", {}), dict) or not isinstance(claims.get("display_name", ""), str | None):
+        raise PortalTokenRejected("The sign-in token's 'metadata' or 'display_name' has the wrong type.")
+    return dict(claims)
+
+
+@router.post("/auth/jwt")
+async def portal_token_sign_in(request: Request) -> Response:
+    """Chainlit's ``/auth/jwt`` with the claims checked first (Chainlit answers 500 on a missing claim)."""
+    from chainlit.auth.jwt import get_jwt_secret
+    from chainlit.server import _authenticate_user
+    from chainlit.user import User
+
+    scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(status_code=401, detail="Send the portal token as 'Authorization: Bearer <token>'.")
+    try:
+        claims = portal_token_claims(token.strip(), get_jwt_secret() or "")
+    except PortalTokenRejected as rejected:
+        raise HTTPException(status_code=401, detail=str(rejected)) from None
+    metadata = claims.get("metadata")
+    user = User(identifier=str(claims["identifier"]), display_name=claims.get("display_name") or None,  # type: ignore[arg-type]
+                metadata=metadata if isinstance(metadata, dict) else {})
+    return await _authenticate_user(request, user)
 
 
 def ensure_auth_secret(settings: Settings) -> str:

@@ -3,10 +3,17 @@
 The layer runs raw SQL and never creates its tables, so we create them (the documented schema plus
 the ``autoCollapse`` column Chainlit 2.10+ writes). Errors inside the layer are only logged by
 Chainlit, which is why the schema is checked here at start-up.
+
+SQLite runs in WAL mode (readers never block the writer) with a busy timeout, so many chat sessions
+writing at once wait their turn instead of losing a step to "database is locked". Chainlit logs a
+failed write with the SQL parameters (the employee's message): :class:`RedactPayloads` on the
+``chainlit`` logger keeps the error and drops the payload.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,6 +21,10 @@ from pathlib import Path
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 
 from copilot.settings import Settings
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+# SQLAlchemy errors render as "(driver error) text\n[SQL: ...]\n[parameters: (...)]\n(Background ...)".
+_PAYLOAD = re.compile(r"\s*\[(SQL|parameters): .*", re.DOTALL)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users ("id" TEXT PRIMARY KEY, "identifier" TEXT NOT NULL UNIQUE, "metadata" TEXT NOT NULL,
@@ -40,6 +51,7 @@ def create_schema(settings: Settings) -> None:
         path = Path(url.split(":///", 1)[1])
         path.parent.mkdir(parents=True, exist_ok=True)
         with sqlite3.connect(path) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")  # persistent: stored in the database file
             connection.executescript(SCHEMA)
     else:  # PostgreSQL: same DDL, run synchronously once at start-up
         import asyncio
@@ -62,4 +74,25 @@ def create_schema(settings: Settings) -> None:
 
 
 def data_layer(settings: Settings) -> SQLAlchemyDataLayer:
-    return SQLAlchemyDataLayer(conninfo=settings.history_url)
+    url = settings.history_url
+    # aiosqlite passes ``timeout`` to sqlite3.connect: the busy timeout a writer waits for the lock.
+    connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS} if url.startswith("sqlite") else None
+    return SQLAlchemyDataLayer(conninfo=url, connect_args=connect_args)
+
+
+class RedactPayloads(logging.Filter):
+    """Keep a data-layer error's first line, drop its SQL and parameters (they hold message text)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "[SQL: " in message or "[parameters: " in message:
+            record.msg = _PAYLOAD.sub(" (SQL and parameters not logged)", message)
+            record.args = ()
+        return True
+
+
+def redact_chainlit_logs() -> None:
+    """Install :class:`RedactPayloads` on Chainlit's logger once."""
+    logger = logging.getLogger("chainlit")
+    if not any(isinstance(f, RedactPayloads) for f in logger.filters):
+        logger.addFilter(RedactPayloads())

@@ -20,6 +20,12 @@ from copilot.ui.markdown import host_of, safe_markdown
 from tools.results import ToolActivity
 
 ACTION_NAME = "copilot_action"
+# socket.io drops the connection on a frame above its buffer (1 MB by default): raise it moderately and
+# answer a message above the REST body limit with words instead of running the turn.
+MAX_SOCKET_BYTES = 4 * 1024 * 1024
+MAX_MESSAGE_BYTES = 64 * 1024
+TOO_LONG = ("That message is too long for me (over 64 KB), so I didn't read it. Please send a shorter one — "
+            "the first few paragraphs or the exact error message are enough.")
 _MD_SPECIAL = re.compile(r"([\[\]()])")
 
 

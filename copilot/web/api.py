@@ -3,6 +3,10 @@
 A trusted integration authenticates with a bearer token from ``COPILOT_API_TOKENS`` and names the
 employee in ``X-Employee-Email``; the employee must be a known Freshservice requester (403
 otherwise), and a conversation answers only to the employee who started it (404 for anyone else).
+
+Failures have words, never a 500: a busy copilot (turn queue or Redis pool saturated), Redis down or
+Freshservice unreachable answer 503 with ``Retry-After`` and a sentence (``copilot.failures``), on
+every route, conversation creation included.
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from redis.exceptions import RedisError
 
+from copilot import failures, logs
 from copilot.conversations import ConversationLocked
 from copilot.engine import ConversationNotFound, Engine, IncomingMessage
 from copilot.identity import UnknownEmployee
@@ -23,7 +28,9 @@ from tools.employee import Employee
 from tools.freshservice import FreshserviceError
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
+log = logs.get_logger(__name__)
 MAX_BODY_BYTES = 64 * 1024
+MAX_EMAIL_CHARS = 254  # RFC 5321's longest usable address
 
 
 def _problem(status: int, message: str) -> HTTPException:
@@ -41,12 +48,12 @@ async def employee_dep(
         raise _problem(401, "A valid bearer token for this integration is required.")
     if not x_employee_email or "@" not in x_employee_email:
         raise _problem(400, "Send the employee's email in the X-Employee-Email header.")
+    if len(x_employee_email) > MAX_EMAIL_CHARS:
+        raise _problem(400, f"The X-Employee-Email header is too long (at most {MAX_EMAIL_CHARS} characters).")
     try:
         return await services.employee(x_employee_email)
     except UnknownEmployee:
         raise _problem(403, "This email does not belong to a known employee.") from None
-    except FreshserviceError:
-        raise _problem(503, "The IT system can't be reached right now; please try again shortly.") from None
 
 
 EmployeeDep = Annotated[Employee, Depends(employee_dep)]
@@ -85,8 +92,6 @@ async def post_message(conversation_id: str, request: Request, employee: Employe
     except ConversationLocked:
         raise _problem(409, "I'm still working on your last message in this conversation; "
                             "send this one again when that reply has arrived.") from None
-    except (FreshserviceError, RedisError):
-        raise _problem(503, "A system behind the copilot is unavailable; nothing was lost, please retry.") from None
     payload: dict[str, Any] = {
         "messages": [m.model_dump() for m in result.messages],
         "handoff": result.handoff,
@@ -112,3 +117,21 @@ async def get_conversation(conversation_id: str, employee: EmployeeDep, engine: 
             "turns": state.turns,
         },
     }
+
+
+async def _failure_response(request: Request, error: Exception) -> JSONResponse:
+    services = await get_services()
+    failure = failures.explain(error, services.settings.urgent_contact)
+    log.warning("request_failed", path=request.url.path, error=type(error).__name__,
+                cause=type(error.__cause__).__name__ if error.__cause__ else None,
+                status=failure.status if failure else 500)  # types only: texts may hold hosts and payloads
+    if failure is None:  # not an infrastructure failure: still words, never a stack trace
+        return JSONResponse({"detail": {"error": "Something went wrong on our side; nothing was lost. "
+                                                 "Please try again."}}, status_code=500)
+    return JSONResponse({"detail": {"error": failure.message}}, status_code=failure.status, headers=failure.headers)
+
+
+def install_failure_handlers(app: FastAPI) -> None:
+    """Busy, Redis down and Freshservice unreachable become 503 + Retry-After with a sentence, app-wide."""
+    for error in (failures.Busy, RedisError, FreshserviceError):
+        app.add_exception_handler(error, _failure_response)

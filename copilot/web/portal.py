@@ -66,11 +66,15 @@ async def admin(request: Request) -> HTMLResponse:
     snippet = f"""<meta charset="utf-8">
 <script src="{server}/copilot/index.js"></script>
 <script>
-  window.mountChainlitWidget({{
+  const config = {{
     chainlitServer: "{server}",
     accessToken: "<short-lived token from your portal backend>",
     displayMode: "floating"
-  }});
+  }};
+  // Exchange the token before mounting: the widget's socket does not wait for its own exchange.
+  fetch(config.chainlitServer + "/auth/jwt", {{method: "POST", credentials: "include",
+        headers: {{Authorization: "Bearer " + config.accessToken}}}})
+    .catch(() => null).then(() => window.mountChainlitWidget(config));
 </script>"""
     minting = """import jwt, datetime
 token = jwt.encode({"identifier": email, "display_name": name,

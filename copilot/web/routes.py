@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse, Response
 
 from copilot import health, metrics
 from copilot.services import get_services
+from copilot.web.api import install_failure_handlers
 
 router = APIRouter()
 
@@ -27,7 +28,9 @@ async def metrics_endpoint() -> Response:
 
 
 def install(app: FastAPI, *routers: APIRouter) -> None:
-    """Include ``routers`` ahead of Chainlit's ``GET /{full_path:path}`` (see chainlit notes §5.1)."""
+    """Include ``routers`` ahead of Chainlit's ``GET /{full_path:path}`` (see chainlit notes §5.1), and
+    answer infrastructure failures with 503 + Retry-After and words (``copilot.web.api``)."""
+    install_failure_handlers(app)
     for extra in (router, *routers):
         before = len(app.router.routes)
         app.include_router(extra)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,27 +51,23 @@ def _wait(url: str, process: subprocess.Popen[bytes], ready: Callable[[httpx.Res
     raise RuntimeError(f"{url} not ready after {seconds:.0f} s")
 
 
-@pytest.fixture(scope="session")
-def app(sandbox_factory: Callable[..., SandboxHandle], redis_url: str,
-        tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (make test installs it when run as root)")
-    handle = sandbox_factory(knowledge="org")
+@contextmanager
+def running_app(handle: SandboxHandle, redis_url: str, data_dir: str, log_name: str,
+                ready: Callable[[httpx.Response], bool], seconds: float) -> Iterator[RunningApp]:
+    """``chainlit run app.py`` as a subprocess on a free port, yielded once ``/healthz`` passes ``ready``."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    data_dir = str(tmp_path_factory.mktemp("app"))
     env = {**os.environ, "COPILOT_ENV": "development",
            "COPILOT_FRESHSERVICE_URL": handle.base_url, "COPILOT_FRESHSERVICE_API_KEY": handle.api_key,
            "COPILOT_REDIS_URL": redis_url, "COPILOT_DATA_DIR": data_dir,
            "CHAINLIT_AUTH_SECRET": SECRET, "PORT": str(port), "COPILOT_KB_SYNC_INTERVAL_SECONDS": "3600",
            "COPILOT_ALLOWED_ORIGINS": "https://intranet.acme.example"}
-    log = (ARTIFACTS / "app.log").open("wb")
+    log = (ARTIFACTS / log_name).open("wb")
     process = subprocess.Popen([sys.executable, "-m", "chainlit", "run", "app.py", "--headless", "--host", "127.0.0.1",
                                 "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait(f"{url}/healthz", process, lambda r: r.json().get("components", {}).get("knowledge", {}).get("status") == "ok",
-              240)
+        _wait(f"{url}/healthz", process, ready, seconds)
         yield RunningApp(url=url, sandbox=handle, secret=SECRET, data_dir=data_dir)
     finally:
         process.terminate()
@@ -79,6 +76,20 @@ def app(sandbox_factory: Callable[..., SandboxHandle], redis_url: str,
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def knowledge_ready(response: httpx.Response) -> bool:
+    return bool(response.json().get("components", {}).get("knowledge", {}).get("status") == "ok")
+
+
+@pytest.fixture(scope="session")
+def app(sandbox_factory: Callable[..., SandboxHandle], redis_url: str,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (make test installs it when run as root)")
+    handle = sandbox_factory(knowledge="org")
+    with running_app(handle, redis_url, str(tmp_path_factory.mktemp("app")), "app.log", knowledge_ready, 240) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")  # sync Playwright owns the main thread's loop while open: keep it short-lived

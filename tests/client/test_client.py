@@ -15,6 +15,7 @@ from tools.freshservice import (
     FreshserviceClient,
     NotFound,
     PlaceRequest,
+    RateLimited,
     TicketCreate,
     Unavailable,
     ValidationFailed,
@@ -63,6 +64,25 @@ async def test_injected_429_uses_retry_after(fresh: SandboxHandle) -> None:
     async with FreshserviceClient(fresh.base_url, fresh.api_key, sleep=sleep) as client:
         me = await client.get_me()
     assert me.id and sleep.waits == [2.0, 2.0]
+
+
+async def test_interactive_client_fails_fast_on_a_long_retry_after(fresh: SandboxHandle) -> None:
+    fresh.control("PUT", "/_sandbox/faults", json={"ratios": {"429": 1.0}, "retry_after": 20, "path_regex": "/agents/me"})
+    sleep = RecordingSleep(scale=0.0)
+    async with FreshserviceClient(fresh.base_url, fresh.api_key, sleep=sleep, max_retry_after=10) as client:
+        with pytest.raises(RateLimited) as caught:
+            await client.get_me()
+    assert caught.value.retry_after == 20 and sleep.waits == []  # told at once, not after 100 s
+
+
+async def test_total_rate_limit_wait_is_capped(fresh: SandboxHandle) -> None:
+    fresh.control("PUT", "/_sandbox/faults", json={"ratios": {"429": 1.0}, "retry_after": 6, "path_regex": "/agents/me"})
+    sleep = RecordingSleep(scale=0.0)
+    async with FreshserviceClient(fresh.base_url, fresh.api_key, sleep=sleep, max_retry_after=10,
+                                  max_rate_limit_wait=15) as client:
+        with pytest.raises(RateLimited):
+            await client.get_me()
+    assert sleep.waits == [6.0, 6.0]  # a third wait would pass the 15 s total
 
 
 async def test_validation_errors_are_typed(fs_client: FreshserviceClient, sandbox: SandboxHandle) -> None:

@@ -161,3 +161,19 @@ async def test_saved_model_context_stays_bounded_and_a_team_saved_state_still_lo
     assert continued is not None
     window = continued[AGENT_STATE_KEY]["llm_context"]["messages"]
     assert window[:-4] == messages[4:]  # the old context carried on under the new turn's messages
+
+
+async def test_urgent_reports_can_be_set_to_ask_first(services: Services, kb_sandbox: SandboxHandle) -> None:
+    """With policy urgent_escalation=confirm the employee is asked; nothing is written before the yes."""
+    from copilot.policy import Policy, PolicyConfig
+    from tools.context import WriteMode
+
+    engine = await services.engine()
+    engine.deps.policy = Policy(PolicyConfig(modes={**PolicyConfig().modes, "urgent_escalation": WriteMode.CONFIRM}))
+    alice = await services.employee(ALICE)
+    conversation = (await engine.start(alice)).id
+    before = len(writes(kb_sandbox))
+    proposal = await say(engine, conversation, alice, "I clicked a phishing link and typed my password")
+    assert "Shall I hand this to the IT team now" in proposal and len(writes(kb_sandbox)) == before
+    done = await say(engine, conversation, alice, "yes")
+    assert "INC-" in done and (await engine.state(conversation, alice)).handoff is not None

@@ -177,8 +177,9 @@ def test_handover_to_a_human_and_follow_up_goes_to_the_ticket(chat: Chat, copilo
     assert any("Outlook signature" in n["body_text"] for n in notes)
 
 
-def test_urgent_security_is_escalated_at_once(chat: Chat, copilot: Copilot) -> None:
+def test_urgent_security_report_is_escalated_at_once(chat: Chat, copilot: Copilot) -> None:
     reply = chat.say("I clicked a phishing link and typed my password")
+    assert "urgent" in reply
     ticket_id = number(reply, "INC")
     with sandbox_api(copilot) as api:
         ticket = api.get(f"/tickets/{ticket_id}").json()["ticket"]
@@ -282,3 +283,19 @@ def test_a_second_message_while_a_turn_runs_gets_409_and_the_first_turn_complete
         copilot.sandbox.control("DELETE", "/_sandbox/faults")
     assert "hello?" not in [e["text"] for e in chat.http.get(f"/api/v1/conversations/{chat.id}").json()["transcript"]]
     assert chat.say("thanks!")  # the conversation is free again
+
+
+def test_natural_confirmation_at_the_review_submits_once(chat: Chat, copilot: Copilot) -> None:
+    before = len(tickets_of(copilot, ALICE))
+    chat.say("order a headset please")
+    assert "Shall I submit" in chat.say("USB-C")
+    assert number(chat.say("sounds good, submit it"), "SR")
+    assert len(tickets_of(copilot, ALICE)) == before + 1
+
+
+def test_calling_it_off_in_words_at_the_review_sends_nothing(chat: Chat, copilot: Copilot) -> None:
+    before = len(tickets_of(copilot, ALICE))
+    chat.say("order a headset please")
+    chat.say("USB-C")
+    assert "Nothing was sent" in chat.say("No, don't send it.")
+    assert len(tickets_of(copilot, ALICE)) == before

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 import redis.asyncio as aioredis
 
-from copilot.conversations import ConversationStore
+from copilot.conversations import ConversationLocked, ConversationStore
 from tools.request_draft import DraftField, RequestDraft
 from tools.state import PendingAction
 
@@ -62,3 +62,34 @@ async def test_lock_serialises_turns(conv_store: ConversationStore) -> None:
 
     await asyncio.gather(turn("a"), turn("b"))
     assert order in (["a-start", "a-end", "b-start", "b-end"], ["b-start", "b-end", "a-start", "a-end"])
+
+
+async def test_running_turn_keeps_renewing_its_short_lock(redis_url: str) -> None:
+    redis = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    holder = ConversationStore(redis, ttl_seconds=600, lock_ttl=0.3)
+    impatient = ConversationStore(redis, ttl_seconds=600, lock_ttl=0.3, lock_wait=0.05)
+    try:
+        async with holder.lock("long-turn"):
+            await asyncio.sleep(1.0)  # more than three TTLs: only the renewal keeps the lock
+            with pytest.raises(ConversationLocked):
+                async with impatient.lock("long-turn"):
+                    pass
+        async with impatient.lock("long-turn"):  # released at the end of the turn
+            pass
+    finally:
+        await redis.aclose()
+
+
+async def test_a_crashed_holders_lock_frees_after_its_ttl(redis_url: str) -> None:
+    redis = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    store = ConversationStore(redis, ttl_seconds=600)
+    impatient = ConversationStore(redis, ttl_seconds=600, lock_wait=0.05)
+    try:
+        await redis.set(ConversationStore.lock_key("crashed"), "dead-worker", px=500)  # nobody renews it
+        with pytest.raises(ConversationLocked):
+            async with impatient.lock("crashed"):
+                pass
+        async with store.lock("crashed"):  # waits (up to LOCK_WAIT_SECONDS) for the stale lock to expire
+            assert await redis.get(ConversationStore.lock_key("crashed")) != "dead-worker"
+    finally:
+        await redis.aclose()

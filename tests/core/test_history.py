@@ -59,3 +59,45 @@ async def postgres_url() -> AsyncIterator[str]:
 
 async def test_postgres_history(postgres_url: str, tmp_path: Path) -> None:
     await round_trip(Settings(data_dir=tmp_path, database_url=postgres_url))
+
+
+async def test_sqlite_history_survives_many_concurrent_writers(tmp_path: Path) -> None:
+    """WAL + busy timeout: 100 sessions writing steps at once lose none to "database is locked"."""
+    import asyncio
+
+    settings = Settings(data_dir=tmp_path, database_url=None)
+    history.create_schema(settings)
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "history.db") as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    layers = [history.data_layer(settings) for _ in range(10)]  # separate engines, like separate workers
+    user = await layers[0].create_user(User(identifier="load@acme.example", metadata={}))
+    assert user is not None
+    thread_id = str(uuid.uuid4())
+    await layers[0].update_thread(thread_id, name="load", user_id=user.id)
+
+    async def write(n: int) -> None:  # the data layer's own write path (it logs and drops a failed write)
+        await layers[n % len(layers)].execute_sql(
+            'INSERT INTO steps ("id", "name", "type", "threadId", "streaming", "output") '
+            "VALUES (:id, 'employee', 'user_message', :thread, false, :output)",
+            {"id": str(uuid.uuid4()), "thread": thread_id, "output": f"message {n} " * 50})
+
+    await asyncio.gather(*(write(n) for n in range(100)))
+    with sqlite3.connect(tmp_path / "history.db") as connection:
+        assert connection.execute("SELECT COUNT(*) FROM steps").fetchone()[0] == 100
+    for layer in layers:
+        await layer.engine.dispose()
+
+
+def test_chainlit_data_layer_errors_do_not_log_message_text(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from sqlalchemy.exc import OperationalError
+
+    history.redact_chainlit_logs()
+    error = OperationalError("INSERT INTO steps (output) VALUES (?)", ("my password is hunter2",),
+                             Exception("database is locked"))
+    with caplog.at_level(logging.WARNING, logger="chainlit"):
+        logging.getLogger("chainlit").warning(f"An error occurred: {error}")
+    assert "database is locked" in caplog.text and "hunter2" not in caplog.text and "INSERT" not in caplog.text

@@ -1,5 +1,6 @@
 """Typed async client for the Freshservice REST API v2 (see ../shared/reference/freshservice-api.md)."""
 
+from tools.freshservice.claims import RedisWriteClaims, WriteClaims
 from tools.freshservice.client import FreshserviceClient, idempotency_tag, note_marker
 from tools.freshservice.errors import (
     AuthenticationFailed,
@@ -7,6 +8,7 @@ from tools.freshservice.errors import (
     FieldError,
     FreshserviceError,
     NotFound,
+    OutcomeUnknown,
     PermissionDenied,
     RateLimited,
     Unavailable,
@@ -45,6 +47,7 @@ from tools.freshservice.seats import Seats, compute_seats, seats_available
 from tools.freshservice.transport import RateLimitStatus
 
 __all__ = [
+    "OutcomeUnknown", "RedisWriteClaims", "WriteClaims",
     "Agent", "Application", "ApplicationLicense", "ApplicationUser", "Approval", "ApprovalStatus", "Asset",
     "AuthenticationFailed", "BusinessHours", "Conflict", "Contract", "Conversation", "Department", "FieldError",
     "FormField", "FreshserviceClient", "FreshserviceError", "Group", "Installation", "Location", "Me", "NotFound",

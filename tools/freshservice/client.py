@@ -17,7 +17,15 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from tools.freshservice.errors import FreshserviceError, NotFound, RateLimited, Unavailable, error_for
+from tools.freshservice.claims import WriteClaims, scope_of
+from tools.freshservice.errors import (
+    FreshserviceError,
+    NotFound,
+    OutcomeUnknown,
+    RateLimited,
+    Unavailable,
+    error_for,
+)
 from tools.freshservice.schemas import (
     Agent,
     Application,
@@ -61,9 +69,12 @@ MAX_FILTER_PAGES = 10  # Freshservice caps query results; 300 tickets is plenty 
 NOTE_SOURCE = 2  # conversation ``source`` of a note (reference §7)
 
 
+TAG_PREFIX = "copilot-"
+
+
 def idempotency_tag(key: str) -> str:
     """A ticket tag derived from the caller's idempotency key, used to find a create that landed."""
-    return "copilot-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+    return TAG_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def note_marker(key: str) -> str:
@@ -77,12 +88,17 @@ class FreshserviceClient:
     def __init__(
         self, base_url: str, api_key: str, *, transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 15.0, max_retries: int = 3, max_rate_limit_waits: int = 5, backoff: float = 0.5,
-        max_retry_after: float = 90.0, per_page: int = 100, yield_below: float | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_retry_after: float = 90.0, max_rate_limit_wait: float | None = None, per_page: int = 100,
+        yield_below: float | None = None, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         """``yield_below`` makes this a background client (e.g. the knowledge sync): while the
         account-wide budget left (``X-RateLimit-Remaining``, shared by every replica and app) is under
-        that share of the total, it waits before each call so interactive turns keep the budget."""
+        that share of the total, it waits before each call so interactive turns keep the budget.
+
+        A 429 is waited out only while its Retry-After is at most ``max_retry_after`` and all waits of
+        one call stay within ``max_rate_limit_wait`` (None: no total cap); otherwise :class:`RateLimited`
+        is raised at once. The interactive client keeps both small so an employee is told "busy" in
+        seconds; the background sync keeps the patient defaults."""
         if not api_key:
             raise ValueError("A Freshservice API key is required")
         self.base_url = base_url.rstrip("/")
@@ -90,6 +106,7 @@ class FreshserviceClient:
         self.max_rate_limit_waits = max_rate_limit_waits
         self.backoff = backoff
         self.max_retry_after = max_retry_after
+        self.max_rate_limit_wait = max_rate_limit_wait
         self.per_page = per_page
         self.yield_below = yield_below
         self.rate_limit: RateLimitStatus = RateLimitStatus()
@@ -115,6 +132,7 @@ class FreshserviceClient:
                     json: Any = None) -> httpx.Response:
         url = path if path.startswith("http") else f"/api/v2/{path.lstrip('/')}"
         failures = waits = 0
+        waited = 0.0
         await self._yield_to_interactive()
         while True:
             try:
@@ -136,7 +154,9 @@ class FreshserviceClient:
             if status == 429:
                 wait = retry_after_seconds(response.headers)
                 waits += 1
-                if waits <= self.max_rate_limit_waits and wait <= self.max_retry_after:
+                within_total = self.max_rate_limit_wait is None or waited + wait <= self.max_rate_limit_wait
+                if waits <= self.max_rate_limit_waits and wait <= self.max_retry_after and within_total:
+                    waited += wait
                     await self._sleep(wait)
                     continue
                 raise error_for(status, body, method=method, path=url, retry_after=wait)
@@ -373,32 +393,137 @@ class FreshserviceClient:
             params["user_email"] = user_email
         return [i async for i in self._pages("service_catalog/items/search", "service_items", ServiceItem, params)]
 
-    async def place_request(self, display_id: int, request: PlaceRequest, *,
-                            idempotency_key: str | None = None) -> Ticket:
-        """Raise a service request. Never resent blindly: if the answer was lost, look for the
-        request among the requester's recent service requests before reporting the failure."""
-        started = datetime.now(UTC) - timedelta(seconds=5)
-        try:
-            response = await self._send("POST", f"service_catalog/items/{int(display_id)}/place_request",
-                                        json=request.model_dump(exclude_none=True))
-        except Unavailable as error:
-            if idempotency_key and error.request_may_have_succeeded and request.email:
-                if (landed := await self._find_placed(display_id, request.email, started)) is not None:
-                    return landed
-            raise
-        return Ticket.model_validate(response.json()["service_request"])
+    async def place_request(self, display_id: int, request: PlaceRequest, *, idempotency_key: str | None = None,
+                            claims: WriteClaims | None = None, attempted_since: datetime | None = None) -> Ticket:
+        """Raise a service request, at most once per ``idempotency_key``; never resent blindly.
 
-    async def _find_placed(self, display_id: int, email: str, since: datetime) -> Ticket | None:
-        query = f"email:'{email}' AND created_at:>'{since.date().isoformat()}'"
+        ``place_request`` takes no tags and no description (reference §10.3), so the key cannot travel
+        with the request. What can be known, and how:
+
+        * After a normal answer the ticket id is known: it is *claimed* for the key in ``claims`` (the
+          copilot's Redis ledger, :mod:`tools.freshservice.claims`; first writer wins) and then tagged
+          ``copilot-<hash>`` with a PUT, so the key is findable in Freshservice as for incidents.
+        * Before sending, the ledger is asked whether the key already placed a request (no API call).
+          With ``attempted_since`` (a re-check of an earlier attempt whose outcome was unknown) the
+          tag and the candidates since that time are searched too, and a lookup failure raises
+          :class:`OutcomeUnknown` instead of sending.
+        * After a lost answer (a 5xx or a dropped connection on the POST), the requester's service
+          requests for this item created since just before the POST, with the same quantity and form
+          answers, are the *candidates*. One carrying this key's tag or claim is ours. One carrying
+          another key's tag or claim is not (this is what stops two conversations confirming the same
+          item from reporting each other's request). An untagged, unclaimed candidate is accepted only
+          when it is the only one and no other copilot write for the same requester and item is in
+          flight (the ledger marks each from before its POST until its outcome is known); it is then
+          claimed atomically and tagged. Anything else raises :class:`OutcomeUnknown`.
+
+        The limit of what can be known: a request the employee placed *outside* the copilot (in the
+        portal) for the same item with the same answers within those seconds is indistinguishable
+        from ours. Without ``claims`` only a tag proves ownership, so a lost answer always ends in
+        :class:`OutcomeUnknown` until a re-check finds no candidate at all (then it did not land).
+        """
+        path = f"service_catalog/items/{int(display_id)}/place_request"
+        body = request.model_dump(exclude_none=True)
+        if not idempotency_key or not request.email:
+            response = await self._send("POST", path, json=body)
+            return Ticket.model_validate(response.json()["service_request"])
+        key, email = idempotency_key, request.email
         try:
-            async for ticket in self.filter_tickets(query):
-                if ticket.is_service_request and ticket.created_at and ticket.created_at >= since:
-                    items = await self.list_requested_items(ticket.id)
-                    if any(item.service_item_id == display_id for item in items):
-                        return ticket
+            known = await self.find_placed_request(display_id, request, key, claims=claims, since=attempted_since)
+        except FreshserviceError as error:
+            if attempted_since is None or isinstance(error, OutcomeUnknown):
+                raise
+            raise OutcomeUnknown("Could not check whether the earlier request landed", attempted_at=attempted_since,
+                                 method="GET", path="tickets/filter") from error
+        if known is not None:
+            return known
+        scope = scope_of(email, display_id)
+        started = attempted_since or datetime.now(UTC) - timedelta(seconds=5)
+        if claims is not None:
+            await claims.begin(scope, key)
+        try:
+            response = await self._send("POST", path, json=body)
+        except Unavailable as error:
+            if not error.request_may_have_succeeded:
+                if claims is not None:
+                    await claims.settle(scope, key)
+                raise
+            try:
+                landed = await self.find_placed_request(display_id, request, key, claims=claims, since=started)
+            except FreshserviceError:
+                landed = None
+            if landed is not None:
+                return landed
+            raise OutcomeUnknown("The request was sent but its outcome is unknown", attempted_at=started,
+                                 method="POST", path=path, status=error.status) from error
         except FreshserviceError:
+            if claims is not None:
+                await claims.settle(scope, key)
+            raise
+        ticket = Ticket.model_validate(response.json()["service_request"])
+        await self._own(ticket, key, scope, claims)
+        return ticket
+
+    async def find_placed_request(self, display_id: int, request: PlaceRequest, key: str, *,
+                                  claims: WriteClaims | None = None, since: datetime | None = None) -> Ticket | None:
+        """The service request ``key`` placed, or None when it provably did not land (see
+        :meth:`place_request`); raises :class:`OutcomeUnknown` when that cannot be decided.
+        Without ``since`` only the ledger is asked (no API call)."""
+        if claims is not None and (ticket_id := await claims.placed(key)) is not None:
+            return await self.get_ticket(ticket_id)
+        if since is None or not request.email:
             return None
-        return None
+        scope = scope_of(request.email, display_id)
+        if (tagged := await self.find_ticket_by_idempotency_key(key)) is not None:
+            await self._own(tagged, key, scope, claims, tag=False)
+            return tagged
+        tag = idempotency_tag(key)
+        unexplained: list[Ticket] = []
+        query = f"email:'{request.email}' AND created_at:>'{(since - timedelta(days=1)).date().isoformat()}'"
+        async for candidate in self.filter_tickets(query):
+            if not candidate.is_service_request or candidate.created_at is None or candidate.created_at < since:
+                continue
+            items = await self.list_requested_items(candidate.id)
+            if not any(_same_request(item, display_id, request) for item in items):
+                continue
+            owner = await claims.owner(candidate.id) if claims is not None else None
+            if owner == key:
+                return candidate
+            if owner is not None:
+                continue  # another key's request (another conversation, or an earlier draft)
+            full = await self.get_ticket(candidate.id, include=["tags"])
+            tags = full.tags or []
+            if tag in tags:
+                await self._own(full, key, scope, claims, tag=False)
+                return full
+            if any(t.startswith(TAG_PREFIX) for t in tags):
+                continue
+            unexplained.append(full)
+        if not unexplained:
+            return None
+        others = (await claims.in_flight(scope)) - {key} if claims is not None else set()
+        if claims is not None and len(unexplained) == 1 and not others:
+            if await claims.claim(unexplained[0].id, key) == key:
+                await self._own(unexplained[0], key, scope, claims)
+                return unexplained[0]
+        raise OutcomeUnknown("A matching request exists that cannot be attributed to this key", attempted_at=since,
+                             method="GET", path="tickets/filter")
+
+    async def _own(self, ticket: Ticket, key: str, scope: str, claims: WriteClaims | None, *, tag: bool = True) -> None:
+        """Claim ``ticket`` for ``key`` in the ledger, end its in-flight mark, and tag it in Freshservice.
+
+        The tag is best effort (the ledger already holds the claim): the tag list is read and written
+        back whole, since a PUT replaces it."""
+        if claims is not None:
+            await claims.claim(ticket.id, key)
+            await claims.settle(scope, key)
+        if not tag:
+            return
+        try:
+            current = await self.get_ticket(ticket.id, include=["tags"])
+            tags = [*(current.tags or []), idempotency_tag(key)]
+            await self.update_ticket(ticket.id, TicketUpdate(tags=list(dict.fromkeys(tags))))
+        except FreshserviceError:
+            pass
 
     # -- software, contracts, assets -----------------------------------------------------------------
 
@@ -435,6 +560,19 @@ class FreshserviceClient:
 
     async def get_asset(self, display_id: int) -> Asset:
         return await self._get(f"assets/{int(display_id)}", "asset", Asset, {"include": "type_fields"})
+
+
+def _same_request(item: RequestedItem, display_id: int, request: PlaceRequest) -> bool:
+    """Is this requested item the one ``request`` asked for (item, quantity and every form answer)?"""
+    if item.service_item_id != display_id or (item.quantity or 1) != request.quantity:
+        return False
+    return all(_loose(item.custom_fields.get(name)) == _loose(value) for name, value in request.custom_fields.items())
+
+
+def _loose(value: Any) -> Any:
+    if isinstance(value, list):
+        return sorted(str(v) for v in value)
+    return None if value is None else str(value)
 
 
 def _first_present(body: dict[str, Any], keys: tuple[str, ...]) -> list[Any]:

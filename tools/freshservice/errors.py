@@ -127,3 +127,14 @@ def error_for(status: int, body: Any, *, method: str, path: str, retry_after: fl
     if cls is None:
         cls = Unavailable if status >= 500 else FreshserviceError
     return cls(message, status=status, code=code, errors=errors, method=method, path=path)
+
+
+class OutcomeUnknown(Unavailable):
+    """A write was sent and whether it landed cannot be proven either way (the answer was lost and the
+    lookup by its idempotency key did not settle it). The caller must keep it locked and re-check with
+    the same key (from ``attempted_at``) before sending it again."""
+
+    def __init__(self, message: str, *, attempted_at: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("request_may_have_succeeded", True)
+        super().__init__(message, **kwargs)
+        self.attempted_at = attempted_at

@@ -1,0 +1,46 @@
+"""The shared readings of "yes", "no" and ticket numbers (tools/patterns.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.patterns import confirmation, ticket_reference, yes_no_word
+
+YES = ["yes", "Yes please", "yep do it", "Looks right, please submit.", "yes submit it", "sounds good, submit it",
+       "go for it", "submit", "ok go ahead", "OK!", "sure, send it", "confirm", "perfect, thanks", "lgtm",
+       "yeah that's fine", "go ahead and submit it please", "alright, place the order"]
+NO = ["no", "nope", "cancel", "please cancel this", "actually no, cancel it", "on second thought, no thanks",
+      "No, don't send it.", "don't submit, I'll borrow one from Carol", "hmm never mind, I found the driver",
+      "forget it", "scrap that", "abort"]
+NEITHER = ["no wait — the other model", "yes but make it the 16-inch", "change the location to home",
+           "can I cancel it later if I don't need it?", "how long will it take?", "thanks", "where do I collect it?",
+           "actually make it 3 days", "what does it cost?", "hold on, I need to check with my manager first"]
+
+
+@pytest.mark.parametrize("text", YES)
+def test_the_usual_ways_of_saying_yes(text: str) -> None:
+    assert confirmation(text) is True
+
+
+@pytest.mark.parametrize("text", NO)
+def test_the_usual_ways_of_calling_it_off(text: str) -> None:
+    assert confirmation(text) is False
+
+
+@pytest.mark.parametrize("text", NEITHER)
+def test_corrections_and_questions_are_neither(text: str) -> None:
+    assert confirmation(text) is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [("yes", True), ("Yes please", True), ("nope", False),
+                                                 ("not needed", False), ("please do", True), ("maybe", None)])
+def test_checkbox_words(text: str, expected: bool | None) -> None:
+    assert yes_no_word(text) is expected
+
+
+@pytest.mark.parametrize(("text", "bare", "expected"), [
+    ("what's up with INC-42?", False, ("INC", 42)), ("SR 7 please", False, ("SR", 7)), ("#45", False, (None, 45)),
+    ("ticket number 12", False, (None, 12)), ("I need 2 monitors", False, None), ("42", False, None),
+    ("42", True, (None, 42)), ("my ticket from 2024", True, None)])
+def test_ticket_references(text: str, bare: bool, expected: tuple[str | None, int] | None) -> None:
+    assert ticket_reference(text, bare=bare) == expected
