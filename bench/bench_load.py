@@ -83,6 +83,7 @@ class Phase:
     name: str
     replicas: int
     latencies: list[float] = field(default_factory=list)
+    busy: list[float] = field(default_factory=list)  # latency of 503 answers (the replica said "busy, retry")
     errors: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     offered: float = 0.0
@@ -108,7 +109,13 @@ class Phase:
                 f"p95 {1000 * percentile(self.latencies, .95):.0f} ms, max {1000 * max(self.latencies, default=0):.0f} ms; "
                 f"errors {errors}{detail}; CPU/turn app {self.cpu_ms_per_turn('app'):.1f} ms, "
                 f"sandbox {self.cpu_ms_per_turn('sandbox'):.1f} ms, load generator {self.cpu_ms_per_turn('client'):.1f} ms; "
-                f"machine load {self.load:.1f}")
+                f"machine load {self.load:.1f}{self.busy_summary()}")
+
+    def busy_summary(self) -> str:
+        if not self.busy:
+            return ""
+        return (f"; 503 busy {len(self.busy)} (p95 {1000 * percentile(self.busy, .95):.0f} ms, "
+                f"max {1000 * max(self.busy):.0f} ms)")
 
 
 # --- processes -------------------------------------------------------------------------------
@@ -247,6 +254,8 @@ async def send(http: httpx.AsyncClient, phase: Phase, base: str, conversation: s
         return
     if response.status_code == 200:
         phase.latencies.append(time.perf_counter() - started)
+    elif response.status_code == 503 and phase.name == "overload":
+        phase.busy.append(time.perf_counter() - started)  # expected when overloaded: counted, not an error
     else:
         phase.errors[str(response.status_code)] += 1
 
@@ -339,13 +348,18 @@ def write_report(args: argparse.Namespace, phases: list[Phase]) -> None:
              "| app CPU/turn | sandbox CPU/turn | load generator CPU/turn | machine load |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for p in phases:
-        who = args.employees if p.name == "employees" else args.saturation_clients
+        who = {"employees": args.employees, "overload": args.overload_clients}.get(p.name, args.saturation_clients)
         offered = f"{p.offered:.1f}" if p.offered else "max"
         lines.append(f"| {p.name} | {p.replicas} | {who} | {offered} | {p.throughput:.1f} | "
                      f"{1000 * percentile(p.latencies, .5):.0f} ms | {1000 * percentile(p.latencies, .95):.0f} ms | "
                      f"{1000 * max(p.latencies, default=0):.0f} ms | {sum(p.errors.values())} | "
                      f"{p.cpu_ms_per_turn('app'):.1f} ms | {p.cpu_ms_per_turn('sandbox'):.1f} ms | "
                      f"{p.cpu_ms_per_turn('client'):.1f} ms | {p.load:.1f} |")
+    for p in phases:
+        if p.name == "overload":
+            lines += ["", f"Overload, {p.replicas} replica(s), {args.overload_clients} conversations back to back: "
+                          f"{len(p.busy)} turns answered 503 busy (p95 {1000 * percentile(p.busy, .95):.0f} ms, max "
+                          f"{1000 * max(p.busy, default=0):.0f} ms), {sum(p.errors.values())} other errors."]
     saturation = {p.replicas: p.throughput for p in phases if p.name == "saturation"}
     if 1 in saturation and 2 in saturation and saturation[1]:
         lines += ["", f"Scale-out: two replicas serve {saturation[2] / saturation[1]:.2f}× the turns per second of one "
@@ -371,6 +385,9 @@ def main() -> None:
     parser.add_argument("--replicas", default="1,2", help="comma-separated replica counts to run, e.g. 1 or 1,2")
     parser.add_argument("--saturation-clients", type=int, default=32)
     parser.add_argument("--saturation-seconds", type=float, default=20.0)
+    parser.add_argument("--overload-clients", type=int, default=0, metavar="N",
+                        help="then N back-to-back conversations per run (more than a replica's turn slots): "
+                             "503 answers are counted with their latency, anything else non-200 is an error")
     parser.add_argument("--skip-employees", action="store_true", help="only the saturation phase")
     parser.add_argument("--proxy", action="store_true", help="send traffic through HAProxy (deploy/haproxy.cfg)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
@@ -414,6 +431,11 @@ def main() -> None:
                     phases.append(phase)
                     for profiler in profilers:
                         profiler.wait()
+                    if args.overload_clients:
+                        phase = Phase("overload", count)
+                        measure(phase, parts, saturation_phase(phase, targets, emails, args.overload_clients,
+                                                               args.saturation_seconds / 2, args.seed + 1))
+                        phases.append(phase)
     saturation = {p.replicas: p.throughput for p in phases if p.name == "saturation"}
     if 1 in saturation and 2 in saturation and saturation[1]:
         print(f"scale-out: 2 replicas / 1 replica = {saturation[2] / saturation[1]:.2f}x turns/s at saturation")
