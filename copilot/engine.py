@@ -3,8 +3,8 @@
 UI-agnostic: the Chainlit app and the REST channel both call ``Engine.handle``. Each turn takes
 the conversation's Redis lock, loads its state, and then either executes a button action or a
 plain confirmation (policy, decided in code), appends the message to the handover ticket, or
-runs the conversation's own AutoGen team (rebuilt per turn from saved state, never shared between
-employees). After the turn the escalation policy looks at what happened, and everything is saved.
+runs the conversation's own AutoGen assistant (rebuilt per turn from saved state, never shared
+between employees). After the turn the escalation policy looks at what happened, and everything is saved.
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from autogen_agentchat.agents import AssistantAgent
-from autogen_agentchat.base import TaskResult
-from autogen_agentchat.conditions import MaxMessageTermination, TextMessageTermination
+from autogen_agentchat.base import Response
 from autogen_agentchat.messages import ModelClientStreamingChunkEvent, TextMessage
-from autogen_agentchat.teams import RoundRobinGroupChat
+from autogen_core import CancellationToken
 from autogen_core.model_context import BufferedChatCompletionContext
 from autogen_core.models import ChatCompletionClient
 from pydantic import BaseModel, Field, model_validator
@@ -49,8 +48,7 @@ from tools.toolset import BUTTONS, build_tools
 AGENT_NAME = "copilot"
 MAX_INPUT_CHARS = 4000
 MODEL_CONTEXT_MESSAGES = 16
-TEAM_THREAD_KEEP = 16
-MAX_AGENT_MESSAGES = 12
+AGENT_STATE_KEY = "assistant"  # ConversationState.team_state = {"assistant": AssistantAgent.save_state()}
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -243,26 +241,27 @@ class Engine:
 
     async def _run_team(self, ctx: ToolContext, state: ConversationState, text: str,
                         on_token: TokenCallback | None) -> str:
+        """The conversation's AutoGen assistant for this turn, its model context restored from the state.
+
+        A single agent is driven directly (``on_messages_stream``), not through a one-member
+        RoundRobinGroupChat: same messages, same reply, without the team's runtime, manager and its
+        saved thread, which cost about a fifth of a turn's CPU."""
         model = self.deps.model_factory()
         agent = AssistantAgent(
             AGENT_NAME, model_client=model, tools=build_tools(ctx), system_message=system_message(self._dialogue(ctx, state)),
             model_context=BufferedChatCompletionContext(buffer_size=MODEL_CONTEXT_MESSAGES),
             reflect_on_tool_use=True, max_tool_iterations=3, model_client_stream=self.deps.stream,
         )
-        team = RoundRobinGroupChat([agent], termination_condition=TextMessageTermination(AGENT_NAME)
-                                   | MaxMessageTermination(MAX_AGENT_MESSAGES))
-        if state.team_state:
-            await team.load_state(state.team_state)
+        if (saved := _agent_state(state.team_state)) is not None:
+            await agent.load_state(saved)
         reply = ""
         try:
-            async for event in team.run_stream(task=text):
+            async for event in agent.on_messages_stream([TextMessage(content=text, source="user")], CancellationToken()):
                 if isinstance(event, ModelClientStreamingChunkEvent) and on_token is not None:
                     await on_token(event.content)
-                elif isinstance(event, TextMessage) and event.source == AGENT_NAME:
-                    reply = event.content
-                elif isinstance(event, TaskResult):
-                    break
-            state.team_state = _trim_team_state(await team.save_state())
+                elif isinstance(event, Response) and isinstance(event.chat_message, TextMessage):
+                    reply = event.chat_message.content
+            state.team_state = {AGENT_STATE_KEY: _trim_agent_state(await agent.save_state())}
         finally:
             await model.close()
         if not reply:
@@ -354,13 +353,21 @@ class Engine:
                                          result={"message": message} if message else None))
 
 
-def _trim_team_state(state: Any) -> dict[str, Any]:
-    """Keep saved team state small: the manager's thread only needs recent messages."""
-    data = dict(state)
-    for agent_state in data.get("agent_states", {}).values():
-        if isinstance(agent_state, dict) and isinstance(agent_state.get("message_thread"), list):
-            agent_state["message_thread"] = agent_state["message_thread"][-TEAM_THREAD_KEEP:]
-        if isinstance(agent_state, dict) and isinstance(agent_state.get("message_buffer"), list):
-            agent_state["message_buffer"] = agent_state["message_buffer"][-TEAM_THREAD_KEEP:]
-    return data
+def _agent_state(saved: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The assistant's saved state; conversations saved by the former one-agent team still load."""
+    if not saved:
+        return None
+    if AGENT_STATE_KEY in saved:
+        return dict(saved[AGENT_STATE_KEY])
+    container = saved.get("agent_states", {}).get(AGENT_NAME)  # TeamState -> ChatAgentContainerState
+    return dict(container["agent_state"]) if isinstance(container, dict) and "agent_state" in container else None
 
+
+def _trim_agent_state(state: Any) -> dict[str, Any]:
+    """Keep saved state small: the buffered model context only ever shows the last
+    MODEL_CONTEXT_MESSAGES messages, so older ones are dropped instead of growing every turn."""
+    data = dict(state)
+    context = data.get("llm_context")
+    if isinstance(context, dict) and isinstance(context.get("messages"), list):
+        data["llm_context"] = {**context, "messages": context["messages"][-MODEL_CONTEXT_MESSAGES:]}
+    return data

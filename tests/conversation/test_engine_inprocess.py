@@ -136,6 +136,33 @@ async def test_repeated_frustration_brings_in_a_person(services: Services) -> No
     assert second.handoff and any("frustrating" in m.text for m in second.messages)
 
 
+async def test_saved_model_context_stays_bounded_and_a_team_saved_state_still_loads(services: Services) -> None:
+    from copilot.engine import AGENT_STATE_KEY, MODEL_CONTEXT_MESSAGES
+
+    engine = await services.engine()
+    alice = await services.employee(ALICE)
+    conversation = (await engine.start(alice)).id
+    for text in ["hi", "how do I connect to the VPN?", "is there a free figma licence?", "show my tickets"] * 3:
+        await say(engine, conversation, alice, text)
+    state = await engine.state(conversation, alice)
+    assert state.team_state is not None
+    messages = state.team_state[AGENT_STATE_KEY]["llm_context"]["messages"]
+    assert len(messages) == MODEL_CONTEXT_MESSAGES  # twelve turns made more, only the visible window is kept
+
+    # a conversation saved before the engine drove the assistant directly (a one-agent team's TeamState)
+    state.team_state = {"type": "TeamState", "agent_states": {
+        "copilot": {"type": "ChatAgentContainerState", "message_buffer": [],
+                    "agent_state": state.team_state[AGENT_STATE_KEY]},
+        "RoundRobinGroupChatManager": {"type": "RoundRobinManagerState", "message_thread": [], "current_turn": 0,
+                                       "next_speaker_index": 0}}}
+    await engine.store.save(state)
+    assert "VPN" in await say(engine, conversation, alice, "how do I connect to the VPN?")
+    continued = (await engine.state(conversation, alice)).team_state
+    assert continued is not None
+    window = continued[AGENT_STATE_KEY]["llm_context"]["messages"]
+    assert window[:-4] == messages[4:]  # the old context carried on under the new turn's messages
+
+
 async def test_urgent_reports_can_be_set_to_ask_first(services: Services, kb_sandbox: SandboxHandle) -> None:
     """With policy urgent_escalation=confirm the employee is asked; nothing is written before the yes."""
     from copilot.policy import Policy, PolicyConfig

@@ -124,3 +124,18 @@ def test_policy_answers_the_open_form_field() -> None:
     assert decide(shared(), "cancel", state, TOOLS).tool == "cancel_request"
     assert decide(shared(), "change operating system to Windows", state, TOOLS).tool == "change_request_field"
     assert decide(shared(), "I clicked a phishing link and typed my password!", state, TOOLS).tool == "escalate_to_human"
+
+
+def test_the_fast_intent_scorer_is_the_fitted_pipeline() -> None:
+    """The numpy scoring path gives the sklearn pipeline's probabilities on every training utterance
+    and on odd input, so replacing predict_proba changed no decision."""
+    import numpy as np
+
+    nlu = shared()
+    texts = [t for utterances in json.loads(DATA.read_text(encoding="utf-8")).values() for t in utterances]
+    texts += ["zzz qq", "!!!", "INC-12 status please", "Ünïcödé café naïve", "figma " * 400, "x"]
+    for text in texts:
+        expected = nlu.pipeline.predict_proba([text])[0]
+        got = nlu.scorer.probabilities(text)
+        assert np.allclose(got, expected, rtol=0, atol=1e-12), text
+        assert int(np.argmax(got)) == int(np.argmax(expected))

