@@ -18,6 +18,7 @@ from copilot import failures, logs
 from copilot.conversations import ConversationLocked
 from copilot.engine import ConversationNotFound, IncomingMessage
 from copilot.identity import UnknownEmployee
+from copilot.models.offline import nlu as offline_nlu
 from copilot.services import close_services, get_services
 from copilot.settings import get_settings
 from copilot.ui import auth, branding, history, render
@@ -79,6 +80,8 @@ async def _user_for(email: str) -> cl.User | None:
 @cl.on_app_startup
 async def startup() -> None:
     (await get_services()).start_background()
+    if settings.model == "offline":  # fit it now, off the event loop, not in the first employee's turn
+        await asyncio.to_thread(offline_nlu.shared)
 
 
 @cl.on_app_shutdown

@@ -113,6 +113,7 @@ class EngineDeps:
     turn_budget_seconds: float = 20.0  # a turn's total time; then "the IT system is slow" (nothing lost)
     max_concurrent_turns: int = 32  # turns running at once in this process
     turn_queue_timeout: float = 1.0  # how long a turn waits for a slot before failures.Busy
+    max_queued_turns: int = 32  # turns waiting for a slot; one more is refused at once (fast 503, no pile-up)
 
 
 class Engine:
@@ -120,13 +121,21 @@ class Engine:
         self.deps = deps
         self.store = deps.store
         self._slots = asyncio.Semaphore(deps.max_concurrent_turns)
+        self._queued = 0
 
     async def _take_slot(self) -> None:
-        """A turn slot, or :class:`failures.Busy` after ``turn_queue_timeout`` (backpressure, not a pile-up)."""
+        """A turn slot, or :class:`failures.Busy` (backpressure, not a pile-up): at once when the queue is
+        already full — a saturated process answers "busy" without first paying for a wait — otherwise after
+        ``turn_queue_timeout``."""
+        if self._slots.locked() and self._queued >= self.deps.max_queued_turns:
+            raise failures.Busy("every turn slot is taken and the queue is full")
+        self._queued += 1
         try:
             await asyncio.wait_for(self._slots.acquire(), self.deps.turn_queue_timeout)
         except TimeoutError:
             raise failures.Busy("every turn slot is taken") from None
+        finally:
+            self._queued -= 1
 
     async def start(self, employee: Employee, context: dict[str, str] | None = None) -> ConversationState:
         """A new conversation; ``context`` is what the host page said about where the employee is."""

@@ -119,7 +119,7 @@ class Services:
                 claims=RedisWriteClaims(redis),
                 frustration=frustration_score, urgent_contact=settings.urgent_contact,
                 turn_budget_seconds=settings.turn_budget_seconds, max_concurrent_turns=settings.max_concurrent_turns,
-                turn_queue_timeout=settings.turn_queue_timeout,
+                turn_queue_timeout=settings.turn_queue_timeout, max_queued_turns=settings.max_queued_turns,
             ))
         return self._engine
 

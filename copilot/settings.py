@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     redis_pool_timeout: float = Field(1.0, gt=0)
     max_concurrent_turns: int = Field(32, ge=1)
     turn_queue_timeout: float = Field(1.0, gt=0)
+    max_queued_turns: int = Field(32, ge=0)
     # One turn's total time budget; after it the employee is told the IT system is slow (nothing lost).
     turn_budget_seconds: float = Field(20.0, gt=0)
     # The interactive Freshservice client waits for a 429's Retry-After only up to this (background sync waits longer).

@@ -3,6 +3,7 @@ resumed by a fresh engine (restart), and prompt injection hidden in Freshservice
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -177,3 +178,22 @@ async def test_urgent_reports_can_be_set_to_ask_first(services: Services, kb_san
     assert "Shall I hand this to the IT team now" in proposal and len(writes(kb_sandbox)) == before
     done = await say(engine, conversation, alice, "yes")
     assert "INC-" in done and (await engine.state(conversation, alice)).handoff is not None
+
+
+async def test_a_full_turn_queue_refuses_at_once_instead_of_waiting(services: Services) -> None:
+    """With every slot taken and the queue full, one more turn is refused without waiting its timeout."""
+    from copilot import failures
+    from copilot.engine import EngineDeps
+
+    base = (await services.engine()).deps
+    engine = Engine(EngineDeps(**{**base.__dict__, "max_concurrent_turns": 1, "max_queued_turns": 1,
+                                  "turn_queue_timeout": 120.0}))
+    await engine._take_slot()  # the one running turn
+    queued = asyncio.create_task(engine._take_slot())  # waits (up to 120 s) for that slot
+    await asyncio.sleep(0)
+    with pytest.raises(failures.Busy, match="queue is full"):
+        await engine._take_slot()
+    assert not queued.done()
+    engine._slots.release()  # the running turn ends: the queued one gets the slot
+    await queued
+    engine._slots.release()
