@@ -16,8 +16,12 @@ Scoring
     cosine``; BM25 chunk scores are max-pooled per article; the two are then fused (normalised score blend by default,
     reciprocal-rank fusion available), giving one :class:`SearchHit` per article with its best
     passages;
-  * a logistic-regression confidence (coefficients in ``calibration.json``, fitted on the dev
-    split only — see ``python -m copilot.eval calibrate``) decides ``answerable``.
+  * a logistic-regression confidence decides ``answerable``: by default the one this index fitted on
+    its own KB at build time (:meth:`KnowledgeIndex.calibrate`, saved as ``self_calibration.json``),
+    or the shipped one (``calibration.json``, fitted on the benchmark's dev split — see ``python -m
+    copilot.eval calibrate``) when that one does as well on the KB's pseudo-queries; a lower
+    ``plausible_threshold`` marks hits worth suggesting;
+  * the query is spelling-corrected against the KB's words and expanded with shipped synonyms for BM25.
 
 Persistence
   ``save(dir)`` writes ``dir/<model>__<chunker-version>/`` (documents, chunks, embedding matrix)
