@@ -86,13 +86,20 @@ class KbArticle(BaseModel):
     score: float = 0.0
 
 
+KbTier = Literal["confident", "plausible", "none"]
+
+
 class KbAnswer(BaseModel):
-    """What ``search_kb`` needs: the best articles and whether they are good enough to answer from."""
+    """What ``search_kb`` needs: the best articles and how far to trust them.
+
+    ``tier``: ``confident`` — answer from the first article (``answer`` is True); ``plausible`` — the
+    articles may help, suggest them and offer a person; ``none`` — nothing relevant, say so."""
 
     articles: list[KbArticle]
     confidence: float
     answer: bool
     threshold: float
+    tier: KbTier = "none"
 
 
 class KnowledgeSearch(Protocol):

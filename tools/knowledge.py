@@ -1,15 +1,29 @@
-"""The knowledge-base tool: answer from the local index with the article as source, or decline.
+"""The knowledge-base tool: answer from the local index with the article as source, suggest, or decline.
 
-The index (``KnowledgeSearch``, provided by ``copilot.knowledge``) decides whether its best article is
-good enough to answer from; below that, the tool says so and offers a person instead of guessing.
+The index (``KnowledgeSearch``, provided by ``copilot.knowledge``) sorts each question into a tier:
+*confident* — the sentences or steps that answer it, first, then the article link; *plausible* —
+"these articles may help" with up to three links and a button to talk to the IT team; *none* — say
+so and offer a person instead of guessing.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from tools.context import AsyncTool, ToolContext, tool
 from tools.results import ToolResult
 
 MAX_PASSAGE_CHARS = 900  # enough for the steps; the link has the rest
+MAX_SUGGESTIONS = 3  # links shown when the articles may help but none is a confident answer
+
+
+def shown_passage(passages: list[str]) -> str:
+    """What a confident answer shows: the answering sentences or steps first, then the rest of their
+    section, cut at ``MAX_PASSAGE_CHARS`` on a word boundary."""
+    passage = "\n\n".join(p.strip() for p in passages[:4] if p.strip())
+    if len(passage) > MAX_PASSAGE_CHARS:
+        passage = passage[:MAX_PASSAGE_CHARS].rsplit(" ", 1)[0] + " …"
+    return passage
 
 
 def knowledge_tools(ctx: ToolContext) -> list[AsyncTool]:
@@ -24,21 +38,28 @@ def knowledge_tools(ctx: ToolContext) -> list[AsyncTool]:
                 "licences, requests and your tickets, or pass your question to the IT team."))
         found = await ctx.knowledge.search(question, k=3)
         articles = found.articles
-        data = {"confidence": round(found.confidence, 3), "answer": found.answer,
+        data: dict[str, Any] = {"confidence": round(found.confidence, 3), "answer": found.answer, "tier": found.tier,
                 "articles": [{"id": a.id, "title": a.title, "url": a.url} for a in articles]}
+        if found.tier == "plausible" and articles and not found.answer:
+            data["escalation_offered"] = True
+            for article in articles[:MAX_SUGGESTIONS]:
+                ctx.out.cite(article.title, article.url)
+            ctx.out.offer("escalate", "Talk to the IT team")
+            links = "\n".join(f"- {a.title}: {a.url}" for a in articles[:MAX_SUGGESTIONS])
+            return ToolResult(ok=True, data=data, message=(
+                f"I'm not sure any of them answers it exactly. These articles may help:\n\n{links}\n\n"
+                "If they don't, I can pass your question to the IT team."))
         if not found.answer or not articles:
             data["escalation_offered"] = True
             ctx.out.offer("escalate", "Talk to the IT team")
             return ToolResult(ok=True, data=data, message=(
-                "I couldn't find an article I'm confident answers that. I'd rather not guess: "
+                "I couldn't find anything in the knowledge base that answers that. I'd rather not guess: "
                 "I can pass your question to the IT team."))
         best = articles[0]
         for article in articles[:2]:
             ctx.out.cite(article.title, article.url)
-        passage = "\n\n".join(p.strip() for p in best.passages[:2])
-        if len(passage) > MAX_PASSAGE_CHARS:
-            passage = passage[:MAX_PASSAGE_CHARS].rsplit(" ", 1)[0] + " …"
-        data["passages"] = best.passages[:2]
+        passage = shown_passage(best.passages)
+        data["passages"] = best.passages[:4]
         return ToolResult(data=data, message=f"From “{best.title}”:\n\n{passage}\n\nFull article: {best.url}")
 
     return [search_kb]

@@ -129,3 +129,28 @@ def chunk_document(doc_id: str, title: str, text: str, *, min_words: int = 120,
     if not chunks:
         chunks.append(Chunk(doc_id, 0, title, "", ""))
     return chunks
+
+
+_LIST_RE = re.compile(r"^\s*(?:[-*]|\d+[.)])\s+")
+
+
+def split_units(body: str, max_words: int = 60) -> list[str]:
+    """Split a chunk body into answer units: a list (with the sentence introducing it) stays one unit,
+    a table stays one unit, prose paragraphs longer than ``max_words`` are split into sentences.
+    Used to show the sentences or steps that answer a question first."""
+    units: list[str] = []
+    for para in (p.strip() for p in body.split("\n\n")):
+        if not para:
+            continue
+        lines = para.split("\n")
+        if any(_LIST_RE.match(line) or line.lstrip().startswith("|") for line in lines):
+            if units and units[-1].rstrip().endswith(":") and "\n" not in units[-1]:
+                units[-1] = units[-1] + "\n" + para  # "To do X:" + its steps
+            else:
+                units.append(para)
+            continue
+        if _words(para) <= max_words:
+            units.append(para)
+        else:
+            units.extend(s.strip() for s in _SENT_RE.split(para) if s.strip())
+    return units

@@ -151,9 +151,11 @@ class KnowledgeBase:
         response: SearchResponse = await asyncio.to_thread(self.index.query, question, k)
         threshold = self.threshold if self.threshold is not None else response.threshold
         answer = bool(response.hits) and response.confidence >= threshold
+        plausible = bool(response.hits) and response.confidence >= min(threshold, response.plausible_threshold)
         return KbAnswer(
             articles=[KbArticle(id=h.doc_id, title=h.title, url=h.url or self.article_url(h.doc_id),
                                 passages=h.passages, score=h.score)
                       for h in response.hits],
             confidence=response.confidence, answer=answer, threshold=threshold,
+            tier="confident" if answer else "plausible" if plausible else "none",
         )

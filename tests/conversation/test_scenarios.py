@@ -49,6 +49,29 @@ def test_unknown_question_is_not_answered_and_escalation_is_offered(chat: Chat) 
     assert "rather not guess" in reply and "escalate" in chat.actions and not chat.citations
 
 
+def test_kb_confident_tier_shows_the_answering_step_first_with_its_source(chat: Chat) -> None:
+    reply = chat.say("what is the portal address for the VPN client?")
+    body = reply.split("\n\n", 1)[1]
+    assert body.lstrip("- ").startswith("Portal address: vpn.acme.example")  # the step that answers, first
+    assert "Full article:" in reply and chat.citations[0]["title"] == "Connect to the VPN (GlobalProtect)"
+    assert "escalate" not in chat.actions
+
+
+def test_kb_plausible_tier_suggests_up_to_three_articles_and_the_it_team(chat: Chat) -> None:
+    reply = chat.say("the wifi signal is weak near the kitchen")
+    assert "may help" in reply and "Full article:" not in reply
+    titles = [c["title"] for c in chat.citations]
+    assert 1 <= len(titles) <= 3 and "Office Wi-Fi: ACME-Corp and ACME-Guest" in titles
+    assert all(c["url"] in reply for c in chat.citations)
+    assert "escalate" in chat.actions
+
+
+def test_kb_nothing_tier_says_so_and_offers_a_person(chat: Chat) -> None:
+    reply = chat.say("where do I find the login page for the time tracking system?")
+    assert "couldn't find anything in the knowledge base" in reply and "IT team" in reply
+    assert not chat.citations and "escalate" in chat.actions
+
+
 def test_hr_question_is_declined(chat: Chat) -> None:
     reply = chat.say("how many vacation days do I have left?")
     assert "IT" in reply and "People team" in reply
