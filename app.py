@@ -31,7 +31,8 @@ os.environ["CHAINLIT_AUTH_SECRET"] = auth.ensure_auth_secret(settings)
 os.environ.setdefault("CHAINLIT_CUSTOM_AUTH", "true")  # portal tokens (/auth/jwt) work without other callbacks
 history.create_schema(settings)
 history.redact_chainlit_logs()
-routes.install(chainlit_app, api.router, portal.router, auth.router, branding.router(settings))
+routes.install(chainlit_app, api.router, portal.router, auth.router, branding.router(settings),
+               max_in_flight=settings.max_rest_in_flight)
 branding.apply(settings)  # product name, logo, colours and disclaimer from settings, not Chainlit's
 sio.eio.max_http_buffer_size = render.MAX_SOCKET_BYTES  # a long paste gets words below, not a dropped socket
 portal.install_security_headers(chainlit_app, settings)

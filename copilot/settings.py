@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     max_concurrent_turns: int = Field(32, ge=1)
     turn_queue_timeout: float = Field(1.0, gt=0)
     max_queued_turns: int = Field(32, ge=0)
+
+    @property
+    def max_rest_in_flight(self) -> int:
+        """REST requests one process accepts at once: the running and queued turns, plus room for reads."""
+        return self.max_concurrent_turns + self.max_queued_turns + 16
     # One turn's total time budget; after it the employee is told the IT system is slow (nothing lost).
     turn_budget_seconds: float = Field(20.0, gt=0)
     # The interactive Freshservice client waits for a 429's Retry-After only up to this (background sync waits longer).

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from copilot import health, metrics
 from copilot.services import get_services
 from copilot.web.api import install_failure_handlers
+from copilot.web.shedding import LoadShedding
 
 router = APIRouter()
 
@@ -27,10 +28,13 @@ async def metrics_endpoint() -> Response:
     return Response(body, media_type=content_type)
 
 
-def install(app: FastAPI, *routers: APIRouter) -> None:
-    """Include ``routers`` ahead of Chainlit's ``GET /{full_path:path}`` (see chainlit notes §5.1), and
-    answer infrastructure failures with 503 + Retry-After and words (``copilot.web.api``)."""
+def install(app: FastAPI, *routers: APIRouter, max_in_flight: int | None = None) -> None:
+    """Include ``routers`` ahead of Chainlit's ``GET /{full_path:path}`` (see chainlit notes §5.1), answer
+    infrastructure failures with 503 + Retry-After and words (``copilot.web.api``), and, with
+    ``max_in_flight``, refuse REST requests beyond it at the door (``copilot.web.shedding``)."""
     install_failure_handlers(app)
+    if max_in_flight is not None:
+        app.add_middleware(LoadShedding, max_in_flight=max_in_flight)
     for extra in (router, *routers):
         before = len(app.router.routes)
         app.include_router(extra)

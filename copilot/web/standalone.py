@@ -32,7 +32,7 @@ def create_api_app(settings: Settings, *, sync_knowledge: bool = True) -> FastAP
         await close_services()
 
     app = FastAPI(title="Portal Copilot API", lifespan=lifespan)
-    routes.install(app, api.router)
+    routes.install(app, api.router, max_in_flight=settings.max_rest_in_flight)
     return app
 
 
