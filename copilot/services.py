@@ -16,6 +16,7 @@ from copilot.audit import AuditLog
 from copilot.conversations import ConversationStore
 from copilot.engine import Engine, EngineDeps
 from copilot.identity import resolve_employee
+from copilot.knowledge import embedder
 from copilot.knowledge.sync import KnowledgeBase
 from copilot.models.factory import build_model_client
 from copilot.policy import Policy, frustration_score
@@ -143,8 +144,10 @@ def build_services(settings: Settings) -> Services:
                                 timeout=settings.freshservice_timeout,
                                 max_retry_after=settings.freshservice_max_retry_after,
                                 max_rate_limit_wait=settings.freshservice_max_retry_after * 1.5)
+    embedder.configure(settings.embedder_backend, settings.data_dir / "models")
+    # replicas sharing Redis and COPILOT_DATA_DIR build the index once (docs/knowledge.md)
     knowledge = KnowledgeBase(settings.data_dir / "knowledge", settings.portal_base_url,
-                              threshold=settings.kb_answer_threshold)
+                              threshold=settings.kb_answer_threshold, redis=lambda: store.get_redis(settings))
     return Services(settings=settings, freshservice=client, knowledge=knowledge, catalog=CatalogDirectory(client))
 
 

@@ -112,6 +112,8 @@ class Settings(BaseSettings):
     # Knowledge base
     kb_sync_interval_seconds: int = 900
     kb_answer_threshold: float | None = None  # None -> the calibrated value shipped with the index
+    # auto: ONNX Runtime fp32 when installed (exported once under data_dir/models), else torch
+    embedder_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
 
     # Model
     model: ModelProvider = "offline"

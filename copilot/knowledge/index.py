@@ -44,7 +44,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from .chunking import CHUNKER_VERSION, Chunk, chunk_document, split_units
-from .embedder import MODEL_NAME, Embedder, get_embedder, text_key
+from .embedder import AnyEmbedder, get_embedder, text_key
 from .lexicon import OUT_OF_SCOPE, synonym_map
 
 __all__ = [
@@ -264,11 +264,11 @@ def _slug(s: str) -> str:
 class KnowledgeIndex:
     """Hybrid BM25 + dense index over KB articles, one :class:`SearchHit` per article."""
 
-    def __init__(self, embedder: Embedder | None = None, *, calibration: dict | str | Path | None = None,
+    def __init__(self, embedder: AnyEmbedder | None = None, *, calibration: dict | str | Path | None = None,
                  fusion: str = FUSION, alpha: float = BLEND_ALPHA, rrf_k: int = RRF_K,
-                 model_name: str = MODEL_NAME) -> None:
+                 model_name: str | None = None) -> None:
         self._embedder = embedder
-        self.model_name = model_name
+        self._model_name = model_name  # None -> the embedder's (each backend keys its own cache entries)
         self.fusion = fusion
         self.alpha = alpha
         self.rrf_k = rrf_k
@@ -299,10 +299,14 @@ class KnowledgeIndex:
 
     # ------------------------------------------------------------------ model
     @property
-    def embedder(self) -> Embedder:
+    def embedder(self) -> AnyEmbedder:
         if self._embedder is None:
             self._embedder = get_embedder()
         return self._embedder
+
+    @property
+    def model_name(self) -> str:
+        return self._model_name or self.embedder.name
 
     @property
     def version(self) -> str:
@@ -720,7 +724,7 @@ class KnowledgeIndex:
         return len(c)
 
     @classmethod
-    def load(cls, directory: str | Path, embedder: Embedder | None = None, **kwargs) -> KnowledgeIndex:
+    def load(cls, directory: str | Path, embedder: AnyEmbedder | None = None, **kwargs) -> KnowledgeIndex:
         """Restore a saved index. If the saved version (model/chunker) differs, documents are
         re-chunked and only chunks missing from the embedding cache are re-embedded."""
         idx = cls(embedder, **kwargs)

@@ -5,19 +5,32 @@ of articles whose ``updated_at`` changed since the last sync, drops articles tha
 unpublished or moved to a hidden folder, and saves the index (its embedding cache means unchanged
 chunks are never embedded twice, also across restarts). Searching runs on the local index in a
 worker thread, so answering a question makes zero Freshservice calls.
+
+Several replicas sharing one Redis and one data directory build the index once: a sync first takes
+the Redis lock ``copilot:kb:build-lock`` (``SET NX EX``, renewed while it builds). A replica that
+finds the lock taken waits and meanwhile loads what the builder has saved so far, batch by batch,
+without embedding anything; when the lock is free it takes it, finds the saved index up to date and
+has nothing left to embed (docs/knowledge.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
+import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
+from redis.exceptions import RedisError
 
 from copilot import logs
+from copilot.knowledge.embedder import AnyEmbedder
 from copilot.knowledge.index import KbDocument, KnowledgeIndex, SearchResponse
 from copilot.knowledge.text import html_to_text
 from tools.context import KbAnswer, KbArticle
@@ -26,6 +39,52 @@ from tools.freshservice import FreshserviceClient, FreshserviceError, SolutionAr
 log = logs.get_logger(__name__)
 MANIFEST = "manifest.json"
 BATCH = 150  # articles embedded (and made searchable) per step
+LOCK_KEY = "copilot:kb:build-lock"
+LOCK_TTL = 30  # seconds; the builder renews it every LOCK_TTL / 3
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+_RENEW = ("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) "
+          "else return 0 end")
+
+
+class BuildLock:
+    """One builder at a time across replicas: ``SET key token NX EX ttl``, renewed, released by its owner."""
+
+    def __init__(self, redis: Callable[[], Awaitable[Any]], key: str = LOCK_KEY, ttl: int = LOCK_TTL,
+                 poll_seconds: float = 0.5) -> None:
+        self._redis = redis
+        self.key, self.ttl, self.poll_seconds = key, ttl, poll_seconds
+        self.token = ""
+
+    async def acquire(self) -> bool:
+        token = uuid.uuid4().hex
+        if await (await self._redis()).set(self.key, token, nx=True, ex=self.ttl):
+            self.token = token
+            return True
+        return False
+
+    async def keep_alive(self) -> None:
+        while True:
+            await asyncio.sleep(self.ttl / 3)
+            if not await (await self._redis()).eval(_RENEW, 1, self.key, self.token, self.ttl):
+                log.warning("knowledge_build_lock_lost")
+                return
+
+    async def release(self) -> None:
+        await (await self._redis()).eval(_RELEASE, 1, self.key, self.token)
+
+
+class _NotCached(Exception):
+    pass
+
+
+class _CacheOnly:
+    """Stands in for the embedder while loading another replica's artefacts: never embeds."""
+
+    def __init__(self, real: AnyEmbedder) -> None:
+        self.name, self.dim, self.computed = real.name, real.dim, 0
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        raise _NotCached(len(texts))
 
 
 class SyncReport(BaseModel):
@@ -43,7 +102,8 @@ class KnowledgeBase:
     """The synced index the KB tool searches (implements ``tools.context.KnowledgeSearch``)."""
 
     def __init__(self, directory: Path, portal_url: str, *, threshold: float | None = None,
-                 index: KnowledgeIndex | None = None) -> None:
+                 index: KnowledgeIndex | None = None, redis: Callable[[], Awaitable[Any]] | None = None,
+                 lock_key: str = LOCK_KEY) -> None:
         self.directory = directory
         self.portal_url = portal_url.rstrip("/")
         self.threshold = threshold
@@ -54,6 +114,8 @@ class KnowledgeBase:
         self.progress: tuple[int, int] | None = None  # (articles embedded, to embed) while a sync runs
         self._lock = asyncio.Lock()
         self._loaded = False
+        self._generation: str | None = None  # manifest generation this replica's index matches
+        self.build_lock = BuildLock(redis, lock_key) if redis is not None else None
 
     def article_url(self, article_id: int | str) -> str:
         return f"{self.portal_url}/support/solutions/articles/{article_id}"
@@ -69,9 +131,39 @@ class KnowledgeBase:
         manifest = self.directory / MANIFEST
         if manifest.exists():
             self.index = await asyncio.to_thread(KnowledgeIndex.load, self.directory, self.index._embedder)
-            self.versions = json.loads(manifest.read_text()).get("versions", {})
-            self.versions = {k: v for k, v in self.versions.items() if k in self.index.docs}
+            saved = json.loads(manifest.read_text())
+            self.versions = {k: v for k, v in saved.get("versions", {}).items() if k in self.index.docs}
+            self._generation = saved.get("generation")
         self._loaded = True
+
+    def _read_manifest(self) -> dict[str, Any]:
+        try:
+            loaded: dict[str, Any] = json.loads((self.directory / MANIFEST).read_text())
+            return loaded
+        except (OSError, ValueError):
+            return {}
+
+    def _follow(self) -> bool:
+        """Load the artefacts another replica saved, if newer, without embedding (True if loaded).
+
+        The builder writes the embedding cache before the documents and the manifest last; a load that
+        meets a half-written file or a document whose vectors are not cached yet is skipped and retried."""
+        saved = self._read_manifest()
+        generation = saved.get("generation")
+        if not generation or generation == self._generation:
+            return False
+        real = self.index.embedder
+        try:
+            index = KnowledgeIndex.load(self.directory, _CacheOnly(real))  # type: ignore[arg-type]
+        except (_NotCached, OSError, ValueError):
+            return False
+        if len(index.docs) != saved.get("docs") or self._read_manifest().get("generation") != generation:
+            return False  # the builder moved on while we read: next time
+        index._embedder = real
+        self.index, self._generation = index, generation
+        self.versions = {k: v for k, v in saved.get("versions", {}).items() if k in index.docs}
+        self._loaded = True
+        return True
 
     async def _visible_articles(self, client: FreshserviceClient) -> list[SolutionArticle]:
         found: list[SolutionArticle] = []
@@ -85,42 +177,67 @@ class KnowledgeBase:
         return found
 
     async def sync(self, client: FreshserviceClient) -> SyncReport:
-        """Bring the index up to date; only changed articles are fetched and embedded."""
+        """Bring the index up to date; only changed articles are fetched and embedded.
+
+        With Redis, under the build lock: while another replica builds, this one follows its saved
+        batches; then it syncs itself and, the artefacts being current, embeds nothing."""
         async with self._lock:
-            await self.load()
-            started = datetime.now(UTC)
-            report = SyncReport()
-            listed = await self._visible_articles(client)
-            report.articles = len(listed)
-            changed: list[KbDocument] = []
-            for article in listed:
-                key = str(article.id)
-                stamp = (article.updated_at or started).isoformat()
-                if self.versions.get(key) == stamp and key in self.index.docs:
-                    continue
-                full = article if article.description else await client.get_solution_article(article.id)
-                report.fetched += 0 if full is article else 1
-                changed.append(KbDocument(id=key, title=full.title, text=html_to_text(full.description or ""),
-                                          url=self.article_url(article.id), updated_at=stamp))
-                if key in self.index.docs:
-                    report.updated += 1
-                else:
-                    report.added += 1
-            gone = set(self.index.docs) - {str(a.id) for a in listed}
-            report.removed = len(gone)
-            before = self.index.embeddings_computed
-            if gone:
-                await asyncio.to_thread(self._apply, [], gone)
-            for start in range(0, len(changed), BATCH):  # searchable batch by batch on a first start
-                self.progress = (start, len(changed))
-                await asyncio.to_thread(self._apply, changed[start:start + BATCH], set())
-            self.progress = None
-            report.embedded = self.index.embeddings_computed - before
-            report.finished_at = datetime.now(UTC)
-            report.seconds = round((report.finished_at - started).total_seconds(), 2)
-            self.last_report, self.last_error = report, None
-            log.info("knowledge_sync", **report.model_dump(mode="json"))
-            return report
+            lock = self.build_lock
+            if lock is None:
+                return await self._sync(client)
+            try:
+                while not await lock.acquire():
+                    await asyncio.to_thread(self._follow)
+                    await asyncio.sleep(lock.poll_seconds)
+            except RedisError as error:  # no lock without Redis: build alone rather than not at all
+                log.warning("knowledge_build_lock_unavailable", error=type(error).__name__)
+                return await self._sync(client)
+            keep_alive = asyncio.create_task(lock.keep_alive())
+            try:
+                await asyncio.to_thread(self._follow)  # another replica may have synced since we loaded
+                return await self._sync(client)
+            finally:
+                keep_alive.cancel()
+                with contextlib.suppress(asyncio.CancelledError, RedisError):
+                    await keep_alive
+                with contextlib.suppress(RedisError):
+                    await lock.release()
+
+    async def _sync(self, client: FreshserviceClient) -> SyncReport:
+        await self.load()
+        started = datetime.now(UTC)
+        report = SyncReport()
+        listed = await self._visible_articles(client)
+        report.articles = len(listed)
+        changed: list[KbDocument] = []
+        for article in listed:
+            key = str(article.id)
+            stamp = (article.updated_at or started).isoformat()
+            if self.versions.get(key) == stamp and key in self.index.docs:
+                continue
+            full = article if article.description else await client.get_solution_article(article.id)
+            report.fetched += 0 if full is article else 1
+            changed.append(KbDocument(id=key, title=full.title, text=html_to_text(full.description or ""),
+                                      url=self.article_url(article.id), updated_at=stamp))
+            if key in self.index.docs:
+                report.updated += 1
+            else:
+                report.added += 1
+        gone = set(self.index.docs) - {str(a.id) for a in listed}
+        report.removed = len(gone)
+        before = self.index.embeddings_computed
+        if gone:
+            await asyncio.to_thread(self._apply, [], gone)
+        for start in range(0, len(changed), BATCH):  # searchable batch by batch on a first start
+            self.progress = (start, len(changed))
+            await asyncio.to_thread(self._apply, changed[start:start + BATCH], set())
+        self.progress = None
+        report.embedded = self.index.embeddings_computed - before
+        report.finished_at = datetime.now(UTC)
+        report.seconds = round((report.finished_at - started).total_seconds(), 2)
+        self.last_report, self.last_error = report, None
+        log.info("knowledge_sync", **report.model_dump(mode="json"))
+        return report
 
     def _apply(self, changed: list[KbDocument], gone: set[str]) -> None:
         """Update a copy of the index and swap it in, so searches never see a half-built index."""
@@ -133,8 +250,11 @@ class KnowledgeBase:
         self.directory.mkdir(parents=True, exist_ok=True)
         index.save(self.directory)
         versions = {k: v for k, v in self.versions.items() if k not in gone} | {d.id: d.updated_at or "" for d in changed}
-        (self.directory / MANIFEST).write_text(json.dumps({"versions": versions}, indent=0))
-        self.index, self.versions = index, versions
+        generation = uuid.uuid4().hex
+        tmp = self.directory / f"{MANIFEST}.{generation}.tmp"
+        tmp.write_text(json.dumps({"generation": generation, "docs": len(index.docs), "versions": versions}, indent=0))
+        tmp.replace(self.directory / MANIFEST)  # written last and atomically: followers trust what it names
+        self.index, self.versions, self._generation = index, versions, generation
 
     async def sync_forever(self, client: FreshserviceClient, interval_seconds: float) -> None:
         """Sync now and then every ``interval_seconds``; failures are logged and retried next time."""
