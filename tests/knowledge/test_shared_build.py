@@ -45,7 +45,10 @@ async def test_two_replicas_syncing_at_once_embed_each_article_once(
             second = KnowledgeBase(tmp_path, kb_sandbox.base_url, redis=get_redis, lock_key=key)
             reports = await asyncio.gather(first.sync(client), second.sync(client))
         assert sorted(r.embedded for r in reports)[0] == 0 and sum(r.embedded for r in reports) > 0
-        assert embedder.computed - before == distinct_texts(first) == sum(r.embedded for r in reports)
+        # index embeddings (chunks and titles); the KB's self-calibration also embeds its pseudo-queries,
+        # which the embedder counts too, so the build's own count is the one compared
+        assert sum(r.embedded for r in reports) == distinct_texts(first)
+        assert embedder.computed - before >= distinct_texts(first)
         assert first.index.docs.keys() == second.index.docs.keys() and len(first.index) >= 28
         answer = await second.search("I forgot my password, how do I reset it?")
         assert answer.answer and answer.articles[0].title == "Reset your Acme password"
@@ -58,12 +61,10 @@ async def test_two_replicas_syncing_at_once_embed_each_article_once(
 async def test_without_the_lock_both_replicas_embed(kb_sandbox: SandboxHandle, tmp_path: Path) -> None:
     """The control: the same two syncs with no Redis lock do the work twice (so the test above can fail)."""
     kb_sandbox.control("POST", "/_sandbox/reset")
-    embedder = get_embedder()
-    before = embedder.computed
     async with FreshserviceClient(kb_sandbox.base_url, kb_sandbox.api_key) as client:
         first, second = KnowledgeBase(tmp_path, kb_sandbox.base_url), KnowledgeBase(tmp_path, kb_sandbox.base_url)
-        await asyncio.gather(first.sync(client), second.sync(client))
-    assert embedder.computed - before == 2 * distinct_texts(first)
+        reports = await asyncio.gather(first.sync(client), second.sync(client))
+    assert [r.embedded for r in reports] == [distinct_texts(first)] * 2
 
 
 async def test_a_lock_left_by_a_dead_replica_expires_and_the_waiting_one_builds(
