@@ -34,6 +34,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from copilot.eval.report import write_section  # noqa: E402
 from copilot.knowledge.sync import KnowledgeBase  # noqa: E402
 from sandbox.app import create_app  # noqa: E402
 from sandbox.config import SandboxConfig  # noqa: E402
@@ -43,7 +44,6 @@ from tools.knowledge import shown_passage  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 SPLITS = ("dev", "heldout")
-BENCH_MD = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Acme knowledge base"
 
 
@@ -127,14 +127,7 @@ def write(results: dict[str, dict[str, float]]) -> None:
             "scoring + passages), one question at a time on a shared 2-core machine. "
             "Goals (issue 14, held-out): answered ≥ 0.92 at precision ≥ 0.97, declined ≥ 0.95, passage has the "
             "answer ≥ 0.90.\n\n" + table(results) + "\n")
-    text = BENCH_MD.read_text() if BENCH_MD.exists() else "# Benchmarks\n"
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip() + "\n\n" + body
-    else:
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + body + (text[end:] if end != -1 else "")
-    BENCH_MD.write_text(text)
+    write_section(SECTION, body)
 
 
 def main() -> None:

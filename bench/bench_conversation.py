@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from copilot.eval.report import BENCHMARKS_MD, write_section  # noqa: E402
 from copilot.settings import Settings  # noqa: E402
 from copilot.web.standalone import create_api_app  # noqa: E402
 from sandbox.app import create_app  # noqa: E402
@@ -104,16 +105,8 @@ def write_report(rows: list[tuple[str, float, float, float, int]]) -> None:
              "first use, the employee record for 10 minutes.", "",
              "| turn | latency p50 | latency p95 | Freshservice calls (median) | max |", "|---|---|---|---|---|"]
     lines += [f"| {name} | {p50:.0f} ms | {p95:.0f} ms | {calls:.0f} | {most} |" for name, p50, p95, calls, most in rows]
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + "\n".join(lines) + "\n" + (text[end:] if end != -1 else "")
-    else:
-        text = text.rstrip() + "\n\n" + "\n".join(lines) + "\n"
-    path.write_text(text)
-    print(f"wrote {path}")
+    write_section(SECTION, "\n".join(lines))
+    print(f"wrote {BENCHMARKS_MD}")
 
 
 if __name__ == "__main__":

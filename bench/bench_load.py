@@ -43,6 +43,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from copilot.eval.report import BENCHMARKS_MD, write_section  # noqa: E402
 from tests.servers import free_port  # noqa: E402
 
 SECTION = "## Load and scale-out"
@@ -364,16 +365,8 @@ def write_report(args: argparse.Namespace, phases: list[Phase]) -> None:
     if 1 in saturation and 2 in saturation and saturation[1]:
         lines += ["", f"Scale-out: two replicas serve {saturation[2] / saturation[1]:.2f}× the turns per second of one "
                       "at saturation (same machine: the replicas, the sandbox and the load generator share its cores)."]
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        end = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + "\n".join(lines) + "\n" + (text[end:] if end != -1 else "")
-    else:
-        text = text.rstrip() + "\n\n" + "\n".join(lines) + "\n"
-    path.write_text(text)
-    print(f"wrote {path}")
+    write_section(SECTION, "\n".join(lines))
+    print(f"wrote {BENCHMARKS_MD}")
 
 
 def main() -> None:

@@ -30,12 +30,12 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
+from copilot.eval.report import BENCHMARKS_MD, write_section  # noqa: E402
 from copilot.eval.retrieval import DEV_QUERIES, build_doc_rows, compute_metrics, read_jsonl  # noqa: E402
 from copilot.knowledge.chunking import CHUNKER_VERSION  # noqa: E402
 from copilot.knowledge.embedder import MODEL_NAME, load_embedder  # noqa: E402
 from copilot.knowledge.index import KbDocument, KnowledgeIndex, load_calibration  # noqa: E402
 
-BENCH_MD = REPO / "docs" / "benchmarks.md"
 METHODS = ("bm25", "dense", "hybrid")
 
 
@@ -176,19 +176,6 @@ def render(all_: dict) -> str:
     return "\n".join(lines)
 
 
-def write_section(section: str, path: Path = BENCH_MD) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, ln in enumerate(lines) if ln.strip() == "## Retrieval"), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        new = "".join(lines[:start]) + section + ("\n" + "".join(lines[end:]) if end < len(lines) else "")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new.rstrip("\n") + "\n")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--backends", default="torch,onnx,onnx-int8")
@@ -200,8 +187,8 @@ def main() -> int:
     section = render(r)
     print(section)
     if not args.no_write:
-        write_section(section)
-        print(f"updated {BENCH_MD}", file=sys.stderr)
+        write_section("## Retrieval", section)
+        print(f"updated {BENCHMARKS_MD}", file=sys.stderr)
     return 0
 
 

@@ -34,6 +34,7 @@ import httpx
 
 from copilot.conversations import ConversationState
 from copilot.engine import Engine, IncomingMessage, TurnResult
+from copilot.eval.report import write_section
 from copilot.services import Services, build_services
 from copilot.settings import Settings
 from tools.freshservice import FreshserviceClient, Ticket
@@ -313,14 +314,7 @@ def write_doc(doc: Path, cases_path: Path, table: str) -> None:
             f"docs/benchmarks.md` (in-process engine, offline model, sandbox with Acme's articles; cases written "
             f"independently of the product, see bench/data/CONVERSATIONS-README.md). Goals (issue 13, held-out): "
             f"≥ 0.90 overall, ≥ 0.85 dialogues, every behaviour ≥ 0.80.\n\n{table}\n")
-    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
-    start = text.find(section)
-    if start == -1:
-        text = text.rstrip() + "\n\n" + body
-    else:
-        end = text.find("\n## ", start + len(section))
-        text = text[:start] + body + (text[end:] if end != -1 else "")
-    doc.write_text(text, encoding="utf-8")
+    write_section(section, body, doc)
 
 
 def main(cases_path: Path, out: Path | None, url: str | None, key: str | None, doc: Path | None = None) -> int:

@@ -238,9 +238,8 @@ def load_embedder(backend: str = "auto", cache_dir: Path | None = None) -> AnyEm
 
 
 def _default_cache_dir() -> Path:
-    from copilot.settings import get_settings
-
-    return get_settings().data_dir / "models"
+    """Where the ONNX export goes when the app did not configure it (CLI, benchmarks): the user's cache."""
+    return Path.home() / ".cache" / "copilot" / "models"
 
 
 def configure(backend: str = "auto", cache_dir: Path | None = None) -> None:
@@ -254,11 +253,7 @@ def get_embedder() -> AnyEmbedder:
     global _EMBEDDER
     with _LOCK:
         if _EMBEDDER is None:
-            backend = _CONFIG.get("backend")
-            if backend is None:
-                from copilot.settings import get_settings
-
-                backend = get_settings().embedder_backend
-            _EMBEDDER = load_embedder(backend, _CONFIG.get("cache_dir"))
+            # the app configures it from settings (copilot.services); tools and benchmarks get "auto"
+            _EMBEDDER = load_embedder(_CONFIG.get("backend") or "auto", _CONFIG.get("cache_dir"))
         return _EMBEDDER
 
