@@ -10,7 +10,7 @@ fresh conversation after ``POST /_sandbox/reset``; its checks are described in
 
 The reply *kind* a check asks for is read from what the turn did — which tools ran, what they
 offered, how the conversation state changed — not from the wording of the reply. Kinds the product
-does not produce yet (``kb_suggestions``, ``resume_offer``) are never seen, so those checks fail.
+does not produce yet (``resume_offer``) are never seen, so those checks fail.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from tools.freshservice import FreshserviceClient, Ticket
 
 ENGLISH_IN = ("inglés", "ingles", "englisch", "anglais", "inglês", "ingles", "inglese", "english")
 HANDOVER_SUBJECT = re.compile(r"^(URGENT: )?Copilot handover", re.I)
+SUGGESTIONS = re.compile(r"articles may help", re.I)
 OUT_OF_SCOPE = re.compile(r"not something IT handles|only help with IT|People team", re.I)
 NO_MATCH = re.compile(r"couldn't find a (ticket|request)", re.I)  # tools/tickets.py: by number or by content
 CLARIFY = re.compile(r"didn't understand|say it another way|Which ticket\?|Which one do you mean|describe what you need",
@@ -80,7 +81,11 @@ def reply_kinds(result: TurnResult, before: ConversationState, after: Conversati
     if "check_license" in tools:
         kinds.add("licence_answer")
     if "search_kb" in tools:
-        kinds.add("kb_answer" if cited else "kb_decline")
+        kb = next(a for a in result.activities if a.tool == "search_kb")
+        if SUGGESTIONS.search(kb.summary):
+            kinds.add("kb_suggestions")  # the plausible tier: links, no answer
+        else:
+            kinds.add("kb_answer" if cited else "kb_decline")
     if "my_tickets" in tools:
         kinds.add("ticket_list")
     if "ticket_status" in tools:
