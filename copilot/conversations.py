@@ -13,13 +13,13 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import redis.asyncio as aioredis
 from pydantic import Field
 
-from tools.state import WorkflowState
+from tools.state import WorkflowState, utcnow
 
 KEY_PREFIX = "copilot:conv:"
 EMPLOYEE_INDEX_PREFIX = "copilot:employee-convs:"
@@ -27,17 +27,13 @@ LOCK_TTL_SECONDS = 30.0  # a crashed holder's lock frees after this; a live turn
 LOCK_WAIT_SECONDS = 5  # a second message waits this long for the running turn, then gets "still working"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class ConversationState(WorkflowState):
     """One conversation as saved in Redis: the tools' workflow state plus the engine's bookkeeping."""
 
     employee_email: str
     requester_id: int
-    created_at: datetime = Field(default_factory=_now)
-    updated_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
     turns: int = 0
     failed_turns: int = 0
     frustrated_turns: int = 0
@@ -78,7 +74,7 @@ class ConversationStore:
         return state
 
     async def save(self, state: ConversationState) -> None:
-        state.updated_at = _now()
+        state.updated_at = utcnow()
         index = EMPLOYEE_INDEX_PREFIX + state.employee_email.lower()
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(KEY_PREFIX + state.id, state.model_dump_json(), ex=self._ttl)

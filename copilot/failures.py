@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeout
 
 from copilot.store import RedisBusy
-from tools.context import URGENT_CONTACT
+from tools.context import IT_BUSY, URGENT_CONTACT
 from tools.freshservice import FreshserviceError, RateLimited
 
 
@@ -35,7 +35,6 @@ BUSY = ("The copilot is very busy right now. Please send your message again in a
         "nothing was lost.")
 STORE_DOWN = ("The copilot can't reach its conversation store right now. Nothing you sent was lost; "
               "please try again in a minute.")
-IT_BUSY = "The IT system is busy right now. Please try again in a minute; nothing was lost."
 
 
 def it_unreachable(urgent_contact: str = URGENT_CONTACT) -> str:

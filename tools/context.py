@@ -140,10 +140,13 @@ UNKNOWN_OUTCOME = ("I couldn't confirm whether IT received it; I'll check before
                    "Say “yes” (or press the button again) in a minute and I'll check first.")
 
 
+IT_BUSY = "The IT system is busy right now. Please try again in a minute; nothing was lost."
+
+
 def explain_failure(error: Exception) -> str:
     """What to tell the employee when Freshservice did not do what we asked."""
     if isinstance(error, RateLimited):
-        return "The IT system is busy right now. Please try again in a minute; nothing was lost."
+        return IT_BUSY
     if isinstance(error, Unavailable):
         if error.request_may_have_succeeded or isinstance(error, OutcomeUnknown):
             return UNKNOWN_OUTCOME

@@ -20,14 +20,15 @@ MAX_TRANSCRIPT = 60
 Role = Literal["employee", "copilot", "agent", "system"]
 
 
-def _now() -> datetime:
+def utcnow() -> datetime:
+    """Now, in UTC: every timestamp of the conversation state."""
     return datetime.now(UTC)
 
 
 class TranscriptEntry(BaseModel):
     role: Role
     text: str
-    at: datetime = Field(default_factory=_now)
+    at: datetime = Field(default_factory=utcnow)
 
 
 class PendingAction(BaseModel):
@@ -47,13 +48,13 @@ class PendingAction(BaseModel):
     status: Literal["pending", "checking", "done", "cancelled", "failed"] = "pending"
     result: dict[str, Any] | None = None
     attempted_at: datetime | None = None  # the first attempt whose outcome is unknown
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Handoff(BaseModel):
     ticket_id: int
     reason: str
-    since: datetime = Field(default_factory=_now)
+    since: datetime = Field(default_factory=utcnow)
     seen_conversation_ids: list[int] = Field(default_factory=list)  # agent replies already shown
 
 

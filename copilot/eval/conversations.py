@@ -219,7 +219,7 @@ class CaseResult:
 async def run_case(case: dict[str, Any], services: Services, engine: Engine, reset: httpx.AsyncClient | None) -> CaseResult:
     if reset is not None:
         (await reset.post("/_sandbox/reset")).raise_for_status()
-        services.catalog._loaded_at = 0.0  # the reset sandbox may renumber; read the catalog again
+        await services.catalog.refresh(force=True)  # the reset sandbox may renumber; read the catalog again
     employee = await services.employee(case["employee"])
     client = services.freshservice
     before_ids = {t.id async for t in client.filter_tickets(f"requester_id:{employee.requester_id}")}
