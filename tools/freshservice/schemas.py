@@ -116,6 +116,9 @@ class TicketUpdate(BaseModel):
 
     status: int | None = None
     priority: int | None = None
+    urgency: int | None = None
+    impact: int | None = None
+    type: str | None = None
     group_id: int | None = None
     responder_id: int | None = None
     category: str | None = None
