@@ -10,9 +10,12 @@ import json
 import os
 
 import chainlit as cl
+from chainlit.config import config as cl_config
 from chainlit.server import app as chainlit_app
 from chainlit.server import sio
 from chainlit.types import ThreadDict
+from fastapi import HTTPException
+from redis.exceptions import RedisError
 
 from copilot import failures, logs
 from copilot.conversations import ConversationLocked
@@ -60,6 +63,10 @@ if settings.demo_login_enabled:
             return None
         return await _user_for(username)
 
+    # Chainlit's wrapper turns any exception into "no user" (401 "check your details"); install the
+    # function itself so the 503 of ``_user_for`` reaches the sign-in page with its own words.
+    cl_config.code.password_auth_callback = demo_login
+
 
 if settings.auth_header:
 
@@ -68,12 +75,20 @@ if settings.auth_header:
         email = auth.trusted_proxy_email(settings, dict(headers))  # type: ignore[call-overload]
         return await _user_for(email) if email else None
 
+    cl_config.code.header_auth_callback = proxy_login  # same reason as the password callback
+
 
 async def _user_for(email: str) -> cl.User | None:
+    """The Chainlit user for a known employee; None ("check your details") for an unknown email. When
+    Freshservice or Redis is down the sign-in page says so (``auth.login.errors["service unavailable"]``
+    in ``.chainlit/translations``) instead of blaming the employee's password."""
     try:
         employee = await (await get_services()).employee(email)
-    except (UnknownEmployee, FreshserviceError):  # unknown, or the IT system is unreachable: no sign-in
+    except UnknownEmployee:
         return None
+    except (FreshserviceError, RedisError):
+        raise HTTPException(status_code=503, detail=auth.SIGN_IN_UNAVAILABLE,
+                            headers={"Retry-After": "30"}) from None
     return cl.User(identifier=employee.email, display_name=employee.name,
                    metadata={"email": employee.email, "requester_id": employee.requester_id})
 

@@ -28,6 +28,12 @@ MAX_IDENTIFIER_CHARS = 254
 router = APIRouter(tags=["sign-in"])
 
 
+#: Why a sign-in failed when the IT system cannot be asked who the employee is (HTTP 503). Chainlit's
+#: sign-in page looks its error text up by the response's status text, so the page shows
+#: ``auth.login.errors["service unavailable"]`` from ``.chainlit/translations`` (not "check your details").
+SIGN_IN_UNAVAILABLE = "The IT system can't be reached right now, so your account can't be checked. Try again in a few minutes."
+
+
 class PortalTokenRejected(ValueError):
     """A portal token that cannot sign anyone in; the message says why (safe to show)."""
 

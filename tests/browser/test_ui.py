@@ -175,3 +175,19 @@ def test_markdown_image_in_a_ticket_subject_loads_nothing(page: Page, app: Runni
         assert page.get_by_role("link", name="open the fix").count() == 0  # no look-alike label
     finally:
         app.sandbox.control("POST", "/_sandbox/reset")
+
+
+def test_sign_in_while_freshservice_is_down_says_so(page: Page, app: RunningApp) -> None:
+    """The sign-in page blames the IT system, not the employee's password, when Freshservice can't be asked."""
+    app.sandbox.control("PUT", "/_sandbox/faults", json={"ratios": {"503": 1.0}, "path_regex": "/requesters"})
+    try:
+        page.goto(f"{app.url}/login")
+        page.fill("input[name='email']", "carol.diaz@acme.example")  # not signed in (cached) by another test
+        page.fill("input[name='password']", "demo")
+        page.click("button[type='submit']")
+        expect(page.get_by_text("The IT system can't be reached right now").first).to_be_visible()
+        expect(page.get_by_text("Check the details you provided")).to_have_count(0)
+    finally:
+        app.sandbox.control("DELETE", "/_sandbox/faults")
+    page.click("button[type='submit']")  # the IT system is back: the same form now signs in
+    expect(page.locator("#chat-input")).to_be_visible()
