@@ -19,6 +19,8 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from copilot.settings import Settings
 
 THEME_CSS = "/branding/theme.css"
+LOGIN_PANEL = "/branding/login-panel.svg"
+NO_FILTER = "filter-none"  # Chainlit greys the sign-in picture in dark mode unless a filter class is set
 LANGUAGE = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,2}$"
 
 
@@ -54,6 +56,24 @@ def logo_svg(settings: Settings, *, mark_only: bool = False) -> str:
             f'fill="{color}">{name}</text></svg>')
 
 
+def login_panel_svg(settings: Settings) -> str:
+    """The sign-in page's picture: the product's name and what it does, on the primary colour (instead of the
+    favicon stretched and greyed, which reads as a broken image)."""
+    name, color = escape(settings.product_name), escape(settings.primary_color)
+    lines = ("Answers from the IT knowledge base, with sources", "Software licences and catalog requests",
+             "The status of your tickets, any hour", "A person from IT when you need one")
+    items = "".join(f'<text x="0" y="{150 + 44 * i}" font-size="22" fill="#fff" fill-opacity="0.92">✓  {escape(line)}</text>'
+                    for i, line in enumerate(lines))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 800 900" preserveAspectRatio="xMidYMid slice">'
+            f'<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="{color}"/>'
+            f'<stop offset="1" stop-color="#0f172a"/></linearGradient></defs>'
+            f'<rect width="800" height="900" fill="url(#g)"/>'
+            f'<g transform="translate(110 330)" font-family="system-ui,sans-serif">'
+            f'<text x="0" y="40" font-size="52" font-weight="700" fill="#fff">{name}</text>'
+            f'<text x="0" y="88" font-size="24" fill="#fff" fill-opacity="0.8">IT help inside your portal</text>'
+            f'{items}</g></svg>')
+
+
 def translate(translation: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Chainlit's words with the company's: the disclaimer line, and tool steps read as what was done."""
     chat = translation.get("chat")
@@ -71,6 +91,9 @@ def apply(settings: Settings) -> None:
 
     config.ui.name = settings.product_name
     config.ui.custom_css = THEME_CSS
+    config.ui.login_page_image = LOGIN_PANEL
+    config.ui.login_page_image_filter = NO_FILTER
+    config.ui.login_page_image_dark_filter = NO_FILTER
 
 
 def router(settings: Settings) -> APIRouter:
@@ -95,6 +118,10 @@ def router(settings: Settings) -> APIRouter:
 
         words = config.load_translation(config.ui.language or language)
         return JSONResponse({"translation": translate(words, settings)})
+
+    @routes.get(LOGIN_PANEL, include_in_schema=False)
+    async def login_panel() -> Response:
+        return Response(login_panel_svg(settings), media_type="image/svg+xml")
 
     @routes.get(THEME_CSS, include_in_schema=False)
     async def theme() -> Response:

@@ -10,7 +10,7 @@ import jwt
 from playwright.sync_api import Page, expect
 
 from copilot.ui.auth import mint_portal_token
-from tests.browser.conftest import RunningApp
+from tests.browser.conftest import ARTIFACTS, RunningApp
 
 ALICE = "alice.nguyen@acme.example"
 expect.set_options(timeout=45_000)  # the first turn of a fresh app loads the offline model
@@ -187,6 +187,7 @@ def test_sign_in_while_freshservice_is_down_says_so(page: Page, app: RunningApp)
         page.click("button[type='submit']")
         expect(page.get_by_text("The IT system can't be reached right now").first).to_be_visible()
         expect(page.get_by_text("Check the details you provided")).to_have_count(0)
+        page.screenshot(path=str(ARTIFACTS / "sign-in-while-the-it-system-is-down.png"))
     finally:
         app.sandbox.control("DELETE", "/_sandbox/faults")
     page.click("button[type='submit']")  # the IT system is back: the same form now signs in

@@ -67,3 +67,17 @@ def test_chainlit_says_the_disclaimer_and_names_steps_by_what_was_done() -> None
             assert words["chat"]["watermark"] == "Acme IT Copilot can be wrong; call x4444."
             assert words["chat"]["messages"]["status"]["used"] == ""
         assert httpx.get(f"{base}/project/translations", params={"language": "../../etc"}).status_code == 422
+
+
+def test_sign_in_page_picture_names_the_product_in_its_colour_without_chainlits_grey_filter() -> None:
+    from chainlit.config import config as chainlit_config
+
+    config = settings(product_name="Acme <Help>", primary_color="#ff6600")
+    branding.apply(config)
+    assert chainlit_config.ui.login_page_image == branding.LOGIN_PANEL
+    assert chainlit_config.ui.login_page_image_dark_filter == branding.NO_FILTER  # not "brightness-[0.2] grayscale"
+    with serve(app_for(config)) as base:
+        panel = httpx.get(f"{base}{branding.LOGIN_PANEL}")
+    assert panel.headers["content-type"].startswith("image/svg+xml")
+    assert "Acme &lt;Help&gt;" in panel.text and "<Help>" not in panel.text and "#ff6600" in panel.text
+    branding.apply(settings())  # leave Chainlit's config as the other tests expect it
