@@ -112,7 +112,7 @@ async def get_conversation(conversation_id: str, employee: EmployeeDep, engine: 
         "state": {
             "handoff": state.handoff.model_dump(mode="json") if state.handoff else None,
             "draft": state.draft.model_dump(mode="json") if state.draft else None,
-            "pending": [p.model_dump(mode="json", exclude={"payload"}) for p in state.open_pending()],
+            "pending": [p.model_dump(mode="json", exclude={"payload"}) for p in state.awaiting_decision()],  # with status: pending or checking
             "tickets": state.tickets,
             "turns": state.turns,
         },

@@ -91,6 +91,8 @@ def test_unknown_outcome_that_did_not_land_is_sent_again_once(chat: Chat, copilo
     finally:
         faults(copilot, None)
     assert "couldn't confirm" in unsure and service_requests(copilot) == before
+    view = chat.http.get(f"/api/v1/conversations/{chat.id}").json()["state"]["pending"]
+    assert [p["status"] for p in view] == ["checking"]  # an integration sees the write is being checked
     confirm = next(a for a in chat.actions if a.startswith("confirm:"))
     sent = chat.press(confirm)  # the button re-checks too: nothing landed, so it is sent (same key)
     sr = number(sent, "SR")
