@@ -182,12 +182,13 @@ class _Writer:
         rng = self.rng
         cause, fix = rng.choice(kind.fixes)
         cause, fix = self.fill(cause, values), self.fill(fix, values)
-        fix_user = fix.replace("yourself", "themselves").replace("your ", "the user's ").replace("you ", "the user ").replace("you.", "the user.")
+        fix_user, cause_user = (text.replace("yourself", "themselves").replace("your ", "the user's ")
+                                .replace("you ", "the user ").replace("you.", "the user.") for text in (fix, cause))
         reply_template = rng.choice(FIX_REPLIES)
         note_template = rng.choice([n for n in NOTES if "{Cause}" not in n] if not cause else NOTES)
         cause_sentence = f"The cause was {cause}. " if cause else ""
         names = {**values, "fix": fix, "agent": agent_name, "cause_sentence": cause_sentence,
-                 "Fix": fix_user[:1].upper() + fix_user[1:], "Cause": cause[:1].upper() + cause[1:], "fix_user": fix_user}
+                 "Fix": fix_user[:1].upper() + fix_user[1:], "Cause": cause_user[:1].upper() + cause_user[1:], "fix_user": fix_user}
         return self.fill(reply_template, names), self.fill(note_template, names), fix_user
 
 
