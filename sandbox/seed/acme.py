@@ -194,9 +194,10 @@ CATALOG: list[tuple[str, str, str, int, str, list[tuple[str, str, bool, list[str
      [("Room", DROP, True, ["London - Thames", "London - Soho", "New York - Hudson", "Berlin - Spree", "Bangalore - Cubbon"]),
       ("Date", DATE, True, None), ("Needs recording", CHECK, False, None)], []),
     # Items with no form at all, as real catalogs have: a request is just quantity and requester.
-    ("Hardware", "Wireless keyboard and mouse", "45.00", 48, "Logitech MK540 wireless keyboard and mouse set.", [], []),
-    ("Hardware", "USB-C laptop charger", "65.00", 24, "Spare 65 W USB-C charger for your laptop (home or travel).", [], []),
-    ("Hardware", "USB-C to HDMI adapter", "25.00", 24, "Connect your laptop to a TV or projector over HDMI.", [], []),
+    ("Hardware", "Wireless keyboard and mouse", "45.00", 48, "Logitech MK540 wireless keyboard and mouse set.", [], MANAGER),
+    ("Hardware", "USB-C laptop charger", "65.00", 24, "Spare 65 W USB-C charger for your laptop (home or travel).", [],
+     MANAGER),
+    ("Hardware", "USB-C to HDMI adapter", "25.00", 24, "Connect your laptop to a TV or projector over HDMI.", [], MANAGER),
     ("Software", "Grammarly Business", "144.00", 24, "A Grammarly Business seat for writing in English.", [], MANAGER),
 ]
 
