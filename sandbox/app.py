@@ -13,6 +13,8 @@ import binascii
 import json
 import time
 from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -178,8 +180,14 @@ def _install_error_handlers(app: FastAPI) -> None:
 def create_app(config: SandboxConfig | None = None) -> FastAPI:
     """Build a sandbox: seeded account, rate-limit bucket for the plan, webhooks, control API."""
     config = config or SandboxConfig()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.webhooks.cancel_pending()  # retries waiting minutes must not outlive the server
+
     app = FastAPI(title="Freshservice sandbox", docs_url="/_sandbox/docs", openapi_url="/_sandbox/openapi.json",
-                  redoc_url=None)
+                  redoc_url=None, lifespan=lifespan)
     app.state.config = config
     app.state.account = AccountState(config.seed, config.now, imported_articles=config.knowledge == "full")
     app.state.bucket = TokenBucket(PLAN_LIMITS[config.plan])
