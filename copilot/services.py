@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
-from copilot import health, logs, store
+from copilot import health, language, logs, store
 from copilot.audit import AuditLog
 from copilot.conversations import ConversationStore
 from copilot.engine import Engine, EngineDeps
@@ -108,6 +108,7 @@ class Services:
     async def engine(self) -> Engine:
         if self._engine is None:
             settings = self.settings
+            await asyncio.to_thread(language.warm_up)  # the language model loads in ~3 s; not on a first turn
             redis = await store.get_redis(settings)
             secrets = settings.secret_values()
             self._engine = Engine(EngineDeps(
@@ -119,6 +120,7 @@ class Services:
                 office_hours=self.office_hours, secrets=secrets, stream=settings.model_stream,
                 claims=RedisWriteClaims(redis),
                 frustration=frustration_score, urgent_contact=settings.urgent_contact,
+                replies_in_employee_language=settings.model != "offline",
                 turn_budget_seconds=settings.turn_budget_seconds, max_concurrent_turns=settings.max_concurrent_turns,
                 turn_queue_timeout=settings.turn_queue_timeout, max_queued_turns=settings.max_queued_turns,
             ))
