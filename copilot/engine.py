@@ -239,9 +239,11 @@ class Engine:
         if (word := policy.urgent_match(text) or (policy.urgent_match(english) if foreign else None)) is not None:
             return self._in_language(state, found, [await self._urgent(ctx, state, text, word)])
         reply = await self._run_team(ctx, state, text, on_token)
-        if foreign and ctx.out.failed and not self.deps.replies_in_employee_language and state.language:
-            # Not understood because it is not English: offer a person, never count it towards an automatic one.
-            reply = language.offer_person(state.language)
+        if foreign and ctx.out.failed and state.language:
+            # Not understood in another language: offer a person (the employee decides), never count it towards
+            # the automatic handover. An LLM has already said so in their language; the offline model can't.
+            if not self.deps.replies_in_employee_language:
+                reply = language.offer_person(state.language)
             ctx.out.offer("escalate", "Talk to the IT team")
             ctx.out.failed = False
         replies = self._in_language(state, found, [reply])
