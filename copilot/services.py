@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from dataclasses import dataclass, field
 
 from copilot import health, language, logs, store
@@ -108,7 +109,8 @@ class Services:
     async def engine(self) -> Engine:
         if self._engine is None:
             settings = self.settings
-            await asyncio.to_thread(language.warm_up)  # the language model loads in ~3 s; not on a first turn
+            # The language model takes ~3 s to load: start it now, in a thread, instead of in a first foreign turn.
+            threading.Thread(target=language.warm_up, name="language-warm-up", daemon=True).start()
             redis = await store.get_redis(settings)
             secrets = settings.secret_values()
             self._engine = Engine(EngineDeps(
