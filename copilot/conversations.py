@@ -38,6 +38,8 @@ class ConversationState(WorkflowState):
     failed_turns: int = 0
     frustrated_turns: int = 0
     team_state: dict[str, Any] | None = None  # AutoGen save_state(), bounded by the model context
+    language: str | None = None  # the employee's language, last told apart (copilot.language.identify)
+    language_notices: list[str] = Field(default_factory=list)  # languages already told "answers are in English"
 
 
 class ConversationLocked(RuntimeError):

@@ -25,7 +25,7 @@ from autogen_core.model_context import BufferedChatCompletionContext
 from autogen_core.models import ChatCompletionClient
 from pydantic import BaseModel, Field, model_validator
 
-from copilot import failures, metrics
+from copilot import failures, language, metrics
 from copilot.audit import AuditLog
 from copilot.conversations import ConversationState, ConversationStore
 from copilot.models.dialogue_state import DialogueState, FieldPrompt
@@ -114,6 +114,7 @@ class EngineDeps:
     max_concurrent_turns: int = 32  # turns running at once in this process
     turn_queue_timeout: float = 1.0  # how long a turn waits for a slot before failures.Busy
     max_queued_turns: int = 32  # turns waiting for a slot; one more is refused at once (fast 503, no pile-up)
+    replies_in_employee_language: bool = False  # an LLM answers in the employee's language; the offline model can't
 
 
 class Engine:
@@ -226,14 +227,26 @@ class Engine:
     async def _converse(self, ctx: ToolContext, state: ConversationState, text: str,
                         on_token: TokenCallback | None) -> list[str]:
         policy = self.deps.policy
+        found = language.identify(text)
+        if found.code is not None:
+            state.language = found.code
+        foreign = state.language in language.SUPPORTED  # this message, or a short one in a foreign conversation
+        english = language.gloss(text, state.language or "") if foreign else text
         pending = state.awaiting_decision()
-        decision = confirmation(text)
+        decision = confirmation(text) if not foreign else confirmation(english)
         if pending and decision is not None:
-            return [await self._decide(ctx, pending[-1], confirm=decision)]
-        if (word := policy.urgent_match(text)) is not None:
-            return [await self._urgent(ctx, state, text, word)]
+            return self._in_language(state, found, [await self._decide(ctx, pending[-1], confirm=decision)])
+        if (word := policy.urgent_match(text) or (policy.urgent_match(english) if foreign else None)) is not None:
+            return self._in_language(state, found, [await self._urgent(ctx, state, text, word)])
         reply = await self._run_team(ctx, state, text, on_token)
-        replies = [reply]
+        if foreign and ctx.out.failed and state.language:
+            # Not understood in another language: offer a person (the employee decides), never count it towards
+            # the automatic handover. An LLM has already said so in their language; the offline model can't.
+            if not self.deps.replies_in_employee_language:
+                reply = language.offer_person(state.language)
+            ctx.out.offer("escalate", "Talk to the IT team")
+            ctx.out.failed = False
+        replies = self._in_language(state, found, [reply])
         frustrated = self.deps.frustration(text) >= policy.config.escalation.frustration_threshold
         state.frustrated_turns = state.frustrated_turns + 1 if frustrated else 0
         state.failed_turns = state.failed_turns + 1 if ctx.out.failed else 0
@@ -247,6 +260,15 @@ class Engine:
             replies.append(f"{why}, so I'm bringing in a person. {result.message}")
             state.failed_turns = state.frustrated_turns = 0
         return replies
+
+    def _in_language(self, state: ConversationState, found: language.Identification, replies: list[str]) -> list[str]:
+        """Replies to a message in another language start, once per conversation and language, with one line
+        in that language saying answers are in English (an LLM answers in the employee's language instead)."""
+        code = found.code
+        if not found.foreign or code is None or self.deps.replies_in_employee_language or code in state.language_notices:
+            return replies
+        state.language_notices.append(code)
+        return [f"_{language.notice(code)}_\n\n{replies[0]}" if replies else language.notice(code), *replies[1:]]
 
     async def _run_team(self, ctx: ToolContext, state: ConversationState, text: str,
                         on_token: TokenCallback | None) -> str:

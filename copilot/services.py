@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from dataclasses import dataclass, field
 
-from copilot import health, logs, store
+from copilot import health, language, logs, store
 from copilot.audit import AuditLog
 from copilot.conversations import ConversationStore
 from copilot.engine import Engine, EngineDeps
@@ -108,6 +109,8 @@ class Services:
     async def engine(self) -> Engine:
         if self._engine is None:
             settings = self.settings
+            # The language model takes ~3 s to load: start it now, in a thread, instead of in a first foreign turn.
+            threading.Thread(target=language.warm_up, name="language-warm-up", daemon=True).start()
             redis = await store.get_redis(settings)
             secrets = settings.secret_values()
             self._engine = Engine(EngineDeps(
@@ -119,6 +122,7 @@ class Services:
                 office_hours=self.office_hours, secrets=secrets, stream=settings.model_stream,
                 claims=RedisWriteClaims(redis),
                 frustration=frustration_score, urgent_contact=settings.urgent_contact,
+                replies_in_employee_language=settings.model != "offline",
                 turn_budget_seconds=settings.turn_budget_seconds, max_concurrent_turns=settings.max_concurrent_turns,
                 turn_queue_timeout=settings.turn_queue_timeout, max_queued_turns=settings.max_queued_turns,
             ))

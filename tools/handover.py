@@ -14,6 +14,7 @@ from tools.context import AsyncTool, ToolContext, tool
 from tools.freshservice import FreshserviceError, TicketCreate
 from tools.results import ToolResult
 from tools.state import Handoff, PendingAction
+from tools.summary import problem_subject, summary_html
 
 
 def transcript_html(ctx: ToolContext) -> str:
@@ -61,12 +62,15 @@ async def escalate(ctx: ToolContext, reason: str, *, urgent: bool = False, trigg
                                       idempotency_key=f"escalate-again-{state.id}-{len(state.transcript)}")
         else:
             priority = 4 if urgent else 2
-            subject = ("URGENT: " if urgent else "") + f"Copilot handover: {reason.strip()[:90] or 'employee asked for help'}"
+            # The subject says what the problem is (the employee's words), not why the copilot hands over.
+            fallback = reason.strip()[:60] if not reason.startswith("auto-escalation") else "employee needs help"
+            problem = problem_subject(ctx.state.transcript, fallback=fallback or "employee asked for help")
+            subject = ("URGENT: " if urgent else "") + f"Copilot handover: {problem}"
             ticket = await ctx.client.create_ticket(
                 TicketCreate(requester_id=ctx.employee.requester_id, subject=subject, status=2, priority=priority,
                              urgency=3 if urgent else 2, impact=2 if urgent else 1, source=4, category="Other",
-                             description=f"<p>Reason: {escape(reason)}</p>{context_html(ctx)}"
-                                         f"<p>Conversation so far:</p>{transcript_html(ctx)}"),
+                             description=f"{summary_html(ctx.state.transcript, reason)}{context_html(ctx)}"
+                                         f"<p>Full conversation:</p>{transcript_html(ctx)}"),
                 idempotency_key=f"handover-{state.id}",
             )
             ticket_id = ticket.id

@@ -17,6 +17,7 @@ from tools.freshservice import NotFound, Ticket, TicketCreate
 from tools.patterns import ticket_reference
 from tools.results import ToolResult
 from tools.state import PendingAction
+from tools.summary import incident_subject, summary_html
 from tools.ticket_match import Candidate, rank, read_query, words_of
 
 STATUS_WORDS = {2: "Open — the IT team has it", 3: "Pending — waiting on something before IT can continue",
@@ -206,8 +207,10 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
         """Report a problem to IT as an incident ticket (the employee confirms before it is created)."""
         level = URGENCY.get(urgency.lower().strip(), 2)
         excerpt = [f"{e.role}: {e.text}" for e in ctx.state.transcript[-6:]]
-        subject = summary.strip().rstrip(".")[:120] or "Problem reported through the IT copilot"
-        description = (f"<p>{escape(details or summary)}</p><p><b>Reported via Portal Copilot.</b> Recent conversation:</p>"
+        subject = incident_subject(summary, ctx.state.transcript)
+        description = (f"<p>{escape(details or summary)}</p>"
+                       f"{summary_html(ctx.state.transcript, 'The employee reported a problem and confirmed the incident.')}"
+                       "<p><b>Reported via Portal Copilot.</b> Recent conversation:</p>"
                        "<pre>" + escape("\n".join(excerpt)) + "</pre>")
         payload = {"subject": subject, "description": description, "urgency": level, "priority": level,
                    "impact": 1, "status": 2, "source": 4, "category": "Other"}

@@ -39,7 +39,7 @@ from copilot.services import Services, build_services
 from copilot.settings import Settings
 from tools.freshservice import FreshserviceClient, Ticket
 
-ENGLISH_IN = ("inglés", "ingles", "englisch", "anglais", "inglês", "ingles", "inglese", "english")
+ENGLISH_IN = ("inglés", "ingles", "englisch", "anglais", "inglês", "inglese", "engels", "angielsk", "english")
 HANDOVER_SUBJECT = re.compile(r"^(URGENT: )?Copilot handover", re.I)
 SUGGESTIONS = re.compile(r"articles may help", re.I)
 OUT_OF_SCOPE = re.compile(r"not something IT handles|only help with IT|People team", re.I)

@@ -115,3 +115,18 @@ async def test_llm_calls_the_same_tools_with_server_bound_identity(
     assert handle.api_key not in prompt and "sk-test-not-real" not in prompt
     if stream:
         assert len(tokens) > 1 and "LLM says:" in "".join(tokens)
+
+
+async def test_with_an_llm_a_foreign_message_gets_no_english_notice_and_the_prompt_asks_for_their_language(
+        llm_services: tuple[Services, list[dict[str, Any]], SandboxHandle]) -> None:
+    services, recorded, _ = llm_services
+    engine = await services.engine()
+    alice = await services.employee("alice.nguyen@acme.example")
+    conversation = (await engine.start(alice)).id
+    result = await engine.handle(conversation, alice, IncomingMessage(text="¿hay una licencia libre de Figma?"))
+    reply = " ".join(m.text for m in result.messages)
+    assert "LLM says:" in reply and "inglés" not in reply  # the LLM answers in Spanish itself: no notice line
+    system = recorded[0]["messages"][0]["content"]
+    assert "Reply in the language the employee writes in" in system
+    state = await engine.state(conversation, alice)
+    assert state.language == "es" and state.language_notices == []

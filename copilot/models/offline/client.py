@@ -28,6 +28,7 @@ from autogen_core.models import (
 )
 from autogen_core.tools import Tool, ToolSchema
 
+from copilot import language
 from copilot.models.dialogue_state import DialogueState
 from copilot.models.offline.nlu import shared
 from copilot.models.offline.policy import NLU, Decision, decide
@@ -65,6 +66,9 @@ class OfflineChatCompletionClient(ChatCompletionClient):
             content: str | list[FunctionCall] = phrase(last)
         else:
             text = _last_user_text(messages)
+            if not (state.awaiting == "field" and state.field is not None and not state.field.choices):
+                # free-text answers are stored as the employee wrote them; anything else is read in English
+                text = language.for_offline_model(text, known=self._knows)
             available = _tool_names(tools) if tool_choice != "none" else set()
             decision = decide(self._nlu, text, state, available)
             content = self._content(decision, state)
@@ -73,6 +77,11 @@ class OfflineChatCompletionClient(ChatCompletionClient):
                                    completion_tokens=self._usage.completion_tokens + usage.completion_tokens)
         finish = "function_calls" if isinstance(content, list) else "stop"
         return CreateResult(finish_reason=finish, content=content, usage=usage, cached=False)
+
+    def _knows(self, word: str) -> bool:
+        """Whether the NLU has seen this word (its training phrases, software and catalog names)."""
+        vocabulary = getattr(self._nlu, "vocabulary", None)
+        return vocabulary is None or word in vocabulary
 
     def _content(self, decision: Decision, state: DialogueState) -> str | list[FunctionCall]:
         if decision.tool is None:
