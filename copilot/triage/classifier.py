@@ -410,6 +410,11 @@ class TriageModel:
         return model
 
 
+def ticket_text(subject: str | None, description: str | None) -> str:
+    """The one text a ticket is classified by (training and prediction must compose it the same way)."""
+    return f"{(subject or '').strip()}. {(description or '').strip()}".strip(". ")
+
+
 def _softmax(scores: np.ndarray) -> np.ndarray:
     z = scores - scores.max(axis=1, keepdims=True)
     e = np.exp(z)
