@@ -218,10 +218,11 @@ class AssigneeRanker:
         return f"until {opens.strftime('%a')} {opens.day} {opens.strftime('%b')} {clock}"
 
     async def rank(self, group_id: int, similar: list[SimilarTicket], *, now: datetime, text: str | None = None,
-                   k: int = 2) -> list[AssigneeGuess]:
+                   k: int = 2, consider_workload: bool = True, consider_shift: bool = True) -> list[AssigneeGuess]:
         """The ``k`` best available members of ``group_id`` for a ticket whose similar past tickets are
         ``similar`` (and whose text is ``text``, which widens the skill evidence); [] when nobody in
-        the group can take it."""
+        the group can take it. The evaluation of past tickets turns workload and shifts off (their
+        values at that time are unknown)."""
         await self._directory()
         marked = await self._marked_unavailable()
         members = [a for a in self.members(group_id) if a.active
@@ -230,8 +231,11 @@ class AssigneeRanker:
             return []
         evidence = self._evidence(similar, text)
         keyword_text = text or " ".join(s.subject for s in similar)
-        off_shift = self._shift(group_id, now)
-        loads = await asyncio.gather(*(self.open_tickets(a.id) for a in members))
+        off_shift = self._shift(group_id, now) if consider_shift else None
+        if consider_workload:
+            loads: list[int | None] = list(await asyncio.gather(*(self.open_tickets(a.id) for a in members)))
+        else:
+            loads = [0] * len(members)
         candidates: list[Candidate] = []
         for agent, load in zip(members, loads, strict=True):
             mine = [s for r, s in evidence if r == agent.id]
@@ -242,6 +246,7 @@ class AssigneeRanker:
             candidate.raw = (W_SIMILAR * candidate.similar_weight + W_KEYWORD * len(candidate.keywords)
                              + W_GROUP * math.log1p(candidate.group_resolved) - W_OPEN * (load or 0)
                              - (W_OFF_SHIFT if off_shift else 0.0))
+            candidate.open_tickets = load if consider_workload else None
             candidates.append(candidate)
         top = max(c.raw for c in candidates)
         total = sum(math.exp(c.raw - top) for c in candidates)
@@ -260,9 +265,7 @@ def reasons(candidate: Candidate) -> list[str]:
         out.append("skills: " + ", ".join(candidate.keywords))
     if candidate.group_resolved and not candidate.similar_resolved:
         out.append(f"resolved {candidate.group_resolved} of this group's tickets")
-    if candidate.open_tickets is None:
-        out.append("workload unknown")
-    else:
+    if candidate.open_tickets is not None:
         out.append(f"{candidate.open_tickets} open ticket{'s' if candidate.open_tickets != 1 else ''}")
     out.append(f"off shift {candidate.off_shift_until}" if candidate.off_shift_until else "on shift")
     return out
