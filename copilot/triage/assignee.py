@@ -40,7 +40,8 @@ UNAVAILABLE_KEY = "copilot:triage:unavailable"  # Redis set of agent ids or emai
 EVIDENCE_K = 20  # similar past tickets looked at for skill when the ticket text is known
 MIN_EVIDENCE_SHARE = 0.6  # evidence below this share of the best similarity is noise
 DIRECTORY_TTL_SECONDS = 600.0
-# weights of the score (a softmax over the group's available agents turns them into shares)
+# weights of the score (a softmax over the group's available agents turns them into shares); skill grows with
+# the log of the similarity-weighted count, so an expert with eight more open tickets than a colleague gives way
 W_SIMILAR, W_KEYWORD, W_GROUP, W_OPEN, W_OFF_SHIFT = 1.5, 0.8, 0.15, 0.2, 0.5
 
 
@@ -243,7 +244,7 @@ class AssigneeRanker:
                                   similar_weight=sum(mine), keywords=self._keywords(agent, keyword_text),
                                   group_resolved=self._group_counts.get((group_id, agent.id), 0), open_tickets=load,
                                   off_shift_until=off_shift)
-            candidate.raw = (W_SIMILAR * candidate.similar_weight + W_KEYWORD * len(candidate.keywords)
+            candidate.raw = (W_SIMILAR * math.log1p(candidate.similar_weight) + W_KEYWORD * len(candidate.keywords)
                              + W_GROUP * math.log1p(candidate.group_resolved) - W_OPEN * (load or 0)
                              - (W_OFF_SHIFT if off_shift else 0.0))
             candidate.open_tickets = load if consider_workload else None

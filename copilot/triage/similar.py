@@ -128,7 +128,9 @@ class SimilarTickets:
 
     def find(self, text: str, k: int = 3, *, exclude: set[int] | frozenset[int] = frozenset()) -> list[SimilarTicket]:
         """The ``k`` most similar past tickets for a reviewer: one per distinct subject and resolution
-        (ten copies of the same answer help nobody), each with its link and resolution."""
+        (ten copies of the same answer help nobody), each with its link and resolution; [] for blank text."""
+        if not text.strip():
+            return []
         found: list[SimilarTicket] = []
         seen: set[tuple[str, str]] = set()
         for ticket, score in self.neighbours(text, k=max(50, k * 10), exclude=exclude):

@@ -181,11 +181,12 @@ async def train(settings: Settings, client: FreshserviceClient, *, since: dateti
                        evaluation=evaluation, seconds=seconds)
 
 
-async def retrain_if_due(settings: Settings, client: FreshserviceClient) -> bool:
+async def retrain_if_due(settings: Settings, client: FreshserviceClient, *, redis: Any | None = None) -> bool:
     """Retrain when the current bundle is older than ``COPILOT_TRIAGE_RETRAIN_HOURS`` (or missing).
 
     One worker at a time (a Redis lock, renewed while it trains); the others return False at once and
-    keep using the current bundle. Pass a background client. True when a new bundle was written."""
+    keep using the current bundle. Pass a background client (``redis``: defaults to the app's). True
+    when a new bundle was written."""
     hours = settings.triage_retrain_hours
     if hours <= 0:
         return False
@@ -195,7 +196,10 @@ async def retrain_if_due(settings: Settings, client: FreshserviceClient) -> bool
     from copilot import store as redis_store
     from copilot.knowledge.sync import BuildLock
 
-    lock = BuildLock(lambda: redis_store.get_redis(settings), key=TRAIN_LOCK_KEY, ttl=120)
+    async def get_redis() -> Any:
+        return redis if redis is not None else await redis_store.get_redis(settings)
+
+    lock = BuildLock(get_redis, key=TRAIN_LOCK_KEY, ttl=120)
     try:
         if not await lock.acquire():
             return False
