@@ -82,9 +82,7 @@ class Services:
         its own client that steps aside when the account's API budget runs low."""
         if not self._tasks:
             settings = self.settings
-            background = FreshserviceClient(settings.freshservice_base_url,
-                                            settings.freshservice_api_key.get_secret_value(),
-                                            timeout=settings.freshservice_timeout, yield_below=BACKGROUND_BUDGET_SHARE)
+            background = background_client(settings)
             self._background_clients.append(background)
             self._tasks.append(asyncio.create_task(
                 self.knowledge.sync_forever(background, settings.kb_sync_interval_seconds)))
@@ -136,6 +134,14 @@ class Services:
         for client in (self.freshservice, *self._background_clients):
             await client.aclose()
         await store.close_redis(stop_embedded=True)
+
+
+def background_client(settings: Settings) -> FreshserviceClient:
+    """A Freshservice client for background work (knowledge sync, triage history pulls): it waits out
+    429s patiently and steps aside while less than ``BACKGROUND_BUDGET_SHARE`` of the account-wide
+    per-minute budget is left, so employees' turns keep the budget."""
+    return FreshserviceClient(settings.freshservice_base_url, settings.freshservice_api_key.get_secret_value(),
+                              timeout=settings.freshservice_timeout, yield_below=BACKGROUND_BUDGET_SHARE)
 
 
 _services: Services | None = None

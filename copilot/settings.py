@@ -115,6 +115,22 @@ class Settings(BaseSettings):
     # auto: ONNX Runtime fp32 when installed (exported once under data_dir/models), else torch
     embedder_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
 
+    # Triage learning (triage-learn): history pulls, retraining, assignee ranking (docs/triage.md)
+    triage_retrain_hours: float = Field(24.0, ge=0)  # the worker retrains when the bundle is older; 0 = never
+    triage_history_days: int = Field(365, ge=1)  # how far back the first history pull reaches
+    triage_skills_file: Path | None = None  # YAML/JSON: agent email -> keywords
+    triage_unavailable_agents: str = ""  # comma-separated agent ids or emails never proposed as assignee
+    triage_workload_ttl_seconds: float = Field(60.0, ge=0)  # open-ticket counts per agent are cached this long
+
+    @field_validator("triage_skills_file", mode="before")
+    @classmethod
+    def _no_skills_file(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def triage_unavailable(self) -> set[str]:
+        """Agent ids or emails (lower case) never proposed as assignee."""
+        return {a.strip().lower() for a in self.triage_unavailable_agents.split(",") if a.strip()}
+
     # Model
     model: ModelProvider = "offline"
     model_name: str | None = None

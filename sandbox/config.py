@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -24,6 +24,13 @@ class WebhookTarget(BaseModel):
         default_factory=lambda: ["ticket_created", "ticket_updated", "note_added"])
     header_name: str = "X-Webhook-Token"
     header_value: str = ""
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # Waits before each retry after a failed attempt (no answer, timeout, non-2xx). Freshworks documents
+    # 5, 30 and 60 minutes for automation webhooks; Freshservice's schedule is unconfirmed (reference §13).
+    retry_delays: list[Annotated[float, Field(ge=0, le=86_400)]] = Field(default_factory=lambda: [300.0, 1800.0, 3600.0], max_length=10)
+    # "Advanced" content mode: a hand-written body with {{ticket.<field>}} placeholders, substituted as raw
+    # text (quoting is the template author's job, as in Freshservice); None = the "simple" JSON body.
+    body_template: str | None = None
 
 
 class SandboxConfig(BaseModel):

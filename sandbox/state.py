@@ -7,8 +7,10 @@ them as they are; keys starting with ``_`` are sandbox-only and stripped on the 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import itertools
+import marshal
 from datetime import UTC, datetime
 
 from sandbox.seed.model import Obj, SeedData
@@ -24,10 +26,16 @@ def public(obj: Obj, *, drop: tuple[str, ...] = ()) -> Obj:
 
 
 @functools.lru_cache(maxsize=4)
-def _seed(seed: int, now_key: str | None, imported_articles: bool) -> SeedData:
+def _seed(seed: int, now_key: str | None, imported_articles: bool) -> tuple[bytes, dict[int, list[Obj]]]:
+    """The seed, serialised once, so a reset is one ``marshal.loads`` (about 2x faster than a deep copy).
+
+    Conversations (half of the seed with the ticket history) are never edited in place, only added or
+    deleted, so a reset shares their objects and copies only the per-ticket lists."""
     from sandbox.seed import build_seed
 
-    return build_seed(seed, datetime.fromisoformat(now_key) if now_key else None, imported_articles=imported_articles)
+    data = build_seed(seed, datetime.fromisoformat(now_key) if now_key else None, imported_articles=imported_articles)
+    rest = {f.name: getattr(data, f.name) for f in dataclasses.fields(data) if f.name != "conversations"}
+    return marshal.dumps(rest), data.conversations
 
 
 class AccountState:
@@ -40,7 +48,8 @@ class AccountState:
         self.reset()
 
     def reset(self) -> None:
-        data = copy.deepcopy(_seed(self.seed_number, self.now_key, self.imported_articles))
+        blob, conversations = _seed(self.seed_number, self.now_key, self.imported_articles)
+        data = SeedData(**marshal.loads(blob), conversations={k: list(v) for k, v in conversations.items()})
         self.workspace_id = data.workspace_id
         self.api_agent_id = data.api_agent_id
         self.departments = {d["id"]: d for d in data.departments}

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from copilot import logs, store
 from copilot.settings import Settings, get_settings
+from copilot.triage import train
 from copilot.triage.modes import ModesFileError, load_modes
 from copilot.triage.queue import IntakeQueue, queue_from_settings
 
@@ -38,10 +39,7 @@ def parser() -> argparse.ArgumentParser:
     replay = dlq_commands.add_parser("replay", help="put dead letters back on the stream")
     replay.add_argument("ids", nargs="*", help="dead-letter ids (from `dlq list`)")
     replay.add_argument("--all", action="store_true", help="replay every dead letter")
-    with contextlib.suppress(ImportError):
-        import importlib
-
-        importlib.import_module("copilot.triage.train").register(commands)  # the learning half adds `train`
+    train.register(commands)  # copilot.triage.train: pull resolved tickets, train, point `current` at the bundle
     return root
 
 
@@ -59,7 +57,7 @@ def _stop_on_signals() -> asyncio.Event:
 
 async def run_worker(settings: Settings, concurrency: int | None) -> int:
     from copilot.services import get_services
-    from copilot.triage.worker import background_client, build_worker
+    from copilot.triage.worker import background_client, build_worker, retrain_forever
 
     try:
         modes = load_modes(settings.triage_modes_file)
@@ -70,17 +68,20 @@ async def run_worker(settings: Settings, concurrency: int | None) -> int:
     client = background_client(settings)
     sync_client = background_client(settings)
     await services.knowledge.load()
-    sync = asyncio.create_task(services.knowledge.sync_forever(sync_client, settings.kb_sync_interval_seconds))
+    redis = await store.get_redis(settings)
+    stop = _stop_on_signals()
+    background = [asyncio.create_task(services.knowledge.sync_forever(sync_client, settings.kb_sync_interval_seconds)),
+                  asyncio.create_task(retrain_forever(settings, sync_client, redis, stop))]
     try:
-        worker = build_worker(settings, await store.get_redis(settings), client=client, knowledge=services.knowledge,
-                              modes=modes)
+        worker = build_worker(settings, redis, client=client, knowledge=services.knowledge, modes=modes)
         if concurrency:
             worker.concurrency = concurrency
-        await worker.run(_stop_on_signals())
+        await worker.run(stop)
     finally:
-        sync.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await sync
+        for task in background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         await client.aclose()
         await sync_client.aclose()
         await services.aclose()
@@ -134,8 +135,8 @@ async def run_dlq(settings: Settings, args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if getattr(args, "handler", None) is not None:  # a registered command (train) runs itself
-        return int(args.handler(args) or 0)
+    if getattr(args, "func", None) is not None:  # a registered command (train) runs itself
+        return int(args.func(args) or 0)
     settings = get_settings()
     logs.configure(settings.log_level, settings.secret_values())
     if args.command == "worker":

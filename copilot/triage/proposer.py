@@ -33,7 +33,8 @@ MAX_QUERY_CHARS = 1000
 
 
 class Ranker(Protocol):
-    async def rank(self, group_id: int, similar: list[SimilarTicket], *, now: datetime) -> list[AssigneeGuess]: ...
+    async def rank(self, group_id: int, similar: list[SimilarTicket], *, now: datetime,
+                   text: str | None = None) -> list[AssigneeGuess]: ...
 
 
 @dataclass
@@ -142,7 +143,7 @@ class Proposer:
             ranker = self.ranker(bundle) if self.ranker else None
             if ranker is not None and group_id:
                 try:
-                    assignees = (await ranker.rank(int(group_id), similar, now=datetime.now(UTC)))[:2]
+                    assignees = (await ranker.rank(int(group_id), similar, now=datetime.now(UTC), text=text))[:2]
                 except FreshserviceError as error:  # workload unknown: propose without assignees
                     log.warning("triage_assignees_unavailable", error=type(error).__name__, status=error.status)
         kb: KbAnswer | None = None

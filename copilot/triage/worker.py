@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -39,19 +38,27 @@ from tools.freshservice.schemas import Ticket
 
 log = logs.get_logger(__name__)
 BACKGROUND_BUDGET_SHARE = 0.3  # like the knowledge sync: pause when < 30% of the API budget is left
+RETRAIN_CHECK_SECONDS = 3600.0
 RESOLVED_STATUSES = (4, 5)  # Resolved, Closed
 AUTONOMOUS_ACTION = "triage_autonomous"  # the policy action autonomous writes ask the gate about
 Summariser = Callable[[FreshserviceClient, Ticket, str], Awaitable[Any]]
 
 
-def default_summariser() -> Summariser | None:
-    """``copilot.triage.summary``'s entry point for a resolved ticket, if that part is installed."""
-    try:
-        module = importlib.import_module("copilot.triage.summary")
-    except ImportError:
-        return None
-    hook = getattr(module, "on_resolved", None)
-    return hook if callable(hook) else None
+def resolution_summariser(settings: Settings) -> Summariser:
+    """On a resolved ticket: draft its resolution summary (``copilot.triage.summary``) and write it as ONE
+    private note for the agent to review (keyed by ticket, so a reopen-and-resolve adds no second one)."""
+    from copilot.triage.summary import summarise, summary_model, to_note_html
+
+    model = summary_model(settings)
+
+    async def on_resolved(client: FreshserviceClient, ticket: Ticket, _key: str) -> Any:
+        summary = await summarise(ticket.id, client, model)
+        if summary.empty:
+            return None
+        return await client.add_note(ticket.id, to_note_html(summary), private=True,
+                                     idempotency_key=f"summary:{ticket.id}")
+
+    return on_resolved
 
 
 @dataclass
@@ -138,6 +145,11 @@ class TriageWorker:
         current = ticket.model_dump()
         confident = {k: g.value for k, g in proposal.fields.items()
                      if g.auto and str(current.get(k)) != str(g.value)}
+        for child, parent in (("sub_category", "category"), ("item_category", "sub_category")):
+            # a nested value only fits under its parent: applied only when the parent is applied or unchanged
+            guess = proposal.fields.get(parent)
+            if child in confident and parent not in confident and (guess is None or str(current.get(parent)) != str(guess.value)):
+                del confident[child]
         if not confident:
             await self.store.save(proposal)
             return {}
@@ -248,22 +260,47 @@ def build_worker(settings: Settings, redis: Any, *, client: FreshserviceClient, 
                  modes: ModesConfig | None = None, consumer: str | None = None) -> TriageWorker:
     """A worker wired to the configured queue, proposal store, audit log, policy and trained bundle."""
     proposer = Proposer(client, knowledge=knowledge, bundle=BundleSource(settings.data_dir).get,
-                        ranker=ranker_factory(client))
+                        ranker=ranker_factory(settings, client, redis))
     return TriageWorker(
         client=client, queue=queue_from_settings(settings, redis), store=ProposalStore(redis), proposer=proposer,
         modes=modes if modes is not None else load_modes(settings.triage_modes_file),
         audit=AuditLog(redis, settings.data_dir / "audit" / "audit.jsonl", secrets=settings.secret_values()),
-        gate=Policy(), summarise=default_summariser(), consumer=consumer or consumer_name(),
+        gate=Policy(), summarise=resolution_summariser(settings), consumer=consumer or consumer_name(),
         concurrency=settings.triage_worker_concurrency)
 
 
-def ranker_factory(client: FreshserviceClient) -> Callable[[Any], Any] | None:
-    """The assignee ranker of ``copilot.triage.assignee``, if that part is installed."""
-    try:
-        from copilot.triage.assignee import AssigneeRanker
-    except ImportError:
-        return None
-    return lambda _bundle: AssigneeRanker(client)
+def ranker_factory(settings: Settings, client: FreshserviceClient, redis: Any) -> Callable[[Any], Any]:
+    """One :class:`AssigneeRanker` per trained bundle (its directory and workload caches live with it)."""
+    from copilot.triage.assignee import AssigneeRanker, load_skills
+
+    skills = load_skills(settings.triage_skills_file)
+    rankers: dict[int, AssigneeRanker] = {}
+
+    def for_bundle(bundle: Any) -> AssigneeRanker:
+        if id(bundle) not in rankers:
+            rankers.clear()
+            rankers[id(bundle)] = AssigneeRanker(client, index=bundle.similar, skills=skills,
+                                                 unavailable=settings.triage_unavailable(), redis=redis,
+                                                 workload_ttl=settings.triage_workload_ttl_seconds)
+        return rankers[id(bundle)]
+
+    return for_bundle
+
+
+async def retrain_forever(settings: Settings, client: FreshserviceClient, redis: Any,
+                          stop: asyncio.Event | None = None) -> None:
+    """Retrain when the bundle is older than ``COPILOT_TRIAGE_RETRAIN_HOURS`` (or missing), checked hourly;
+    one worker at a time (``copilot.triage.train.retrain_if_due`` holds a Redis lock)."""
+    from copilot.triage.train import retrain_if_due
+
+    stop = stop or asyncio.Event()
+    while not stop.is_set() and settings.triage_retrain_hours > 0:
+        try:
+            await retrain_if_due(settings, client, redis=redis)
+        except Exception as error:  # never take the worker down; the current bundle keeps serving
+            log.warning("triage_retrain_skipped", error=type(error).__name__)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=RETRAIN_CHECK_SECONDS)
 
 
 def background_client(settings: Settings) -> FreshserviceClient:
@@ -277,10 +314,15 @@ async def run_embedded(settings: Settings, knowledge: KnowledgeSearch | None) ->
     from copilot import store
 
     client = background_client(settings)
+    redis = await store.get_redis(settings)
+    retrain = asyncio.create_task(retrain_forever(settings, background_client(settings), redis))
     try:
-        worker = build_worker(settings, await store.get_redis(settings), client=client, knowledge=knowledge)
+        worker = build_worker(settings, redis, client=client, knowledge=knowledge)
         await worker.run()
     except ModesFileError as error:
         log.error("triage_worker_not_started", reason=str(error))
     finally:
+        retrain.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await retrain
         await client.aclose()

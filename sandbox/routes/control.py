@@ -94,6 +94,20 @@ async def clear_calls(request: Request) -> Any:
     return no_content()
 
 
+class WebhookTargets(BaseModel):
+    targets: list[WebhookTarget]
+
+
+def _shown(target: WebhookTarget) -> dict[str, Any]:
+    """A target as the control API shows it: the secret header value masked."""
+    return target.model_dump() | {"header_value": "***" if target.header_value else ""}
+
+
+@router.get("/webhooks")
+async def list_webhooks(request: Request) -> Any:
+    return ok({"targets": [_shown(t) for t in request.app.state.webhooks.targets]})
+
+
 @router.post("/webhooks")
 async def add_webhook(request: Request) -> Any:
     target: WebhookTarget = await _model(request, WebhookTarget)
@@ -101,6 +115,30 @@ async def add_webhook(request: Request) -> Any:
     return ok({"targets": len(request.app.state.webhooks.targets)}, status=201)
 
 
+@router.put("/webhooks")
+async def replace_webhooks(request: Request) -> Any:
+    """Point the account's automations somewhere else at runtime (e.g. at the app under test)."""
+    change: WebhookTargets = await _model(request, WebhookTargets)
+    request.app.state.webhooks.targets = list(change.targets)
+    return ok({"targets": [_shown(t) for t in change.targets]})
+
+
+@router.delete("/webhooks")
+async def clear_webhooks(request: Request) -> Any:
+    """No more targets; retries still waiting are dropped too."""
+    request.app.state.webhooks.targets = []
+    request.app.state.webhooks.cancel_pending()
+    return no_content()
+
+
 @router.get("/webhooks/deliveries")
 async def deliveries(request: Request) -> Any:
-    return ok({"deliveries": list(request.app.state.webhooks.deliveries)})
+    """Every delivery attempt (``delivery_id`` groups an event's retries) and how many are still pending."""
+    dispatcher = request.app.state.webhooks
+    return ok({"deliveries": list(dispatcher.deliveries), "pending": dispatcher.pending()})
+
+
+@router.delete("/webhooks/deliveries")
+async def clear_deliveries(request: Request) -> Any:
+    request.app.state.webhooks.deliveries.clear()
+    return no_content()

@@ -54,14 +54,57 @@ def _ts(ticket: dict[str, Any], key: str) -> datetime:
     return datetime.fromisoformat(str(ticket[key]).replace("Z", "+00:00"))
 
 
-def _category_choices(state: AccountState) -> set[str] | None:
+def _category_tree(state: AccountState) -> dict[str, dict[str, list[str]]] | None:
+    """The form's category -> sub-category -> items tree (``nested_options``), or None without a category field."""
     for field in state.ticket_form_fields:
         if field.get("name") == "category":
-            return {str(c.get("value")) for c in field.get("choices") or []}
+            return {str(c.get("value")): {str(s.get("value")): [str(i.get("value")) for i in s.get("nested_options") or []]
+                                          for s in c.get("nested_options") or []}
+                    for c in field.get("choices") or []}
     return None
 
 
-def _validate_ticket_fields(state: AccountState, body: dict[str, Any], errors: list[dict[str, Any]]) -> None:
+def _one_of(name: str, allowed: list[str] | set[str]) -> dict[str, Any]:
+    return field_error(name, "It should be one of these values: '" + ",".join(sorted(allowed)) + "'", "invalid_value")
+
+
+def _validate_categories(state: AccountState, body: dict[str, Any], ticket: dict[str, Any] | None,
+                         errors: list[dict[str, Any]]) -> None:
+    """category / sub_category / item_category are strings from the form's nested choices (§6.1): a
+    sub-category must belong to the category (sent now or already on the ticket), an item to the sub-category.
+    Changing a parent clears children that no longer belong (what the form does), unless they are sent too."""
+    tree = _category_tree(state)
+    names = ("category", "sub_category", "item_category")
+    for name in names:
+        if body.get(name) is not None and not isinstance(body[name], str):
+            errors.append(field_error(name, "It should be a/an String", "datatype_mismatch"))
+            return
+    if tree is None or not any(name in body for name in names):
+        return
+    current = {name: body[name] if name in body else (ticket or {}).get(name) for name in names}
+    category, sub, item = current["category"], current["sub_category"], current["item_category"]
+    if category is not None and category not in tree:
+        errors.append(_one_of("category", set(tree)))
+        return
+    subs = tree.get(category or "", {})
+    if sub is not None and sub not in subs:
+        if "sub_category" in body:
+            errors.append(_one_of("sub_category", set(subs)) if category else
+                          field_error("sub_category", "Set a category first: a sub_category belongs to a category", "invalid_value"))
+            return
+        body["sub_category"] = sub = None  # the category changed under it
+    items = subs.get(sub or "", [])
+    if item is not None and item not in items:
+        if "item_category" in body:
+            errors.append(_one_of("item_category", set(items)) if sub else
+                          field_error("item_category", "Set a sub_category first: an item_category belongs to a sub_category",
+                                      "invalid_value"))
+            return
+        body["item_category"] = None
+
+
+def _validate_ticket_fields(state: AccountState, body: dict[str, Any], errors: list[dict[str, Any]],
+                            ticket: dict[str, Any] | None = None) -> None:
     int_value(body, "status", choices=STATUSES, errors=errors)
     int_value(body, "priority", choices=PRIORITIES, errors=errors)
     int_value(body, "urgency", choices=LEVELS, errors=errors)
@@ -69,16 +112,20 @@ def _validate_ticket_fields(state: AccountState, body: dict[str, Any], errors: l
     int_value(body, "source", choices=SOURCES, errors=errors)
     str_list(body, "tags", errors)
     str_list(body, "cc_emails", errors)
-    for name, table in (("group_id", state.groups), ("responder_id", state.agents), ("department_id", state.departments)):
+    for name, table in (("group_id", state.groups), ("department_id", state.departments)):
         value = int_value(body, name, errors=errors)
         if value is not None and value not in table:
             errors.append(field_error(name, f"There is no {name.removesuffix('_id')} matching the given {name}", "invalid_value"))
+    responder = int_value(body, "responder_id", errors=errors)
+    if responder is not None:
+        agent = state.agents.get(responder)
+        if agent is None:
+            errors.append(field_error("responder_id", "There is no agent matching the given responder_id", "invalid_value"))
+        elif not agent.get("active", True):
+            errors.append(field_error("responder_id", "The agent with the given responder_id is deactivated", "invalid_value"))
     if "type" in body and body["type"] not in TYPES:
         errors.append(field_error("type", "It should be one of these values: 'Incident,Service Request'", "invalid_value"))
-    choices = _category_choices(state)
-    if body.get("category") is not None and choices is not None and str(body["category"]) not in choices:
-        errors.append(field_error("category", "It should be one of these values: '" + ",".join(sorted(choices)) + "'",
-                                  "invalid_value"))
+    _validate_categories(state, body, ticket, errors)
     for name in ("subject", "description"):
         if name in body and body[name] is not None and not isinstance(body[name], str):
             errors.append(field_error(name, "It should be a/an String", "datatype_mismatch"))
@@ -256,11 +303,15 @@ async def update_ticket(ticket_id: int, request: Request) -> Any:
     ticket = _get_ticket(state, ticket_id, allow_deleted=False)
     body = await json_body(request, allowed=UPDATE_FIELDS | {"bypass_mandatory"})
     errors: list[dict[str, Any]] = []
-    _validate_ticket_fields(state, body, errors)
+    _validate_ticket_fields(state, body, errors, ticket)
     if "requester_id" in body:
         _resolve_requester(state, {"requester_id": body["requester_id"]}, errors)
+    if "requested_for_id" in body and ticket.get("type") != "Service Request":
+        errors.append(field_error("requested_for_id", "requested_for_id can be changed only on a Service Request",
+                                  "incompatible_field"))
     if errors:
         raise invalid(*errors)
+    before = public(ticket)
     for key, value in body.items():
         if key == "custom_fields":
             ticket["custom_fields"] = {**(ticket.get("custom_fields") or {}), **(value or {})}
@@ -268,8 +319,9 @@ async def update_ticket(ticket_id: int, request: Request) -> Any:
             ticket[key] = value
     if "description" in body:
         ticket["description_text"] = html_to_text(body["description"] or "")
-    ticket["updated_at"] = now_iso()
-    webhooks(request).emit(state, "ticket_updated", ticket)
+    if public(ticket) != before:  # an identical PUT (a retry) changes nothing and triggers no workflow
+        ticket["updated_at"] = now_iso()
+        webhooks(request).emit(state, "ticket_updated", ticket)
     return ok({"ticket": public(ticket)})
 
 

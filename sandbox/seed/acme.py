@@ -19,6 +19,8 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from sandbox.seed.history import add_leavers, build_history
+from sandbox.seed.history_kinds import CATEGORY_TREE
 from sandbox.seed.model import Obj, SeedData
 from sandbox.seed.org_articles import AGENT_ARTICLES, DRAFT_ARTICLES, ORG_ARTICLES
 
@@ -191,6 +193,11 @@ CATALOG: list[tuple[str, str, str, int, str, list[tuple[str, str, bool, list[str
     ("Workplace", "Conference room setup", "0.00", 24, "AV setup for an event or all-hands in a meeting room.",
      [("Room", DROP, True, ["London - Thames", "London - Soho", "New York - Hudson", "Berlin - Spree", "Bangalore - Cubbon"]),
       ("Date", DATE, True, None), ("Needs recording", CHECK, False, None)], []),
+    # Items with no form at all, as real catalogs have: a request is just quantity and requester.
+    ("Hardware", "Wireless keyboard and mouse", "45.00", 48, "Logitech MK540 wireless keyboard and mouse set.", [], []),
+    ("Hardware", "USB-C laptop charger", "65.00", 24, "Spare 65 W USB-C charger for your laptop (home or travel).", [], []),
+    ("Hardware", "USB-C to HDMI adapter", "25.00", 24, "Connect your laptop to a TV or projector over HDMI.", [], []),
+    ("Software", "Grammarly Business", "144.00", 24, "A Grammarly Business seat for writing in English.", [], MANAGER),
 ]
 
 TICKET_TEMPLATES = [
@@ -246,6 +253,7 @@ def _imported_articles() -> tuple[tuple[str, str, str, str, str, str], ...]:
 class _Builder:
     def __init__(self, seed: int, now: datetime) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         self.now = now
         self.data = SeedData(workspace_id=WORKSPACE_ID, api_agent_id=BASE["agent"])
         self.counters: dict[str, int] = {}
@@ -378,23 +386,31 @@ class _Builder:
                              "leaders_pending_approval": [], "auto_ticket_assign": index == 0,
                              "created_at": stamp, "updated_at": stamp})
         self.security_agent = d.groups[-1]["leaders"][0]
+        add_leavers(d, agent, self.ago)
 
     def ticket_form(self) -> None:
-        categories = {"Hardware": ["Laptop", "Monitor", "Printer", "Headset", "Meeting room", "Mobile"],
-                      "Software": ["Microsoft 365", "Licence", "Install", "Other software"],
-                      "Network": ["VPN", "Wi-Fi", "Office network"], "Access": ["Account", "MFA", "Shared drive", "Mailbox"],
-                      "Email": ["Outlook", "Mobile", "Distribution list"], "Other": ["Security", "General"]}
         stamp = self.ago(900)
 
-        def field(position: int, name: str, label: str, kind: str, choices: list[Obj]) -> Obj:
+        def field(position: int, name: str, label: str, kind: str, choices: list[Obj], nested: list[Obj] | None = None) -> Obj:
             return {"id": 21_000_980_000 + position, "workspace_id": None, "created_at": stamp, "updated_at": stamp,
                     "name": name, "label": label, "description": None, "field_type": kind, "required": name == "requester",
                     "position": position, "default_field": True, "required_for_closure": False,
                     "required_for_agents": name in ("status", "priority"), "required_for_customers": False,
                     "customers_can_edit": name == "category", "displayed_to_customers": True,
-                    "label_for_customers": label, "choices": choices, "nested_fields": [], "sections": [],
+                    "label_for_customers": label, "choices": choices, "nested_fields": nested or [], "sections": [],
                     "belongs_to_section": False}
 
+        def level(name: str, label: str, number: int) -> Obj:
+            return {"id": 21_000_980_100 + number, "name": name, "label": label, "label_in_portal": label,
+                    "level": number, "field_id": 21_000_980_006, "created_at": stamp, "updated_at": stamp}
+
+        # category -> sub_category -> item_category, as nested_options (reference §6.1, §6.8)
+        tree = [{"id": 21_000_981_000 + i, "value": name,
+                 "nested_options": [{"id": 21_000_982_000 + 100 * i + j, "value": sub,
+                                     "nested_options": [{"id": 21_000_983_000 + 1000 * i + 100 * j + k, "value": item}
+                                                        for k, item in enumerate(items)]}
+                                    for j, (sub, items) in enumerate(subs.items())]}
+                for i, (name, subs) in enumerate(CATEGORY_TREE.items())]
         self.data.ticket_form_fields = [
             field(1, "requester", "Requester", "default_requester", []),
             field(2, "subject", "Subject", "default_subject", []),
@@ -403,10 +419,14 @@ class _Builder:
             field(4, "priority", "Priority", "default_priority", [{"id": k, "value": v} for k, v in
                                                                  ((1, "Low"), (2, "Medium"), (3, "High"), (4, "Urgent"))]),
             field(5, "group", "Group", "default_group", [{"id": g["id"], "value": g["name"]} for g in self.data.groups]),
-            field(6, "category", "Category", "default_category",
-                  [{"id": 21_000_981_000 + i, "value": name, "nested_options": [{"id": 21_000_982_000 + 10 * i + j, "value": sub}
-                                                                                for j, sub in enumerate(subs)]}
-                   for i, (name, subs) in enumerate(categories.items())]),
+            field(6, "category", "Category", "default_category", tree,
+                  [level("sub_category", "Sub-Category", 2), level("item_category", "Item", 3)]),
+            field(7, "urgency", "Urgency", "default_urgency", [{"id": k, "value": v} for k, v in
+                                                               ((1, "Low"), (2, "Medium"), (3, "High"))]),
+            field(8, "impact", "Impact", "default_impact", [{"id": k, "value": v} for k, v in
+                                                            ((1, "Low"), (2, "Medium"), (3, "High"))]),
+            field(9, "ticket_type", "Type", "default_ticket_type", [{"id": k, "value": v} for k, v in
+                                                                    ((1, "Incident"), (2, "Service Request"))]),
         ]
 
     # -- knowledge base ---------------------------------------------------------------------------
@@ -725,6 +745,15 @@ class _Builder:
             self.ticket(requester, subject, description, kind="Incident", status=status, priority=priority,
                         created_days=age, group=None if unassigned else groups[group], category=category, sub=sub, tags=tags)
 
+    def history(self) -> None:
+        """A year of resolved and closed tickets to learn triage from (``history.py``)."""
+
+        def approvers(item: Obj, requester: Obj) -> list[int]:
+            levels = [lv for lv in item["_approval_rule"] if lv["min_cost"] is None or float(item["cost"]) >= lv["min_cost"]]
+            return [a for a in (self._approver(lv["approver"], requester) for lv in levels) if a]
+
+        build_history(self.data, self.now, self.seed, self.id, approvers)
+
 
 def build_seed(seed: int = 42, now: datetime | None = None, *, imported_articles: bool = True) -> SeedData:
     """The whole company, deterministic for ``seed`` and ``now`` (default: the current second).
@@ -741,6 +770,7 @@ def build_seed(seed: int = 42, now: datetime | None = None, *, imported_articles
     builder.software()
     builder.assets()
     builder.tickets()
+    builder.history()
     return builder.data
 
 

@@ -1,5 +1,9 @@
-"""Triage intake against real parts: the sandbox over HTTP (it sends the webhooks itself), the REST app
-with the webhook route served by uvicorn, a real Redis, and a worker reading the real stream."""
+"""Triage fixtures against real parts.
+
+Intake: the sandbox over HTTP (it sends the webhooks itself), the webhook route served by uvicorn, a
+real Redis, and a worker reading the real stream. Learning: a sandbox of its own (tests create and
+resolve tickets on it), its history pulled through the real client, and helpers that resolve tickets
+the way agents do (note + status 4)."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import redis.asyncio as aioredis
 
 from tests.conftest import SandboxHandle
 from tests.servers import serve
+from tools.freshservice import FreshserviceClient, Group, TicketCreate, TicketUpdate
 
 SECRET = "kV9q3T0xB7mR2pZ8wL4nY6cF1hJ5sD0aE3uG7iO9"  # 40 random characters: passes the production check
 HEADER = "X-Webhook-Token"
@@ -130,3 +135,36 @@ def triage_notes(sandbox: SandboxHandle, ticket_id: int) -> list[dict[str, Any]]
     response.raise_for_status()
     return [c for c in response.json()["conversations"]
             if c.get("private") and "Copilot triage suggestion" in (c.get("body") or "")]
+
+
+# -- learning (triage-learn) ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def learn_sandbox(sandbox_factory: Callable[..., SandboxHandle]) -> SandboxHandle:
+    return sandbox_factory(knowledge="org")
+
+
+@pytest.fixture
+async def learn_client(learn_sandbox: SandboxHandle) -> AsyncIterator[FreshserviceClient]:
+    async with FreshserviceClient(learn_sandbox.base_url, learn_sandbox.api_key) as client:
+        yield client
+
+
+async def group_named(client: FreshserviceClient, name: str) -> Group:
+    async for group in client.iter_groups():
+        if group.name == name:
+            return group
+    raise AssertionError(f"no group {name}")
+
+
+async def resolve_ticket(client: FreshserviceClient, subject: str, description: str, *, group_id: int,
+                         responder_id: int, resolution: str, category: str | None = None, sub: str | None = None,
+                         requester: str = "alice.nguyen@acme.example", **extra: Any) -> int:
+    """Create a ticket, let ``responder_id`` write ``resolution`` as a private note, then resolve it."""
+    ticket = await client.create_ticket(TicketCreate(subject=subject, description=description, email=requester,
+                                                     priority=2, group_id=group_id, responder_id=responder_id,
+                                                     category=category, sub_category=sub, **extra))
+    await client.add_note(ticket.id, f"<p>{resolution}</p>", private=True)
+    await client.update_ticket(ticket.id, TicketUpdate(status=4))
+    return ticket.id
