@@ -64,8 +64,10 @@ async def ticket(sandbox: SandboxHandle, ticket_id: int) -> Any:
 
 
 async def proposal_for(redis: aioredis.Redis, ticket_id: int) -> Any:
+    """The ticket's proposal once its note is written (autonomous mode stores it once before, when applying)."""
     owner = await redis.get(IntakeQueue(redis).ticket_prefix + str(ticket_id))
-    return await ProposalStore(redis).get(owner) if owner else None
+    proposal = await ProposalStore(redis).get(owner) if owner else None
+    return proposal if proposal is not None and proposal.note_id is not None else None
 
 
 async def test_shadow_mode_writes_one_sanitised_note_and_changes_nothing(
@@ -187,3 +189,63 @@ async def test_poller_feeds_the_same_stream_without_webhooks(
 
 async def _drained(queue: IntakeQueue) -> bool:
     return (await queue.depth()).waiting == 0
+
+
+@pytest.fixture(scope="module")
+async def trained_dir(triage_sandbox: SandboxHandle, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir with a bundle trained on the sandbox's own resolved history (the last 40 days)."""
+    from copilot.settings import Settings
+    from copilot.triage.train import train
+
+    data_dir = tmp_path_factory.mktemp("trained")
+    settings = Settings(env="development", data_dir=data_dir, freshservice_url=triage_sandbox.base_url,
+                        freshservice_api_key=triage_sandbox.api_key, triage_history_days=40)
+    async with FreshserviceClient(triage_sandbox.base_url, triage_sandbox.api_key) as client:
+        await train(settings, client)
+    return data_dir
+
+
+async def past_resolved(sandbox: SandboxHandle) -> Any:
+    """A resolved ticket of the sandbox's history whose wording the model has seen."""
+    async with FreshserviceClient(sandbox.base_url, sandbox.api_key) as client:
+        async for past in client.filter_tickets("status:4 AND type:'Incident'"):
+            if past.category and past.group_id and past.description_text:
+                return past
+    raise AssertionError("the sandbox has no resolved history")
+
+
+async def test_autonomous_mode_applies_confident_fields_and_sends_the_kb_answer(
+        webhooks_on: Intake, redis: aioredis.Redis, knowledge: Any, trained_dir: Path) -> None:
+    from copilot.audit import AuditLog
+
+    modes = ModesConfig(rules=[ModeRule(mode=RolloutMode.AUTONOMOUS, send_kb_reply=True)])
+    sandbox = webhooks_on.sandbox
+    past = await past_resolved(sandbox)
+    async with running_worker(webhooks_on, knowledge, trained_dir, modes=modes):
+        routed = await new_ticket(sandbox, past.subject, past.description_text)  # no category, no group yet
+        answered = await new_ticket(sandbox, "How do I reset my Acme password?",
+                                    "I forgot my password and need to reset it.")
+        proposal = await wait_until(lambda: proposal_for(redis, routed))
+        kb_proposal = await wait_until(lambda: proposal_for(redis, answered))
+    assert proposal.mode == RolloutMode.AUTONOMOUS and proposal.model_version
+    assert proposal.fields and proposal.similar  # the trained bundle was used
+    [decision] = [d for d in proposal.decisions if d.action == "auto"]
+    assert decision.by == "autonomous" and decision.fields  # something was sure enough to apply
+    assert all(proposal.fields[k].auto for k in decision.fields)
+    after = await ticket(sandbox, routed)
+    for name, value in decision.fields.items():
+        assert str(getattr(after, name)) == str(value)
+    unsure = [k for k, g in proposal.fields.items() if not g.auto]
+    assert proposal.status == (ProposalStatus.PENDING if unsure or proposal.assignees else ProposalStatus.APPLIED)
+    note = triage_notes(sandbox, routed)[0]["body"]
+    assert "Autonomous mode: applied" in note and "Model version: " + proposal.model_version in note
+    audit = await AuditLog(redis, trained_dir / "audit" / "audit.jsonl").recent(200)
+    updates = [e for e in audit if e["tool"] == "triage_update" and e["arguments"]["ticket_id"] == routed]
+    assert updates and updates[0]["employee"] == "autonomous"
+    assert updates[0]["arguments"]["model_version"] == proposal.model_version
+    # the confident KB answer went to the requester as a public reply, once, and was audited
+    async with FreshserviceClient(sandbox.base_url, sandbox.api_key) as client:
+        replies = [c async for c in client.iter_conversations(answered) if not c.private]
+    assert len(replies) == 1 and "Reset your Acme password" in (replies[0].body or "")
+    assert kb_proposal.articles and kb_proposal.articles[0].title == "Reset your Acme password"
+    assert any(e["tool"] == "triage_reply" and e["arguments"]["ticket_id"] == answered for e in audit)
