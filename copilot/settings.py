@@ -139,7 +139,7 @@ class Settings(BaseSettings):
     model_api_version: str = "2024-10-21"  # Azure OpenAI only
     model_stream: bool = True
 
-    # IT-side triage intake (copilot/web/webhooks.py, copilot/triage/, docs/triage.md). The webhook is on
+    # IT-side triage intake (copilot/web/webhooks.py, copilot/triage/, docs/triage-intake.md). The webhook is on
     # when a secret is set: Workflow Automator sends it in the header below (production refuses a weak one).
     webhook_secret: SecretStr | None = None
     webhook_header: str = Field("X-Webhook-Token", min_length=1, max_length=64)

@@ -288,15 +288,19 @@ def ranker_factory(settings: Settings, client: FreshserviceClient, redis: Any) -
 
 
 async def retrain_forever(settings: Settings, client: FreshserviceClient, redis: Any,
-                          stop: asyncio.Event | None = None) -> None:
-    """Retrain when the bundle is older than ``COPILOT_TRIAGE_RETRAIN_HOURS`` (or missing), checked hourly;
-    one worker at a time (``copilot.triage.train.retrain_if_due`` holds a Redis lock)."""
+                          stop: asyncio.Event | None = None, *, first: bool = True) -> None:
+    """Retrain when the bundle is older than ``COPILOT_TRIAGE_RETRAIN_HOURS`` (or missing, with ``first``),
+    checked hourly; one worker at a time (``copilot.triage.train.retrain_if_due`` holds a Redis lock).
+    The worker embedded in the app passes ``first=False``: it never trains the first bundle inside the
+    app process (``python -m copilot.triage train`` does, and the note says so)."""
+    from copilot.triage.bundle import current_manifest
     from copilot.triage.train import retrain_if_due
 
     stop = stop or asyncio.Event()
     while not stop.is_set() and settings.triage_retrain_hours > 0:
         try:
-            await retrain_if_due(settings, client, redis=redis)
+            if first or current_manifest(settings.data_dir) is not None:
+                await retrain_if_due(settings, client, redis=redis)
         except Exception as error:  # never take the worker down; the current bundle keeps serving
             log.warning("triage_retrain_skipped", error=type(error).__name__)
         with contextlib.suppress(TimeoutError):
@@ -315,7 +319,7 @@ async def run_embedded(settings: Settings, knowledge: KnowledgeSearch | None) ->
 
     client = background_client(settings)
     redis = await store.get_redis(settings)
-    retrain = asyncio.create_task(retrain_forever(settings, background_client(settings), redis))
+    retrain = asyncio.create_task(retrain_forever(settings, background_client(settings), redis, first=False))
     try:
         worker = build_worker(settings, redis, client=client, knowledge=knowledge)
         await worker.run()
