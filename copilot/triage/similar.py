@@ -42,6 +42,8 @@ def index_text(ticket: PastTicket) -> str:
 def _key(model: str, text: str) -> str:
     return hashlib.sha256(f"{model}\x00{text}".encode()).hexdigest()
 
+RECENT_SCORES = 32  # texts whose scores are kept (one ticket is scored for its note and for its assignees)
+
 
 class SimilarTickets:
     """The index over past tickets (``build``, ``find``, ``save``/``load``)."""
@@ -54,6 +56,7 @@ class SimilarTickets:
         self._embedder = embedder
         self.model_name = model_name or (embedder.name if embedder is not None else "")
         self._by_id = {t.ticket_id: t for t in tickets}
+        self._recent: dict[str, np.ndarray] = {}  # text -> scores: find() and the assignee ranker ask for the same text
         self._bm25: bm25s.BM25 | None = None
         if tickets:
             self._bm25 = bm25s.BM25()
@@ -98,6 +101,9 @@ class SimilarTickets:
         """Blended similarity of ``text`` to every past ticket (cosine and BM25, 0..1)."""
         if not self.tickets or not text.strip():
             return np.zeros(len(self.tickets), dtype=np.float64)
+        cached = self._recent.get(text)
+        if cached is not None:
+            return cached
         query = self.embedder.encode([text])[0]
         dense = np.clip(self.vectors @ query, 0.0, 1.0).astype(np.float64)
         tokens = tokenize(text)
@@ -108,6 +114,10 @@ class SimilarTickets:
             if top > 0:
                 lexical = raw / top
         blended: np.ndarray = DENSE_WEIGHT * dense + (1.0 - DENSE_WEIGHT) * lexical * dense.max(initial=0.0)
+        blended.setflags(write=False)  # shared by the callers of the same text
+        if len(self._recent) >= RECENT_SCORES:
+            self._recent.pop(next(iter(self._recent)), None)
+        self._recent[text] = blended
         return blended
 
     def neighbours(self, text: str, k: int = 20, *, exclude: set[int] | frozenset[int] = frozenset()

@@ -83,9 +83,13 @@ async def _all_proposed(redis: aioredis.Redis, ticket_ids: set[int]) -> bool:
     return len(proposals) == len(ticket_ids) and all(p.note_id for p in proposals)
 
 
-def deliveries(sandbox: SandboxHandle) -> list[dict[str, Any]]:
-    return [d for d in sandbox.control("GET", "/_sandbox/webhooks/deliveries").json()["deliveries"]
-            if d["event"] == "ticket_created"]
+def settled(sandbox: SandboxHandle) -> dict[int, int | None]:
+    """Ticket id -> final status of its ticket_created delivery (after the sender's retries), once settled."""
+    final: dict[int, int | None] = {}
+    for d in sandbox.control("GET", "/_sandbox/webhooks/deliveries").json()["deliveries"]:
+        if d["event"] == "ticket_created" and (d["status"] == 202 or d["retry_in"] is None):
+            final[d["ticket_id"]] = d["status"]
+    return final
 
 
 @pytest.mark.timeout(1800)  # 500 tickets through a shared 2-core machine; the figures are in bench/
@@ -94,14 +98,15 @@ async def test_sigkill_mid_burst_leaves_exactly_one_note_per_ticket(
         tmp_path: Path) -> None:
     sandbox = sandbox_factory(knowledge="org")
     target = {"url": f"{intake.base_url}/webhooks/freshservice", "header_name": HEADER, "header_value": SECRET,
-              "events": ["ticket_created", "ticket_updated"]}
+              "events": ["ticket_created", "ticket_updated"], "retry_delays": [1, 2, 4, 8]}  # the sender retries
     assert sandbox.control("POST", "/_sandbox/webhooks", json=target).status_code == 201
     data_dir = tmp_path / "data"
     shutil.copytree(knowledge.directory, data_dir / "knowledge")  # the worker loads the index, embeds nothing
     env = {**os.environ, "COPILOT_ENV": "development", "COPILOT_DATA_DIR": str(data_dir),
            "COPILOT_REDIS_URL": intake.redis_url, "COPILOT_FRESHSERVICE_URL": sandbox.base_url,
            "COPILOT_FRESHSERVICE_API_KEY": sandbox.api_key, "COPILOT_TRIAGE_CLAIM_IDLE_SECONDS": "2",
-           "COPILOT_EMBEDDER_BACKEND": "torch", "COPILOT_TRIAGE_WORKER_CONCURRENCY": "8"}
+           "COPILOT_EMBEDDER_BACKEND": "torch", "COPILOT_TRIAGE_WORKER_CONCURRENCY": "8",
+           "COPILOT_TRIAGE_RETRAIN_HOURS": "0"}  # no model: this test is about delivery, not proposals
     log = Path(os.environ.get("TRIAGE_KILL_LOG", tmp_path / "worker.log"))
     burst_start = datetime.now(UTC) - timedelta(seconds=5)
     worker = await asyncio.to_thread(start_worker, env, log)
@@ -116,11 +121,11 @@ async def test_sigkill_mid_burst_leaves_exactly_one_note_per_ticket(
         assert done_at_kill < BURST  # killed mid-burst, not after it
         assert in_flight_at_kill > 0  # events were delivered to it and never acknowledged
         worker = await asyncio.to_thread(start_worker, env, log)
-        await wait_until(lambda: len(deliveries(sandbox)) >= BURST, within=900)
-        accepted = {d["ticket_id"] for d in deliveries(sandbox) if d["status"] == 202}
+        await wait_until(lambda: len(settled(sandbox)) >= BURST, within=900)
+        accepted = {ticket_id for ticket_id, status in settled(sandbox).items() if status == 202}
         # every event the webhook accepted was triaged, across the kill
         await wait_until(lambda: _all_proposed(redis, accepted), within=1200, every=1.0)
-        # a delivery the sender itself gave up on (a timeout on this loaded machine) is what the poller is for
+        # a delivery the sender gave up on after its retries (timeouts on a loaded machine) is the poller's job
         missed = BURST - len(accepted)
         if missed:
             polled = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "copilot.triage", "poll", "--once",
