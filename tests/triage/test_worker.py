@@ -214,6 +214,7 @@ async def past_resolved(sandbox: SandboxHandle) -> Any:
     raise AssertionError("the sandbox has no resolved history")
 
 
+@pytest.mark.timeout(1200)  # trains a bundle from the sandbox history first (minutes on a shared machine)
 async def test_autonomous_mode_applies_confident_fields_and_sends_the_kb_answer(
         webhooks_on: Intake, redis: aioredis.Redis, knowledge: Any, trained_dir: Path) -> None:
     from copilot.audit import AuditLog
