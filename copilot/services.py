@@ -83,12 +83,14 @@ class Services:
         its own client that steps aside when the account's API budget runs low."""
         if not self._tasks:
             settings = self.settings
-            background = FreshserviceClient(settings.freshservice_base_url,
-                                            settings.freshservice_api_key.get_secret_value(),
-                                            timeout=settings.freshservice_timeout, yield_below=BACKGROUND_BUDGET_SHARE)
+            background = background_client(settings)
             self._background_clients.append(background)
             self._tasks.append(asyncio.create_task(
                 self.knowledge.sync_forever(background, settings.kb_sync_interval_seconds)))
+            if settings.triage_worker_mode == "embedded":  # production runs `python -m copilot.triage worker`
+                from copilot.triage.worker import run_embedded
+
+                self._tasks.append(asyncio.create_task(run_embedded(settings, self.knowledge)))
 
     async def employee(self, email: str) -> Employee:
         """The requester behind a server-verified email (never an address the model produced)."""
@@ -136,6 +138,14 @@ class Services:
         for client in (self.freshservice, *self._background_clients):
             await client.aclose()
         await store.close_redis(stop_embedded=True)
+
+
+def background_client(settings: Settings) -> FreshserviceClient:
+    """A Freshservice client for background work (knowledge sync, triage history pulls): it waits out
+    429s patiently and steps aside while less than ``BACKGROUND_BUDGET_SHARE`` of the account-wide
+    per-minute budget is left, so employees' turns keep the budget."""
+    return FreshserviceClient(settings.freshservice_base_url, settings.freshservice_api_key.get_secret_value(),
+                              timeout=settings.freshservice_timeout, yield_below=BACKGROUND_BUDGET_SHARE)
 
 
 _services: Services | None = None

@@ -5,6 +5,7 @@
     python -m copilot.eval metrics --queries bench/data/retrieval-dev.jsonl --out OUT.jsonl
     python -m copilot.eval calibrate --docs DOCS.jsonl --queries bench/data/retrieval-dev.jsonl
     python -m copilot.eval conversations --cases bench/data/conversations-dev.jsonl [--out RESULTS.jsonl]
+    python -m copilot.eval triage --train TRAIN.csv --test TEST.csv --out OUT.jsonl (see copilot/eval/triage.py)
 
 ``retrieval`` uses exactly the shipped :class:`~copilot.knowledge.index.KnowledgeIndex` and the
 shipped ``copilot/knowledge/calibration.json`` (confidence model + threshold). OUT lines are
@@ -227,8 +228,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--doc", default=None, help="also write the table into this markdown file (docs/benchmarks.md)")
     p.set_defaults(func=cmd_conversations)
 
+    p = sub.add_parser("triage", help="train the triage model on TRAIN.csv, predict TEST.csv → OUT.jsonl")
+    p.add_argument("--train", required=True, help="labelled tickets (title, body, label columns)")
+    p.add_argument("--test", required=True, help="tickets to predict (id optional, title, body)")
+    p.add_argument("--out", required=True, help="one JSON line per test row")
+    p.add_argument("--save-model", default=None, help="also write the trained model into this directory")
+    p.set_defaults(func=cmd_triage)
+
     args = ap.parse_args(argv)
     return int(args.func(args) or 0)
+
+
+def cmd_triage(args: Any) -> int:
+    from copilot.eval.triage import cmd_triage as run_triage
+
+    return run_triage(args)
 
 
 def cmd_conversations(args: Any) -> int:
