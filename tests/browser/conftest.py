@@ -53,7 +53,8 @@ def _wait(url: str, process: subprocess.Popen[bytes], ready: Callable[[httpx.Res
 
 @contextmanager
 def running_app(handle: SandboxHandle, redis_url: str, data_dir: str, log_name: str,
-                ready: Callable[[httpx.Response], bool], seconds: float) -> Iterator[RunningApp]:
+                ready: Callable[[httpx.Response], bool], seconds: float,
+                extra_env: dict[str, str] | None = None) -> Iterator[RunningApp]:
     """``chainlit run app.py`` as a subprocess on a free port, yielded once ``/healthz`` passes ``ready``."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -61,7 +62,7 @@ def running_app(handle: SandboxHandle, redis_url: str, data_dir: str, log_name: 
            "COPILOT_FRESHSERVICE_URL": handle.base_url, "COPILOT_FRESHSERVICE_API_KEY": handle.api_key,
            "COPILOT_REDIS_URL": redis_url, "COPILOT_DATA_DIR": data_dir,
            "CHAINLIT_AUTH_SECRET": SECRET, "PORT": str(port), "COPILOT_KB_SYNC_INTERVAL_SECONDS": "3600",
-           "COPILOT_ALLOWED_ORIGINS": "https://intranet.acme.example"}
+           "COPILOT_ALLOWED_ORIGINS": "https://intranet.acme.example", **(extra_env or {})}
     log = (ARTIFACTS / log_name).open("wb")
     process = subprocess.Popen([sys.executable, "-m", "chainlit", "run", "app.py", "--headless", "--host", "127.0.0.1",
                                 "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
