@@ -126,3 +126,24 @@ async def seed(client: FreshserviceClient, store: ProposalStore, base_url: str,
         await store.save(proposal)
         proposals.append(proposal)
     return proposals
+
+
+def seed_blocking(base_url: str, api_key: str, redis_url: str, specs: list[Spec] | None = None) -> list[Proposal]:
+    """:func:`seed` from synchronous code (the Playwright tests), on its own loop in a worker thread."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import redis.asyncio as aioredis
+
+    async def run() -> list[Proposal]:
+        redis = aioredis.from_url(redis_url, decode_responses=True)
+        try:
+            async for key in redis.scan_iter(match="copilot:triage:*"):
+                await redis.delete(key)
+            async with FreshserviceClient(base_url, api_key) as client:
+                return await seed(client, ProposalStore(redis), base_url, specs)
+        finally:
+            await redis.aclose()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result()
