@@ -8,7 +8,9 @@ answers, then starts the Chainlit app, and stops both together on Ctrl-C.
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -49,6 +51,19 @@ def wait_until_ready(url: str, *, auth: tuple[str, str] | None = None, process: 
     raise SystemExit(f"{url} did not answer within {READY_TIMEOUT_SECONDS:.0f} s")
 
 
+def wire_sandbox_webhooks(settings: Settings, environ: MutableMapping[str, str] = os.environ) -> bool:
+    """With the sandbox, have it send ticket events to the app like Workflow Automator would, with the
+    configured webhook secret or one made for this run (the app and the sandbox inherit ``environ``)."""
+    if not settings.uses_sandbox or settings.triage_worker_mode == "off":
+        return False
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else secrets.token_urlsafe(32)
+    environ["COPILOT_WEBHOOK_SECRET"] = secret
+    environ["SANDBOX_WEBHOOKS"] = json.dumps([{
+        "url": f"http://127.0.0.1:{settings.port}/webhooks/freshservice", "header_name": settings.webhook_header,
+        "header_value": secret, "events": ["ticket_created", "ticket_updated"]}])
+    return True
+
+
 def start_sandbox(settings: Settings) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SANDBOX_API_KEY": settings.freshservice_api_key.get_secret_value()}
     cmd = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(settings.sandbox_port)]
@@ -81,6 +96,8 @@ def banner(settings: Settings) -> str:
                      f"erin.walsh) with password '{settings.demo_password.get_secret_value()}'")
     if settings.api_tokens is None and settings.env == "development":
         lines.append(f"  REST API token:     {DEMO_API_TOKEN}  (header X-Employee-Email: alice.nguyen@acme.example)")
+    if settings.uses_sandbox and settings.triage_worker_mode == "embedded":
+        lines.append("  Triage:             the sandbox's new tickets get a triage note (worker inside the app)")
     lines += ["  The knowledge index builds in the background on first start (a few minutes; /healthz shows it).",
               "Stop with Ctrl-C.", ""]
     return "\n".join(lines)
@@ -106,6 +123,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
+        wire_sandbox_webhooks(settings)
         if settings.uses_sandbox:
             processes.append(start_sandbox(settings))
         processes.append(start_app(settings))

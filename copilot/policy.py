@@ -101,6 +101,7 @@ class PolicyConfig(BaseModel):
             # set it to confirm to ask the employee first
             "add_handover_note": WriteMode.AUTO,  # the employee's own words onto their own ticket
             "triage_update": WriteMode.REVIEW,
+            "triage_autonomous": WriteMode.AUTO,  # autonomous rollout rules may write; review turns them all into assist
         }
     )
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)

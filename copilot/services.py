@@ -88,6 +88,10 @@ class Services:
             self._background_clients.append(background)
             self._tasks.append(asyncio.create_task(
                 self.knowledge.sync_forever(background, settings.kb_sync_interval_seconds)))
+            if settings.triage_worker_mode == "embedded":  # production runs `python -m copilot.triage worker`
+                from copilot.triage.worker import run_embedded
+
+                self._tasks.append(asyncio.create_task(run_embedded(settings, self.knowledge)))
 
     async def employee(self, email: str) -> Employee:
         """The requester behind a server-verified email (never an address the model produced)."""

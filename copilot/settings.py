@@ -128,7 +128,31 @@ class Settings(BaseSettings):
     model_api_version: str = "2024-10-21"  # Azure OpenAI only
     model_stream: bool = True
 
+    # IT-side triage intake (copilot/web/webhooks.py, copilot/triage/, docs/triage.md). The webhook is on
+    # when a secret is set: Workflow Automator sends it in the header below (production refuses a weak one).
+    webhook_secret: SecretStr | None = None
+    webhook_header: str = Field("X-Webhook-Token", min_length=1, max_length=64)
+    webhook_max_body_bytes: int = Field(256 * 1024, ge=1024)
+    webhook_dedup_ttl_seconds: int = Field(7 * 24 * 3600, ge=60)  # same ticket+event+updated_at within it: once
+    # Where the triage worker runs: inside the app process (default in development), in its own
+    # processes (`python -m copilot.triage worker`, default in production), or nowhere.
+    triage_worker: Literal["embedded", "separate", "off"] | None = None
+    triage_worker_concurrency: int = Field(8, ge=1, le=256)  # events one worker handles at once
+    triage_max_attempts: int = Field(5, ge=1)  # deliveries before an event goes to the dead-letter stream
+    triage_claim_idle_seconds: float = Field(30.0, gt=0)  # a pending event idle this long is retried (doubling)
+    triage_retry_max_seconds: float = Field(600.0, gt=0)
+    triage_poll_interval_seconds: float = Field(60.0, gt=0)  # poller fallback for accounts without webhooks
+    triage_modes_file: Path | None = None  # rollout modes per type/category (YAML or JSON); unset: all shadow
+
+    @property
+    def triage_worker_mode(self) -> Literal["embedded", "separate", "off"]:
+        """The configured worker placement; unset means embedded in development, separate in production."""
+        if self.triage_worker is not None:
+            return self.triage_worker
+        return "embedded" if self.env == "development" else "separate"
+
     @field_validator("freshservice_url", "portal_url", "redis_url", "model_base_url", "logo_url", "logo_path",
+                     "webhook_secret", "triage_modes_file",
                      mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -165,6 +189,10 @@ class Settings(BaseSettings):
             tokens = [t.strip() for t in self.api_tokens.get_secret_value().split(",")]
             if any(t == DEMO_API_TOKEN or is_placeholder(t) for t in tokens):
                 problems.append("COPILOT_API_TOKENS contains the demo token, an empty entry or a placeholder")
+        if self.webhook_secret is not None:
+            weakness = secret_weakness(self.webhook_secret.get_secret_value())
+            if weakness:
+                problems.append(f"COPILOT_WEBHOOK_SECRET {weakness}; generate one with `openssl rand -base64 48`")
         if self.allowed_origins and any(o.strip() in {"*", "null"} for o in self.allowed_origins.split(",")):
             problems.append("COPILOT_ALLOWED_ORIGINS must list exact origins (no '*' or 'null')")
         if problems:
@@ -176,7 +204,7 @@ class Settings(BaseSettings):
     def secret_values(self) -> tuple[str, ...]:
         """Every configured secret, for redaction in logs, prompts and the audit trail."""
         candidates = (self.freshservice_api_key, self.model_api_key, self.auth_secret, self.auth_proxy_secret,
-                      self.api_tokens, self.demo_password)
+                      self.api_tokens, self.demo_password, self.webhook_secret)
         values = [s.get_secret_value() for s in candidates if s is not None]
         values += self.api_token_values()
         return tuple(v for v in values if v)

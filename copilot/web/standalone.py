@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from copilot import logs
 from copilot.services import close_services, get_services
 from copilot.settings import Settings, get_settings
-from copilot.web import api, routes
+from copilot.web import api, routes, webhooks
 
 
 def create_api_app(settings: Settings, *, sync_knowledge: bool = True) -> FastAPI:
@@ -32,7 +32,8 @@ def create_api_app(settings: Settings, *, sync_knowledge: bool = True) -> FastAP
         await close_services()
 
     app = FastAPI(title="Portal Copilot API", lifespan=lifespan)
-    routes.install(app, api.router, max_in_flight=settings.max_rest_in_flight)
+    app.state.settings = settings  # routes that need only settings read them here (webhooks)
+    routes.install(app, api.router, webhooks.router, max_in_flight=settings.max_rest_in_flight)
     return app
 
 

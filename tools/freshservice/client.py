@@ -303,6 +303,30 @@ class FreshserviceClient:
                 return conversation
         return None
 
+    async def reply_to_ticket(self, ticket_id: int, body: str, *, idempotency_key: str | None = None) -> Conversation:
+        """Reply to the requester (``POST /tickets/{id}/reply``, public, emailed). Never resent blindly:
+        with ``idempotency_key`` the marker paragraph is appended and looked for among the ticket's
+        replies before sending and after a lost answer, like :meth:`add_note`."""
+        if idempotency_key:
+            if (existing := await self._find_reply(ticket_id, idempotency_key)) is not None:
+                return existing
+            body = body + note_marker(idempotency_key)
+        try:
+            response = await self._send("POST", f"tickets/{int(ticket_id)}/reply", json={"body": body})
+        except Unavailable as error:
+            if idempotency_key and error.request_may_have_succeeded:
+                if (landed := await self._find_reply(ticket_id, idempotency_key)) is not None:
+                    return landed
+            raise
+        return Conversation.model_validate(response.json()["conversation"])
+
+    async def _find_reply(self, ticket_id: int, key: str) -> Conversation | None:
+        tag = idempotency_tag(key)
+        async for conversation in self.iter_conversations(ticket_id):
+            if not conversation.private and (tag in (conversation.body_text or "") or tag in (conversation.body or "")):
+                return conversation
+        return None
+
     def iter_conversations(self, ticket_id: int) -> AsyncIterator[Conversation]:
         return self._paginate(f"tickets/{int(ticket_id)}/conversations", ("conversations",), Conversation)
 

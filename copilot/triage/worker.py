@@ -1,0 +1,286 @@
+"""The triage worker: reads the intake stream, writes ONE private note per ticket, stores the proposal.
+
+One event, in order: re-read the ticket (the webhook body is not trusted for content); claim the
+ticket for this event's proposal (one note per ticket, whichever event comes first); build the
+proposal; in autonomous mode apply the confident fields (``dispatch.apply``, audited) and maybe send
+the KB answer; write the note with ``idempotency_key=proposal.id``; store the proposal; acknowledge.
+A worker killed anywhere in between leaves the event pending; the next delivery rebuilds the same
+proposal id, the client finds the note already there (its marker) instead of writing a second one,
+and a stored autonomous proposal is not applied twice. A resolved ticket gets a resolution summary
+(``copilot.triage.summary``) instead.
+
+Runs inside the app (``COPILOT_TRIAGE_WORKER=embedded``, the development default) or as its own
+processes (``python -m copilot.triage worker``), as many as the ticket volume needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from copilot import logs
+from copilot.audit import AuditLog
+from copilot.policy import Policy
+from copilot.settings import Settings
+from copilot.triage import dispatch
+from copilot.triage.modes import ModesConfig, ModesFileError, load_modes
+from copilot.triage.note import render_note
+from copilot.triage.proposal import Decision, Proposal, ProposalStatus, ProposalStore, RolloutMode
+from copilot.triage.proposer import BundleSource, Proposer
+from copilot.triage.queue import Delivery, IntakeQueue, TicketEvent, consumer_name, queue_from_settings
+from tools.context import AuditEvent, AuditSink, KnowledgeSearch, WriteGate, WriteMode
+from tools.freshservice import FreshserviceClient, FreshserviceError, NotFound, ValidationFailed
+from tools.freshservice.schemas import Ticket
+
+log = logs.get_logger(__name__)
+BACKGROUND_BUDGET_SHARE = 0.3  # like the knowledge sync: pause when < 30% of the API budget is left
+RESOLVED_STATUSES = (4, 5)  # Resolved, Closed
+AUTONOMOUS_ACTION = "triage_autonomous"  # the policy action autonomous writes ask the gate about
+Summariser = Callable[[FreshserviceClient, Ticket, str], Awaitable[Any]]
+
+
+def default_summariser() -> Summariser | None:
+    """``copilot.triage.summary``'s entry point for a resolved ticket, if that part is installed."""
+    try:
+        module = importlib.import_module("copilot.triage.summary")
+    except ImportError:
+        return None
+    hook = getattr(module, "on_resolved", None)
+    return hook if callable(hook) else None
+
+
+@dataclass
+class TriageWorker:
+    client: FreshserviceClient
+    queue: IntakeQueue
+    store: ProposalStore
+    proposer: Proposer
+    modes: ModesConfig
+    audit: AuditSink
+    gate: WriteGate
+    summarise: Summariser | None = None
+    consumer: str = field(default_factory=consumer_name)
+    concurrency: int = 8
+    handled: int = 0
+    _inflight: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+
+    # -- one event ---------------------------------------------------------------------------------
+
+    async def handle(self, event: TicketEvent) -> str:
+        """Do what ``event`` asks; returns what happened (for logs and tests)."""
+        try:
+            ticket = await self.client.get_ticket(event.ticket_id)
+        except NotFound:
+            return "ticket_gone"
+        if ticket.deleted or ticket.spam:
+            return "ticket_gone"
+        if ticket.status in RESOLVED_STATUSES:
+            if event.event == "ticket_updated" and self.summarise is not None:
+                await self.summarise(self.client, ticket, event.key)
+                return "summary"
+            return "resolved"
+        owner = await self.queue.claim_ticket(ticket.id, event.key)
+        if owner != event.key:
+            return "already_triaged"
+        stored = await self.store.get(event.key)
+        if stored is not None and stored.note_id is not None:
+            return "done_before"
+        return await self._triage(ticket, event.key, stored)
+
+    async def _requester(self, ticket: Ticket) -> tuple[str | None, str | None]:
+        if not ticket.requester_id:
+            return None, None
+        try:
+            person = await self.client.get_requester(ticket.requester_id)
+        except NotFound:  # an agent raised it, or the requester was removed
+            return None, None
+        name = " ".join(p for p in (person.first_name, person.last_name) if p) or None
+        return name, person.primary_email
+
+    async def _triage(self, ticket: Ticket, proposal_id: str, stored: Proposal | None) -> str:
+        name, email = await self._requester(ticket)
+        proposal, evidence = await self.proposer.propose(ticket, proposal_id, requester_name=name,
+                                                         requester_email=email)
+        applied: dict[str, str | int] = {}
+        replied = False
+        if stored is not None:  # an earlier delivery decided (and maybe applied) before it was stopped
+            proposal = stored
+            applied = next((d.fields for d in stored.decisions if d.action == "auto"), {})
+        else:
+            rule = self.modes.choose(ticket.type, ticket.category, proposal.fields)
+            proposal.mode = rule.mode
+            if rule.mode == RolloutMode.AUTONOMOUS and self.gate.mode_for(AUTONOMOUS_ACTION) != WriteMode.AUTO:
+                proposal.mode = RolloutMode.ASSIST  # the policy gate holds every autonomous write for review
+            proposal.status = ProposalStatus.SHADOW if proposal.mode == RolloutMode.SHADOW else ProposalStatus.PENDING
+            if proposal.mode == RolloutMode.AUTONOMOUS:
+                applied = await self._apply_confident(ticket, proposal)
+                if rule.send_kb_reply:
+                    replied = await self._send_kb_reply(ticket, proposal, evidence.kb)
+        body = render_note(proposal, trained=evidence.trained, applied=applied, replied=replied,
+                           kb_available=evidence.kb_available)
+        note = await self.client.add_note(ticket.id, body, private=True, idempotency_key=proposal.id)
+        proposal.note_id = note.id
+        await self.store.save(proposal)
+        await self.audit.record(AuditEvent(
+            conversation_id=f"triage:{proposal.id}", employee="triage-worker", tool="triage_note",
+            arguments={"ticket_id": ticket.id, "mode": proposal.mode.value, "model_version": proposal.model_version},
+            result={"note_id": note.id, "status": proposal.status.value}))
+        return f"proposed:{proposal.mode.value}"
+
+    async def _apply_confident(self, ticket: Ticket, proposal: Proposal) -> dict[str, str | int]:
+        """Write the fields above their shipped threshold (and different from the ticket) at once; the
+        rest stays pending for a reviewer."""
+        current = ticket.model_dump()
+        confident = {k: g.value for k, g in proposal.fields.items()
+                     if g.auto and str(current.get(k)) != str(g.value)}
+        if not confident:
+            await self.store.save(proposal)
+            return {}
+        await dispatch.apply(proposal, Decision(by="autonomous", action="auto", fields=confident),
+                             client=self.client, store=self.store, audit=self.audit)
+        if proposal.status == ProposalStatus.APPLIED:
+            rest = [k for k, g in proposal.fields.items() if not g.auto]
+            if rest or proposal.assignees:
+                proposal.status = ProposalStatus.PENDING  # the unsure fields and the assignee wait for review
+            return confident
+        return {}
+
+    async def _send_kb_reply(self, ticket: Ticket, proposal: Proposal, kb: Any) -> bool:
+        """Send the reply draft to the requester when the KB answer is confident (audited)."""
+        minimum = self.modes.kb_reply_min_confidence
+        if kb is None or not kb.answer or (minimum is not None and kb.confidence < minimum):
+            return False
+        outcome = "ok"
+        try:
+            await self.client.reply_to_ticket(ticket.id, _html_paragraphs(proposal.reply_draft),
+                                              idempotency_key=f"reply:{proposal.id}")
+        except (FreshserviceError, ValidationFailed) as error:
+            outcome = "error"
+            log.warning("triage_reply_failed", ticket_id=ticket.id, error=type(error).__name__)
+        await self.audit.record(AuditEvent(
+            conversation_id=f"triage:{proposal.id}", employee="autonomous", tool="triage_reply",
+            arguments={"ticket_id": ticket.id, "article": kb.articles[0].url if kb.articles else None,
+                       "confidence": round(kb.confidence, 3), "model_version": proposal.model_version},
+            outcome=outcome))
+        return outcome == "ok"
+
+    # -- the loop ----------------------------------------------------------------------------------
+
+    async def process(self, delivery: Delivery) -> None:
+        """Handle one delivery and acknowledge it; on failure leave it pending for a retry (or dead-letter it)."""
+        started = time.perf_counter()
+        try:
+            outcome = await self.handle(delivery.event)
+            await self.queue.ack(delivery)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # any failure: retried after backoff, dead-lettered after the last attempt
+            reason = f"{type(error).__name__}" + (f" ({error.status})" if isinstance(error, FreshserviceError)
+                                                  and error.status else "")
+            log.warning("triage_event_failed", ticket_id=delivery.event.ticket_id, kind=delivery.event.event,
+                        attempt=delivery.attempts, error=reason)
+            with contextlib.suppress(Exception):
+                await self.queue.record_failure(delivery, reason)
+                if delivery.attempts >= self.queue.max_attempts:
+                    await self.queue.dead_letter(delivery, reason)
+            return
+        self.handled += 1
+        log.info("triage_event_done", ticket_id=delivery.event.ticket_id, kind=delivery.event.event,
+                 outcome=outcome, attempt=delivery.attempts, ms=round((time.perf_counter() - started) * 1000))
+
+    def _spawn(self, delivery: Delivery) -> None:
+        task = asyncio.create_task(self.process(delivery))
+        self._inflight[delivery.id] = task
+        key = delivery.id
+
+        def done(_: asyncio.Task[None]) -> None:
+            self._inflight.pop(key, None)
+
+        task.add_done_callback(done)
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Read, reclaim and handle events until ``stop`` is set (then finish the ones in hand)."""
+        stop = stop or asyncio.Event()
+        await self.queue.ensure_group()
+        log.info("triage_worker_started", consumer=self.consumer, concurrency=self.concurrency)
+        housekeeping_every = max(0.5, self.queue.claim_idle / 3)
+        last_housekeeping = 0.0
+        while not stop.is_set():
+            try:
+                now = time.monotonic()
+                if now - last_housekeeping >= housekeeping_every:
+                    last_housekeeping = now
+                    await self.queue.touch(self.consumer, list(self._inflight))
+                    free = self.concurrency - len(self._inflight)
+                    if free > 0:
+                        for delivery in await self.queue.reclaim(self.consumer, free):
+                            self._spawn(delivery)
+                free = self.concurrency - len(self._inflight)
+                if free <= 0:
+                    await asyncio.wait(list(self._inflight.values()), timeout=0.5,
+                                       return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                block = 50 if self._inflight else 1000
+                for delivery in await self.queue.read(self.consumer, free, block_ms=block):
+                    self._spawn(delivery)
+            except asyncio.CancelledError:
+                break
+            except Exception as error:  # Redis away: wait and try again; nothing is lost, events stay queued
+                log.warning("triage_worker_waiting", error=type(error).__name__)
+                await asyncio.sleep(2.0)
+        if self._inflight:
+            await asyncio.wait(list(self._inflight.values()), timeout=30)
+        log.info("triage_worker_stopped", consumer=self.consumer, handled=self.handled)
+
+
+def _html_paragraphs(text: str) -> str:
+    from html import escape
+
+    return "".join(f"<p>{escape(line)}</p>" for line in text.split("\n") if line.strip())
+
+
+def build_worker(settings: Settings, redis: Any, *, client: FreshserviceClient, knowledge: KnowledgeSearch | None,
+                 modes: ModesConfig | None = None, consumer: str | None = None) -> TriageWorker:
+    """A worker wired to the configured queue, proposal store, audit log, policy and trained bundle."""
+    proposer = Proposer(client, knowledge=knowledge, bundle=BundleSource(settings.data_dir).get,
+                        ranker=ranker_factory(client))
+    return TriageWorker(
+        client=client, queue=queue_from_settings(settings, redis), store=ProposalStore(redis), proposer=proposer,
+        modes=modes if modes is not None else load_modes(settings.triage_modes_file),
+        audit=AuditLog(redis, settings.data_dir / "audit" / "audit.jsonl", secrets=settings.secret_values()),
+        gate=Policy(), summarise=default_summariser(), consumer=consumer or consumer_name(),
+        concurrency=settings.triage_worker_concurrency)
+
+
+def ranker_factory(client: FreshserviceClient) -> Callable[[Any], Any] | None:
+    """The assignee ranker of ``copilot.triage.assignee``, if that part is installed."""
+    try:
+        from copilot.triage.assignee import AssigneeRanker
+    except ImportError:
+        return None
+    return lambda _bundle: AssigneeRanker(client)
+
+
+def background_client(settings: Settings) -> FreshserviceClient:
+    """A patient client that steps aside when the account's API budget runs low (interactive turns first)."""
+    return FreshserviceClient(settings.freshservice_base_url, settings.freshservice_api_key.get_secret_value(),
+                              timeout=settings.freshservice_timeout, yield_below=BACKGROUND_BUDGET_SHARE)
+
+
+async def run_embedded(settings: Settings, knowledge: KnowledgeSearch | None) -> None:
+    """The worker as a task of the app process (``COPILOT_TRIAGE_WORKER=embedded``)."""
+    from copilot import store
+
+    client = background_client(settings)
+    try:
+        worker = build_worker(settings, await store.get_redis(settings), client=client, knowledge=knowledge)
+        await worker.run()
+    except ModesFileError as error:
+        log.error("triage_worker_not_started", reason=str(error))
+    finally:
+        await client.aclose()

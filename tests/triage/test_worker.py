@@ -1,0 +1,189 @@
+"""End to end against the sandbox: it sends the webhook itself, the app queues it, a worker reads the real
+stream and writes ONE private note; rollout modes, failures, dead letters and replay, the poller."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+
+from copilot.triage.modes import ModeRule, ModesConfig
+from copilot.triage.proposal import ProposalStatus, ProposalStore, RolloutMode
+from copilot.triage.queue import IntakeQueue
+from copilot.triage.worker import TriageWorker, build_worker
+from tests.conftest import SandboxHandle
+from tests.triage.conftest import Intake, triage_notes, triage_settings, wait_until
+from tools.freshservice import FreshserviceClient, TicketCreate
+
+ROOT = Path(__file__).resolve().parents[2]
+REQUESTER = "alice.nguyen@acme.example"
+
+
+@pytest.fixture(scope="module")
+def webhooks_on(intake: Intake) -> Intake:
+    intake.send_webhooks_here()
+    return intake
+
+
+@asynccontextmanager
+async def running_worker(intake: Intake, knowledge: Any, tmp_path: Path, modes: ModesConfig | None = None,
+                         **overrides: Any) -> AsyncIterator[TriageWorker]:
+    settings = triage_settings(intake.sandbox, intake.redis_url, tmp_path, **overrides)
+    redis = aioredis.from_url(intake.redis_url, decode_responses=True)
+    client = FreshserviceClient(intake.sandbox.base_url, intake.sandbox.api_key)
+    worker = build_worker(settings, redis, client=client, knowledge=knowledge, modes=modes or ModesConfig())
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        yield worker
+    finally:
+        stop.set()
+        await task
+        await client.aclose()
+        await redis.aclose()
+
+
+async def new_ticket(sandbox: SandboxHandle, subject: str, description: str, **fields: Any) -> int:
+    async with FreshserviceClient(sandbox.base_url, sandbox.api_key) as client:
+        ticket = await client.create_ticket(TicketCreate(subject=subject, description=description, email=REQUESTER,
+                                                         **fields))
+    return ticket.id
+
+
+async def ticket(sandbox: SandboxHandle, ticket_id: int) -> Any:
+    async with FreshserviceClient(sandbox.base_url, sandbox.api_key) as client:
+        return await client.get_ticket(ticket_id)
+
+
+async def proposal_for(redis: aioredis.Redis, ticket_id: int) -> Any:
+    owner = await redis.get(IntakeQueue(redis).ticket_prefix + str(ticket_id))
+    return await ProposalStore(redis).get(owner) if owner else None
+
+
+async def test_shadow_mode_writes_one_sanitised_note_and_changes_nothing(
+        webhooks_on: Intake, redis: aioredis.Redis, knowledge: Any, tmp_path: Path) -> None:
+    sandbox = webhooks_on.sandbox
+    async with running_worker(webhooks_on, knowledge, tmp_path):
+        ticket_id = await new_ticket(sandbox, "VPN keeps disconnecting <script>alert(1)</script>",
+                                     "GlobalProtect drops every few minutes when I work from home.")
+        before = await ticket(sandbox, ticket_id)
+        proposal = await wait_until(lambda: proposal_for(redis, ticket_id))
+    notes = triage_notes(sandbox, ticket_id)
+    assert len(notes) == 1
+    html = notes[0]["body"]
+    assert "<script>" not in html and "&lt;script&gt;" in html  # ticket text is escaped
+    assert "Shadow mode: nothing on this ticket was changed" in html
+    assert "python -m copilot.triage train" in html  # no trained bundle in this data dir yet
+    assert "Connect to the VPN (GlobalProtect)" in html  # the KB search found the VPN article
+    assert proposal.status == ProposalStatus.SHADOW and proposal.mode == RolloutMode.SHADOW
+    assert proposal.note_id == notes[0]["id"]
+    assert proposal.reply_draft.startswith("Hi Alice")
+    after = await ticket(sandbox, ticket_id)
+    assert (after.category, after.group_id, after.priority, after.type) == \
+           (before.category, before.group_id, before.priority, before.type)
+
+
+async def test_assist_mode_waits_for_a_reviewer(webhooks_on: Intake, redis: aioredis.Redis, knowledge: Any,
+                                                tmp_path: Path) -> None:
+    modes = ModesConfig(rules=[ModeRule(category="Network", mode=RolloutMode.ASSIST)])
+    sandbox = webhooks_on.sandbox
+    async with running_worker(webhooks_on, knowledge, tmp_path, modes=modes):
+        assisted = await new_ticket(sandbox, "Wi-Fi in the office", "ACME-Corp Wi-Fi will not connect.",
+                                    category="Network")
+        shadowed = await new_ticket(sandbox, "Printer jam", "The 3rd floor printer is jammed.", category="Hardware")
+        first = await wait_until(lambda: proposal_for(redis, assisted))
+        second = await wait_until(lambda: proposal_for(redis, shadowed))
+    assert (first.mode, first.status) == (RolloutMode.ASSIST, ProposalStatus.PENDING)
+    assert (second.mode, second.status) == (RolloutMode.SHADOW, ProposalStatus.SHADOW)
+    pending = [p.id for p in await ProposalStore(redis).pending()]
+    assert first.id in pending and second.id not in pending
+    assert "waiting for a reviewer" in triage_notes(sandbox, assisted)[0]["body"]
+
+
+async def test_each_ticket_gets_one_note_whatever_its_events(webhooks_on: Intake, redis: aioredis.Redis,
+                                                             knowledge: Any, tmp_path: Path) -> None:
+    sandbox = webhooks_on.sandbox
+    async with running_worker(webhooks_on, knowledge, tmp_path) as worker:
+        ticket_id = await new_ticket(sandbox, "Outlook crashes", "Outlook closes when I open the calendar.")
+        async with FreshserviceClient(sandbox.base_url, sandbox.api_key) as client:
+            from tools.freshservice.schemas import TicketUpdate
+
+            await client.update_ticket(ticket_id, TicketUpdate(priority=3))  # a second event: ticket_updated
+        await wait_until(lambda: proposal_for(redis, ticket_id))
+        await wait_until(lambda: worker.handled >= 2)
+    assert len(triage_notes(sandbox, ticket_id)) == 1
+
+
+async def test_failures_retry_then_dead_letter_then_replay(webhooks_on: Intake, redis: aioredis.Redis,
+                                                           knowledge: Any, tmp_path: Path) -> None:
+    sandbox = webhooks_on.sandbox
+    faults = {"ratios": {"500": 1.0}, "path_regex": r"/tickets/\d+/notes$", "methods": ["POST"]}
+    assert sandbox.control("PUT", "/_sandbox/faults", json=faults).status_code == 200
+    queue = IntakeQueue(redis)
+    try:
+        async with running_worker(webhooks_on, knowledge, tmp_path):  # 3 attempts, 1 s then 2 s backoff
+            ticket_id = await new_ticket(sandbox, "Monitor flickers", "My second monitor flickers all day.")
+            await wait_until(lambda: _dead_count(queue), within=120)
+    finally:
+        sandbox.control("DELETE", "/_sandbox/faults")
+    [letter] = await queue.dead()
+    assert letter.event.ticket_id == ticket_id and letter.attempts == 3
+    assert "Unavailable" in letter.reason or "ServerError" in letter.reason
+    assert triage_notes(sandbox, ticket_id) == []
+    env = {**os.environ, "COPILOT_ENV": "development", "COPILOT_REDIS_URL": webhooks_on.redis_url,
+           "COPILOT_FRESHSERVICE_URL": sandbox.base_url, "COPILOT_FRESHSERVICE_API_KEY": sandbox.api_key}
+    listed = await cli(env, "dlq", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert f"ticket {ticket_id}" in listed.stdout and letter.id in listed.stdout
+    unknown = await cli(env, "dlq", "replay", "0-1")
+    assert unknown.returncode == 1 and "No dead letter with id 0-1" in unknown.stderr
+    replayed = await cli(env, "dlq", "replay", letter.id)
+    assert replayed.returncode == 0 and "Replayed 1 event" in replayed.stdout, replayed.stderr
+    assert await queue.dead() == []
+    async with running_worker(webhooks_on, knowledge, tmp_path):
+        await wait_until(lambda: proposal_for(redis, ticket_id))
+    assert len(triage_notes(sandbox, ticket_id)) == 1
+
+
+async def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m copilot.triage ARGS`` as an operator runs it."""
+    return await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "copilot.triage", *args], cwd=ROOT, env=env,
+                                   capture_output=True, text=True, timeout=120)
+
+
+async def _dead_count(queue: IntakeQueue) -> int:
+    return len(await queue.dead())
+
+
+async def test_poller_feeds_the_same_stream_without_webhooks(
+        sandbox_factory: Callable[..., SandboxHandle], intake: Intake, redis: aioredis.Redis, knowledge: Any,
+        tmp_path: Path) -> None:
+    from copilot.triage.poller import poll_once
+
+    quiet = sandbox_factory(knowledge="org")  # no webhook target: only the poller sees its tickets
+    quiet_intake = Intake(base_url=intake.base_url, sandbox=quiet, settings=intake.settings, redis_url=intake.redis_url)
+    queue = IntakeQueue(redis)
+    async with FreshserviceClient(quiet.base_url, quiet.api_key) as client:
+        await poll_once(client, queue)  # the first poll starts a minute back (the seed's latest tickets)
+        assert await poll_once(client, queue) == 0  # nothing changed since: the boundary ticket is a duplicate
+        ticket_id = await new_ticket(quiet, "Teams room screen is black", "The meeting room display shows nothing.")
+        assert await poll_once(client, queue) == 1
+        assert await poll_once(client, queue) == 0
+        async with running_worker(quiet_intake, knowledge, tmp_path):
+            await wait_until(lambda: proposal_for(redis, ticket_id))
+            # our own notes moved updated_at: the next poll queues ticket_updated events, which add no note
+            assert await poll_once(client, queue) >= 1
+            await wait_until(lambda: _drained(queue))
+    assert len(triage_notes(quiet, ticket_id)) == 1
+
+
+async def _drained(queue: IntakeQueue) -> bool:
+    return (await queue.depth()).waiting == 0
