@@ -38,6 +38,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from copilot import logs, store
 from copilot.services import Services, get_services
+from copilot.settings import Settings
+from copilot.triage.modes import ModesFileError, load_modes
 from copilot.triage.proposal import TRIAGE_FIELDS, Proposal, ProposalStatus, ProposalStore
 from copilot.triage.review import Outcome, acceptance, decide, proposed_values
 from copilot.ui.auth import PortalTokenRejected, ensure_auth_secret, portal_token_claims, trusted_proxy_email
@@ -218,32 +220,36 @@ def _finish(response: Response, request: Request, gate: Gate, services: Services
 
 # -- rollout modes ---------------------------------------------------------------------------------------
 
-class ModeRule(BaseModel):
-    scope: str  # "type: Incident", "category: Network", "everything else"
+class ModeRow(BaseModel):
+    scope: str  # "type Incident, category Network", "everything else"
     mode: str  # shadow | assist | autonomous
+    detail: str = ""  # "may send a confident KB answer to the requester"
 
 
 class ModesView(BaseModel):
-    """The rollout modes config as the console shows it (read-only)."""
+    """The rollout modes config as the console shows it (read-only; first matching row wins)."""
 
-    rules: list[ModeRule] = Field(default_factory=list)
-    source: str = ""  # where the config comes from (file path or "default")
-    note: str = ""
+    rules: list[ModeRow] = Field(default_factory=list)
+    source: str = ""  # the config file, or that none is set
+    note: str = ""  # a problem with the file, in words
 
 
-def rollout_modes(settings: Any) -> ModesView:
-    """The rollout modes in force, read from ``copilot.triage.modes`` (the intake's config) when it is
-    there; otherwise a note that every proposal carries the mode it was made in."""
+def rollout_modes(settings: Settings) -> ModesView:
+    """The rollout modes in force, from ``COPILOT_TRIAGE_MODES_FILE`` (``copilot.triage.modes``)."""
+    path = settings.triage_modes_file
+    source = str(path) if path else "COPILOT_TRIAGE_MODES_FILE is not set"
     try:
-        from copilot.triage import modes  # type: ignore[attr-defined]
-    except ImportError:
-        return ModesView(source="not configured",
-                         note="No rollout modes file is configured yet: each proposal shows the mode it was made in.")
-    return _modes_from(modes, settings)
-
-
-def _modes_from(module: Any, settings: Any) -> ModesView:
-    return ModesView(source="copilot.triage.modes", note="")
+        config = load_modes(path)
+    except ModesFileError as error:
+        return ModesView(source=source, note=str(error))
+    rows = []
+    for rule in config.rules:
+        scope = ", ".join(f"{name} {value}" for name, value in (("type", rule.type), ("category", rule.category))
+                          if value not in (None, "*")) or "every ticket"
+        detail = "may send a confident KB answer to the requester" if rule.send_kb_reply else ""
+        rows.append(ModeRow(scope=scope, mode=rule.mode.value, detail=detail))
+    rows.append(ModeRow(scope="everything else", mode=config.default.value))
+    return ModesView(rules=rows, source=source)
 
 
 # -- form choices ---------------------------------------------------------------------------------------
@@ -317,6 +323,7 @@ def ticket_url(services: Services, ticket_id: int) -> str:
 def _proposal_view(proposal: Proposal, choices: FormChoices, services: Services) -> dict[str, Any]:
     """What the template shows for one proposal: every value with a person's label next to it."""
     values = proposed_values(proposal)
+    applied = {name: value for d in proposal.decisions if d.action == "auto" for name, value in d.fields.items()}
     rows = []
     for name in TRIAGE_FIELDS:
         guess = proposal.fields.get(name)
@@ -331,7 +338,8 @@ def _proposal_view(proposal: Proposal, choices: FormChoices, services: Services)
         rows.append({"name": name, "title": FIELD_TITLES.get(name, name), "value": "" if value is None else str(value),
                      "label": label, "confidence": guess.confidence if guess else None,
                      "auto": bool(guess and guess.auto), "proposed": guess is not None,
-                     "from_assignee": guess is None and value is not None, "options": options})
+                     "from_assignee": guess is None and value is not None, "options": options,
+                     "applied": name in applied and str(applied[name]) == str(value)})
     last = proposal.decisions[-1] if proposal.decisions else None
     return {"p": proposal, "rows": rows, "ticket_url": ticket_url(services, proposal.ticket_id),
             "failed": proposal.status == ProposalStatus.FAILED, "last": last}

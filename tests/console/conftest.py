@@ -18,6 +18,11 @@ from tools.freshservice import FreshserviceClient
 
 PROXY_SECRET = "console-proxy-secret-4f1c2b7e9a"
 PROXY_HEADER = "X-Forwarded-Email"
+MODES_YAML = """default: shadow
+rules:
+  - {type: Incident, category: Network, mode: autonomous, send_kb_reply: true}
+  - {category: Hardware, mode: assist}
+"""
 
 
 def redis_ok(response: httpx.Response) -> bool:
@@ -28,9 +33,13 @@ def redis_ok(response: httpx.Response) -> bool:
 def console_app(sandbox_factory: Callable[..., SandboxHandle], redis_url: str,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     handle = sandbox_factory(knowledge="org")
-    with running_app(handle, redis_url, str(tmp_path_factory.mktemp("console")), "console-app.log", redis_ok, 180,
+    data_dir = tmp_path_factory.mktemp("console")
+    modes = data_dir / "modes.yaml"
+    modes.write_text(MODES_YAML)
+    with running_app(handle, redis_url, str(data_dir), "console-app.log", redis_ok, 180,
                      extra_env={"COPILOT_AUTH_HEADER": PROXY_HEADER, "COPILOT_AUTH_PROXY_SECRET": PROXY_SECRET,
-                                "COPILOT_TRIAGE_CONSOLE_AGENT_CACHE_SECONDS": "0"}) as running:
+                                "COPILOT_TRIAGE_CONSOLE_AGENT_CACHE_SECONDS": "0",
+                                "COPILOT_TRIAGE_MODES_FILE": str(modes)}) as running:
         yield running
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 
 import httpx
 import redis.asyncio as aioredis
 
-from copilot.triage.proposal import FieldGuess, KbLink, ProposalStatus, ProposalStore, RolloutMode
+from copilot.triage.proposal import Decision, FieldGuess, KbLink, ProposalStatus, ProposalStore, RolloutMode
 from copilot.ui.auth import mint_portal_token
 from tests.browser.conftest import RunningApp
 from tests.console.conftest import PROXY_HEADER, PROXY_SECRET, csrf, hidden, puts, sign_in
@@ -287,10 +288,15 @@ async def test_acceptance_is_counted_per_mode(http: httpx.AsyncClient, fs: Fresh
                                               proposals: ProposalStore, redis: aioredis.Redis,
                                               console_app: RunningApp) -> None:
     seeded = await seed(fs, proposals, console_app.sandbox.base_url, SPECS[:2])
-    seeded[1].mode = RolloutMode.AUTONOMOUS
+    seeded[1].mode = RolloutMode.AUTONOMOUS  # its sure fields were written already; the rest waits for review
+    seeded[1].decisions.append(Decision(by="autonomous", action="auto", fields={"category": "Network"}))
     await proposals.save(seeded[1])
     await sign_in(http, AGENT)
     token = await csrf(http)
+    before = (await http.get("/console")).text
+    card = before[before.index(f'data-proposal="{seeded[1].id}"'):]
+    assert card.index("already applied") < card.index("</article>")
+    assert f'data-proposal="{seeded[0].id}"' in before and before.count("already applied") == 1
     for proposal, action in ((seeded[0], "approve"), (seeded[1], "reject")):
         await http.post("/console/api/decisions", headers={"X-CSRF-Token": token},
                         json={"ids": [proposal.id], "action": action})
@@ -298,4 +304,13 @@ async def test_acceptance_is_counted_per_mode(http: httpx.AsyncClient, fs: Fresh
     assert figures["assist"]["fields"]["category"] == {"unchanged": 1, "edited": 0, "rejected": 0}
     assert figures["autonomous"]["fields"]["category"] == {"unchanged": 0, "edited": 0, "rejected": 1}
     page = (await http.get("/console")).text
-    assert "Mode <strong>autonomous</strong>: 1 decided" in page and "Rollout modes" in page
+    assert "Mode <strong>autonomous</strong>: 1 decided" in page
+    modes = page[page.index('id="modes-title"'):page.index('id="figures-title"')]
+    rows = re.findall(r"<tr><td>(.*?)</td><td><span class=\"badge mode-(\w+)\">", modes, flags=re.S)
+    assert [(re.sub(r"<br>.*", "", scope, flags=re.S), mode) for scope, mode in rows] == [
+        ("type Incident, category Network", "autonomous"), ("category Hardware", "assist"),
+        ("everything else", "shadow")]
+    assert "may send a confident KB answer to the requester" in modes and "modes.yaml" in modes
+    data = (await http.get("/console/api/proposals")).json()
+    assert data["modes"]["rules"][0] == {"scope": "type Incident, category Network", "mode": "autonomous",
+                                         "detail": "may send a confident KB answer to the requester"}

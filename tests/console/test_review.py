@@ -15,7 +15,7 @@ from copilot.audit import AuditLog
 from copilot.triage.proposal import Decision, FieldGuess, ProposalStatus, ProposalStore, RolloutMode
 from copilot.triage.review import LOCK_KEY, acceptance, decide, normalise_edits, proposed_values
 from copilot.ui.auth import PortalTokenRejected, mint_portal_token, portal_token_claims
-from copilot.web.console import mint_session, read_session, safe_href
+from copilot.web.console import mint_session, read_session, rollout_modes, safe_href
 from tests.conftest import SandboxHandle
 from tests.console.seed import AGENT, KWAME, SPECS, build, seed
 from tools.freshservice import Agent, FreshserviceClient
@@ -137,3 +137,19 @@ def test_only_http_links_are_links() -> None:
     for bad in ("javascript:alert(1)", "data:text/html,<b>x</b>", "//evil.example/x", "/relative", "", None,
                 " JAVASCRIPT:alert(1)", "http:///nohost"):
         assert safe_href(bad) is None
+
+
+def test_rollout_modes_read_from_the_config_file(tmp_path: Path) -> None:
+    from copilot.settings import Settings
+
+    unset = rollout_modes(Settings(triage_modes_file=None))
+    assert [(r.scope, r.mode) for r in unset.rules] == [("everything else", "shadow")]
+    assert "not set" in unset.source
+    good = tmp_path / "modes.json"
+    good.write_text('{"default": "assist", "rules": [{"category": "Access", "mode": "autonomous"}]}')
+    view = rollout_modes(Settings(triage_modes_file=good))
+    assert [(r.scope, r.mode) for r in view.rules] == [("category Access", "autonomous"), ("everything else", "assist")]
+    broken = tmp_path / "modes.yaml"
+    broken.write_text("rules:\n  - {category: Access, mode: yolo}\n")
+    refused = rollout_modes(Settings(triage_modes_file=broken))
+    assert refused.rules == [] and "has a problem at 'rules.0.mode'" in refused.note
