@@ -55,6 +55,17 @@ async def test_wrong_password_and_expired_form_are_refused_in_words(http: httpx.
     assert no_nonce.status_code == 303 and no_nonce.headers["location"].endswith("error=expired")
 
 
+async def test_freshservice_down_at_sign_in_is_said_in_words(http: httpx.AsyncClient,
+                                                               console_app: RunningApp) -> None:
+    console_app.sandbox.control("PUT", "/_sandbox/faults", json={"ratios": {"500": 1.0}, "path_regex": "/api/v2/agents"})
+    try:
+        response = await sign_in(http, AGENT)
+    finally:
+        console_app.sandbox.control("DELETE", "/_sandbox/faults")
+    assert response.status_code == 503 and "Freshservice cannot be reached right now" in response.text
+    assert "Traceback" not in response.text and (await http.get("/console")).status_code == 303
+
+
 async def test_an_agent_signs_in_with_the_demo_password(http: httpx.AsyncClient) -> None:
     response = await sign_in(http, AGENT)
     assert response.status_code == 303 and response.headers["location"] == "/console"
