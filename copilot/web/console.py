@@ -25,6 +25,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -167,7 +168,8 @@ def _problem(status: int, message: str) -> JSONResponse:
 
 def _forbidden(email: str, *, wants_json: bool) -> Response:
     message = NOT_AGENT.format(email=email)
-    response = _problem(403, message) if wants_json else _page("forbidden.html", 403, message=message)
+    response = (_problem(403, message) if wants_json
+                else _page("forbidden.html", 403, heading="This page is for IT agents", message=message))
     response.delete_cookie(SESSION_COOKIE, path="/console")
     return response
 
@@ -175,17 +177,17 @@ def _forbidden(email: str, *, wants_json: bool) -> Response:
 def _unreachable(wants_json: bool) -> Response:
     message = ("Freshservice cannot be reached right now, so I cannot check that you are an IT agent. "
                "Nothing was changed; try again in a minute.")
-    return _problem(503, message) if wants_json else _page("forbidden.html", 503, message=message)
+    return (_problem(503, message) if wants_json
+            else _page("forbidden.html", 503, heading="Freshservice cannot be reached", message=message))
 
 
-class Gate(BaseModel):
+@dataclass
+class Gate:
     """Who is asking: a signed-in agent's session, or the response that refuses them."""
 
-    model_config = {"arbitrary_types_allowed": True}
-
     session: ConsoleSession | None = None
-    refusal: Any = None  # Response
-    new_cookie: str | None = None
+    refusal: Response | None = None
+    new_cookie: str | None = None  # a session opened on this request (SSO proxy)
 
 
 async def _gate(request: Request, services: Services, *, wants_json: bool) -> Gate:
@@ -374,7 +376,7 @@ async def queue_page(request: Request) -> Response:
     services = await get_services()
     gate = await _gate(request, services, wants_json=False)
     if gate.refusal is not None:
-        return gate.refusal  # type: ignore[no-any-return]
+        return gate.refusal
     assert gate.session is not None
     proposals, redis = await _store(services)
     try:
@@ -430,7 +432,7 @@ async def decisions_api(request: Request) -> Response:
     services = await get_services()
     gate = await _gate(request, services, wants_json=True)
     if gate.refusal is not None:
-        return gate.refusal  # type: ignore[no-any-return]
+        return gate.refusal
     assert gate.session is not None
     if gate.new_cookie or not _csrf_ok(gate.session, request.headers.get(CSRF_HEADER)):
         return _problem(403, CSRF_MISSING)
@@ -454,12 +456,12 @@ async def decide_form(request: Request) -> Response:
     services = await get_services()
     gate = await _gate(request, services, wants_json=False)
     if gate.refusal is not None:
-        return gate.refusal  # type: ignore[no-any-return]
+        return gate.refusal
     assert gate.session is not None
     form = await request.form()
     sent = form.get("csrf")
     if gate.new_cookie or not _csrf_ok(gate.session, sent if isinstance(sent, str) else None):
-        return _page("forbidden.html", 403, message=CSRF_MISSING)
+        return _page("forbidden.html", 403, heading="Please reload the page", message=CSRF_MISSING)
     ids = [str(i) for i in form.getlist("ids") if isinstance(i, str) and i]
     fields = {key.removeprefix("field:"): value for key, value in form.items()
               if key.startswith("field:") and isinstance(value, str)}
@@ -482,7 +484,7 @@ async def proposals_api(request: Request) -> Response:
     services = await get_services()
     gate = await _gate(request, services, wants_json=True)
     if gate.refusal is not None:
-        return gate.refusal  # type: ignore[no-any-return]
+        return gate.refusal
     proposals, _ = await _store(services)
     pending = await proposals.pending(limit=200)
     figures = acceptance(await proposals.recent(limit=2000))
@@ -570,7 +572,7 @@ async def sign_out(request: Request) -> Response:
     form = await request.form()
     sent = form.get("csrf")
     if session is None or not _csrf_ok(session, sent if isinstance(sent, str) else None):
-        return _page("forbidden.html", 403, message=CSRF_MISSING)
+        return _page("forbidden.html", 403, heading="Please reload the page", message=CSRF_MISSING)
     response = RedirectResponse("/console/sign-in?signed_out=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/console")
     return response

@@ -89,7 +89,12 @@ def app(sandbox_factory: Callable[..., SandboxHandle], redis_url: str,
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (make test installs it when run as root)")
     handle = sandbox_factory(knowledge="org")
-    with running_app(handle, redis_url, str(tmp_path_factory.mktemp("app")), "app.log", knowledge_ready, 240) as running:
+    data_dir = tmp_path_factory.mktemp("app")
+    modes = data_dir / "triage-modes.yaml"  # shown by the reviewer queue (tests/browser/test_console.py)
+    modes.write_text("default: shadow\nrules:\n  - {type: Incident, category: Email, mode: autonomous, send_kb_reply: true}\n"
+                     "  - {type: Service Request, mode: shadow}\n  - {type: Incident, mode: assist}\n")
+    with running_app(handle, redis_url, str(data_dir), "app.log", knowledge_ready, 240,
+                     extra_env={"COPILOT_TRIAGE_MODES_FILE": str(modes)}) as running:
         yield running
 
 

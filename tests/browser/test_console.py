@@ -55,6 +55,8 @@ def test_agent_approves_with_the_keyboard(page: Page, app: RunningApp, redis_url
     seeded = seed_blocking(app.sandbox.base_url, app.sandbox.api_key, redis_url)
     sign_in(page, app)
     expect(page.locator("article.proposal")).to_have_count(len(seeded))
+    expect(page.locator("table.modes tr").nth(1)).to_contain_text("type Incident, category Email")
+    expect(page.locator("table.modes")).to_contain_text("everything else")
     assert focused_proposal(page) == seeded[0].id  # the first proposal has the focus on arrival
     page.keyboard.press("j")
     assert focused_proposal(page) == seeded[1].id
