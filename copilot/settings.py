@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     # only (no cross-origin credentials) in production.
     allowed_origins: str | None = None
 
+    # Triage reviewer console (copilot/web/console.py): how long an IT agent's console session lasts,
+    # and how long "is this person an agent?" answers from Freshservice are cached.
+    triage_console_session_hours: float = Field(8.0, gt=0, le=24)
+    triage_console_agent_cache_seconds: int = Field(120, ge=0)
+
     # Knowledge base
     kb_sync_interval_seconds: int = 900
     kb_answer_threshold: float | None = None  # None -> the calibrated value shipped with the index

@@ -53,7 +53,8 @@ def _wait(url: str, process: subprocess.Popen[bytes], ready: Callable[[httpx.Res
 
 @contextmanager
 def running_app(handle: SandboxHandle, redis_url: str, data_dir: str, log_name: str,
-                ready: Callable[[httpx.Response], bool], seconds: float) -> Iterator[RunningApp]:
+                ready: Callable[[httpx.Response], bool], seconds: float,
+                extra_env: dict[str, str] | None = None) -> Iterator[RunningApp]:
     """``chainlit run app.py`` as a subprocess on a free port, yielded once ``/healthz`` passes ``ready``."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -61,7 +62,7 @@ def running_app(handle: SandboxHandle, redis_url: str, data_dir: str, log_name: 
            "COPILOT_FRESHSERVICE_URL": handle.base_url, "COPILOT_FRESHSERVICE_API_KEY": handle.api_key,
            "COPILOT_REDIS_URL": redis_url, "COPILOT_DATA_DIR": data_dir,
            "CHAINLIT_AUTH_SECRET": SECRET, "PORT": str(port), "COPILOT_KB_SYNC_INTERVAL_SECONDS": "3600",
-           "COPILOT_ALLOWED_ORIGINS": "https://intranet.acme.example"}
+           "COPILOT_ALLOWED_ORIGINS": "https://intranet.acme.example", **(extra_env or {})}
     log = (ARTIFACTS / log_name).open("wb")
     process = subprocess.Popen([sys.executable, "-m", "chainlit", "run", "app.py", "--headless", "--host", "127.0.0.1",
                                 "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -88,7 +89,12 @@ def app(sandbox_factory: Callable[..., SandboxHandle], redis_url: str,
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (make test installs it when run as root)")
     handle = sandbox_factory(knowledge="org")
-    with running_app(handle, redis_url, str(tmp_path_factory.mktemp("app")), "app.log", knowledge_ready, 240) as running:
+    data_dir = tmp_path_factory.mktemp("app")
+    modes = data_dir / "triage-modes.yaml"  # shown by the reviewer queue (tests/browser/test_console.py)
+    modes.write_text("default: shadow\nrules:\n  - {type: Incident, category: Email, mode: autonomous, send_kb_reply: true}\n"
+                     "  - {type: Service Request, mode: shadow}\n  - {type: Incident, mode: assist}\n")
+    with running_app(handle, redis_url, str(data_dir), "app.log", knowledge_ready, 240,
+                     extra_env={"COPILOT_TRIAGE_MODES_FILE": str(modes)}) as running:
         yield running
 
 

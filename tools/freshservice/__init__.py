@@ -41,6 +41,8 @@ from tools.freshservice.schemas import (
     SolutionFolder,
     Ticket,
     TicketCreate,
+    TicketField,
+    TicketFieldChoice,
     TicketUpdate,
 )
 from tools.freshservice.seats import Seats, compute_seats, seats_available
@@ -53,6 +55,6 @@ __all__ = [
     "FormField", "FreshserviceClient", "FreshserviceError", "Group", "Installation", "Location", "Me", "NotFound",
     "PermissionDenied", "PlaceRequest", "RateLimitStatus", "RateLimited", "RequestedItem", "Requester", "Seats",
     "ServiceCategory", "ServiceItem", "SolutionArticle", "SolutionCategory", "SolutionFolder", "Ticket",
-    "TicketCreate", "TicketUpdate", "Unavailable", "ValidationFailed", "compute_seats", "idempotency_tag", "note_marker",
+    "TicketCreate", "TicketField", "TicketFieldChoice", "TicketUpdate", "Unavailable", "ValidationFailed", "compute_seats", "idempotency_tag", "note_marker",
     "seats_available",
 ]

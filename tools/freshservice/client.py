@@ -51,6 +51,7 @@ from tools.freshservice.schemas import (
     SolutionFolder,
     Ticket,
     TicketCreate,
+    TicketField,
     TicketUpdate,
 )
 from tools.freshservice.transport import (
@@ -357,6 +358,22 @@ class FreshserviceClient:
 
     def iter_agents(self) -> AsyncIterator[Agent]:
         return self._paginate("agents", ("agents",), Agent)
+
+    async def find_agent_by_email(self, email: str) -> Agent | None:
+        """The agent with this email (``GET /agents?email=``), or None: who may review triage proposals."""
+        body = (await self._send("GET", "agents", params={"email": email.strip()})).json()
+        wanted = email.strip().lower()
+        for raw in body.get("agents") or []:
+            agent = Agent.model_validate(raw)
+            if (agent.email or "").lower() == wanted:
+                return agent
+        return None
+
+    async def list_ticket_form_fields(self) -> list[TicketField]:
+        """The ticket form (``GET /ticket_form_fields``): choices of priority, group, category and its
+        nested sub-category and item, as the account defines them."""
+        body = (await self._send("GET", "ticket_form_fields")).json()
+        return [TicketField.model_validate(f) for f in body.get("ticket_fields") or []]
 
     async def get_group(self, group_id: int) -> Group:
         return await self._get(f"groups/{int(group_id)}", "group", Group)

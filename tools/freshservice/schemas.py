@@ -313,6 +313,43 @@ class FormField(FSModel):
         return labels
 
 
+class TicketFieldChoice(FSModel):
+    """One choice of a ticket form dropdown; category choices nest sub-categories, which nest items."""
+
+    id: int | str | None = None
+    value: str
+    nested_options: list[TicketFieldChoice] = Field(default_factory=list)
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _as_text(cls, value: Any) -> Any:
+        return _text_or_none(value)
+
+    @field_validator("nested_options", mode="before")
+    @classmethod
+    def _no_nested(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+class TicketField(FSModel):
+    """One field of the ticket form (``GET /ticket_form_fields``)."""
+
+    id: int | str | None = None
+    name: str
+    label: str | None = None
+    field_type: str | None = None
+    default_field: bool = True
+    choices: list[TicketFieldChoice] = Field(default_factory=list)
+
+    @field_validator("choices", mode="before")
+    @classmethod
+    def _usable_choices(cls, value: Any) -> Any:
+        """Keep dict choices with a value; Freshservice sends ``[]``, ``null`` or ``{}`` for none."""
+        if not isinstance(value, list):
+            return []
+        return [c for c in value if isinstance(c, dict) and c.get("value") not in (None, "")]
+
+
 class ServiceItem(FSModel):
     id: int
     display_id: int
