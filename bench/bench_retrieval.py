@@ -171,7 +171,8 @@ def render(all_: dict) -> str:
         f"Machine load avg = 1-minute load average on {os.cpu_count()} cores around each backend's builds "
         "(other engineers' work shares the cores): wall-clock timings taken under different loads are not "
         "comparable. Cold build CPU = process CPU time of the cold build (both cores' work added up), which "
-        "does not depend on the load: on an idle 2-core machine the wall-clock build is about half of it. "
+        "includes ONNX Runtime's worker threads spinning while they wait for a core, so under contention it "
+        "overstates the work too: compare builds taken under a similar load. "
         "The ONNX backends share one export directory, so onnx-int8's model load is the quantisation only.",
         "",
         "Targets (dev, in-KB): recall@1 ≥ 0.96, recall@3 ≥ 0.99, MRR ≥ 0.97; at the threshold ≥ 0.90 answered, "
