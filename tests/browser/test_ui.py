@@ -131,17 +131,6 @@ def test_thumbs_feedback_is_stored(page: Page, app: RunningApp) -> None:
     assert (1, "clear steps, thanks") in rows
 
 
-def test_thumbs_down_on_an_answer_offers_the_next_best_article(page: Page, app: RunningApp) -> None:
-    sign_in(page, app, "erin.walsh@acme.example")
-    ask(page, "what is the portal address for the VPN client?")
-    expect(page.get_by_text(re.compile("From “Connect to the VPN")).first).to_be_visible()
-    page.locator("button:has(svg.lucide-thumbs-down)").last.click()
-    page.get_by_placeholder("Your feedback...").fill("not what I needed")
-    page.get_by_role("button", name="Submit feedback").click()
-    expect(page.get_by_text(re.compile("The next closest article is")).last).to_be_visible()
-    expect(page.get_by_role("button", name="Talk to the IT team").last).to_be_visible()
-
-
 def test_widget_tells_it_which_page_the_employee_was_on(page: Page, app: RunningApp) -> None:
     page.goto(f"{app.url}/portal?employee=dan.okafor@acme.example")
     page.click("#chainlit-copilot-button")
