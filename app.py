@@ -13,7 +13,7 @@ import chainlit as cl
 from chainlit.config import config as cl_config
 from chainlit.server import app as chainlit_app
 from chainlit.server import sio
-from chainlit.types import ThreadDict
+from chainlit.types import Feedback, ThreadDict
 from fastapi import HTTPException
 from redis.exceptions import RedisError
 
@@ -28,6 +28,7 @@ from copilot.ui import auth, branding, history, render
 from copilot.web import api, console, portal, routes, webhooks
 from tools.employee import Employee
 from tools.freshservice import FreshserviceError
+from tools.knowledge import NOT_HELPFUL
 
 settings = get_settings()
 os.environ["CHAINLIT_AUTH_SECRET"] = auth.ensure_auth_secret(settings)
@@ -227,7 +228,9 @@ async def _handle(message: IncomingMessage) -> None:
         await cl.ErrorMessage(content="Something went wrong on my side. Nothing was lost; please try again, "
                                       "or ask for a person.").send()
         return
-    await render.render(result, streamed)
+    sent = await render.render(result, streamed)
+    if any(a.tool == "search_kb" for a in result.activities) or message.action == NOT_HELPFUL:
+        cl.user_session.set("kb_answer_id", sent[-1] if sent else None)  # what a thumbs-down refers to
 
 
 @cl.on_message
@@ -237,6 +240,13 @@ async def on_message(message: cl.Message) -> None:
         await cl.Message(content=render.TOO_LONG).send()
         return
     await _handle(IncomingMessage(text=text))
+
+
+@cl.on_feedback
+async def on_feedback(feedback: Feedback) -> None:
+    """A thumbs-down on the last knowledge answer offers the next best article, then a person."""
+    if feedback.value == 0 and feedback.forId and feedback.forId == cl.user_session.get("kb_answer_id"):
+        await _handle(IncomingMessage(action=NOT_HELPFUL))
 
 
 @cl.action_callback(render.ACTION_NAME)

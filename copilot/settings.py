@@ -117,7 +117,7 @@ class Settings(BaseSettings):
     # Knowledge base
     kb_sync_interval_seconds: int = 900
     kb_answer_threshold: float | None = None  # None -> the calibrated value shipped with the index
-    # auto: ONNX Runtime fp32 when installed (exported once under data_dir/models), else torch
+    # auto: ONNX Runtime int8 when installed (exported once under data_dir/models), else torch
     embedder_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
 
     # Triage learning (triage-learn): history pulls, retraining, assignee ranking (docs/triage.md)

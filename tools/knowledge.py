@@ -3,18 +3,23 @@
 The index (``KnowledgeSearch``, provided by ``copilot.knowledge``) sorts each question into a tier:
 *confident* — the sentences or steps that answer it, first, then the article link; *plausible* —
 "these articles may help" with up to three links and a button to talk to the IT team; *none* — say
-so and offer a person instead of guessing.
+so and offer a person instead of guessing. A thumbs-down on an answer (the ``not_helpful`` button, which
+the chat UI sends for a thumbs-down) offers the next best article, then a person.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tools.context import AsyncTool, ToolContext, tool
+from tools.actions import button
+from tools.context import AsyncTool, KbArticle, ToolContext, tool
 from tools.results import ToolResult
+from tools.state import KbAlternative, KbShown
 
 MAX_PASSAGE_CHARS = 900  # enough for the steps; the link has the rest
 MAX_SUGGESTIONS = 3  # links shown when the articles may help but none is a confident answer
+MAX_ALTERNATIVES = 2  # next best articles a thumbs-down can offer, one per thumbs-down, before a person
+NOT_HELPFUL = "not_helpful"  # the button (and chat thumbs-down) kind
 
 
 def shown_passage(passages: list[str]) -> str:
@@ -38,6 +43,7 @@ def knowledge_tools(ctx: ToolContext) -> list[AsyncTool]:
                 "licences, requests and your tickets, or pass your question to the IT team."))
         found = await ctx.knowledge.search(question, k=3)
         articles = found.articles
+        ctx.state.kb_shown = None
         data: dict[str, Any] = {"confidence": round(found.confidence, 3), "answer": found.answer, "tier": found.tier,
                 "articles": [{"id": a.id, "title": a.title, "url": a.url} for a in articles]}
         if found.tier == "plausible" and articles and not found.answer:
@@ -60,6 +66,31 @@ def knowledge_tools(ctx: ToolContext) -> list[AsyncTool]:
             ctx.out.cite(article.title, article.url)
         passage = shown_passage(best.passages)
         data["passages"] = best.passages[:4]
+        ctx.state.kb_shown = _shown(best, articles[1:1 + MAX_ALTERNATIVES])
         return ToolResult(data=data, message=f"From “{best.title}”:\n\n{passage}\n\nFull article: {best.url}")
 
     return [search_kb]
+
+
+def _shown(best: KbArticle, others: list[KbArticle]) -> KbShown:
+    return KbShown(title=best.title, url=best.url, alternatives=[
+        KbAlternative(title=a.title, url=a.url, passage=shown_passage(a.passages)) for a in others])
+
+
+@button(NOT_HELPFUL)
+async def not_helpful(ctx: ToolContext, _argument: str) -> ToolResult:
+    """A thumbs-down on the last knowledge answer: the next best article it found, or a person."""
+    shown = ctx.state.kb_shown
+    ctx.out.offer("escalate", "Talk to the IT team")
+    if shown is None or not shown.alternatives:
+        ctx.state.kb_shown = None
+        return ToolResult(data={"offered": "person", "escalation_offered": True}, message=(
+            "Sorry that didn't help. I can pass your question to the IT team, and a person will pick it up."))
+    best, *rest = shown.alternatives
+    ctx.state.kb_shown = KbShown(title=best.title, url=best.url, alternatives=rest)
+    ctx.out.cite(best.title, best.url)
+    passage = f"\n\n{best.passage}" if best.passage else ""
+    return ToolResult(data={"offered": "article", "article": {"title": best.title, "url": best.url},
+                            "escalation_offered": True}, message=(
+        f"Sorry that didn't help. The next closest article is “{best.title}”:{passage}\n\n"
+        f"Full article: {best.url}\n\nIf that's not it either, I can pass your question to the IT team."))

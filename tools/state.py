@@ -58,6 +58,22 @@ class Handoff(BaseModel):
     seen_conversation_ids: list[int] = Field(default_factory=list)  # agent replies already shown
 
 
+class KbAlternative(BaseModel):
+    """An article the last knowledge answer ranked below the one it showed: offered on a thumbs-down."""
+
+    title: str
+    url: str
+    passage: str = ""
+
+
+class KbShown(BaseModel):
+    """The last knowledge answer of the conversation, so a thumbs-down can offer the next best article."""
+
+    title: str
+    url: str
+    alternatives: list[KbAlternative] = Field(default_factory=list)
+
+
 class WorkflowState(BaseModel):
     id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     draft: RequestDraft | None = None
@@ -69,6 +85,7 @@ class WorkflowState(BaseModel):
     # Where the employee started the chat (from the host page: {"page": "/portal", "title": ...}); shown to IT
     # on handover, never to the model as instructions.
     context: dict[str, str] = Field(default_factory=dict)
+    kb_shown: KbShown | None = None  # the last knowledge answer (thumbs-down offers its next best article)
 
     def add(self, role: Role, text: str) -> None:
         self.transcript.append(TranscriptEntry(role=role, text=text))

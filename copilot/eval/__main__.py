@@ -56,8 +56,9 @@ from copilot.eval.retrieval import (  # noqa: E402
     run_queries,
     write_jsonl,
 )
+from copilot.knowledge import embedder as embedder_module  # noqa: E402
 from copilot.knowledge.chunking import CHUNKER_VERSION  # noqa: E402
-from copilot.knowledge.index import CALIBRATION_PATH, METHODS  # noqa: E402
+from copilot.knowledge.index import METHODS, calibration_path  # noqa: E402
 
 FEATURES = {
     "hybrid": ["d1", "d_margin", "d_z", "t1", "t_margin", "t_z", "c1", "b_norm", "b_ratio", "b_margin", "agree"],
@@ -149,7 +150,9 @@ def cmd_calibrate(args) -> int:
         from copilot.knowledge.index import KbDocument
         docs = [KbDocument(**r) for r in build_doc_rows()]
     queries = read_jsonl(args.queries)
+    embedder_module.configure(args.backend)
     idx = build_index(docs, _cache_dir(args), calibration={})
+    out_path = Path(args.out) if args.out else calibration_path(idx.model_name)
     qvecs = idx.embedder.encode([q["query"] for q in queries])
     has_gold = np.array([q.get("gold") is not None for q in queries])
     out: dict[str, Any] = {
@@ -179,8 +182,8 @@ def cmd_calibrate(args) -> int:
         }
         print(f"{method:7s} threshold={thr:.4f} " + " ".join(f"{k}={v:.4f}" for k, v in stats.items()),
               file=sys.stderr)
-    Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
-    print(f"wrote {args.out}", file=sys.stderr)
+    out_path.write_text(json.dumps(out, indent=2) + "\n")
+    print(f"wrote {out_path}", file=sys.stderr)
     return 0
 
 
@@ -211,7 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("calibrate", help="fit confidence model + threshold (dev split only!)")
     p.add_argument("--docs", default=None, help="DOCS.jsonl (default: the bundled collection)")
     p.add_argument("--queries", default=str(DEV_QUERIES))
-    p.add_argument("--out", default=str(CALIBRATION_PATH))
+    p.add_argument("--out", default=None, help="default: the shipped file for the backend's vectors "
+                                               "(copilot/knowledge/calibration.json, calibration-int8.json)")
+    p.add_argument("--backend", default="auto", choices=["auto", *embedder_module.BACKENDS],
+                   help="embedding backend whose vectors the model is fitted on")
     p.add_argument("--C", type=float, default=1.0, help="inverse L2 regularisation strength")
     p.add_argument("--min-precision", type=float, default=0.97)
     p.add_argument("--min-rejection", type=float, default=0.95)

@@ -2,15 +2,15 @@
 
 Three backends compute the same sentence embedding (mean pooling + L2 normalisation):
 
-``onnx`` (default when ONNX Runtime is installed)
+``onnx``
     The bundled safetensors weights are exported to ONNX once, locally and offline
     (``torch.onnx.export``) and fused with ONNX Runtime's transformer optimiser; the files are cached
     under ``<data dir>/models/`` and a later start only loads them. Vectors equal torch's to ~1e-6, so
     every retrieval and confidence figure is unchanged; about 1.5x faster than torch on CPU.
-``onnx-int8``
+``onnx-int8`` (default when ONNX Runtime is installed)
     The same graph with int8 weights (``onnxruntime.quantization.quantize_dynamic``, per channel):
-    about 2.5x faster than torch, recall unchanged, but the confidence model (fitted on fp32 vectors)
-    answers slightly fewer questions (docs/benchmarks.md), so it is opt-in until it is recalibrated.
+    about 2.5x faster than torch, recall unchanged; its vectors have their own shipped confidence model
+    (``calibration-int8.json``, fitted on int8 vectors), so the benchmark figures hold (docs/benchmarks.md).
 ``torch``
     ``SentenceTransformer`` on CPU: the fallback when ONNX Runtime is missing or the export fails.
 
@@ -224,12 +224,12 @@ AnyEmbedder = Embedder | OnnxEmbedder
 
 
 def load_embedder(backend: str = "auto", cache_dir: Path | None = None) -> AnyEmbedder:
-    """Load ``backend`` ("auto" = fp32 ONNX when ONNX Runtime works, else torch)."""
+    """Load ``backend`` ("auto" = int8 ONNX when ONNX Runtime works, else torch)."""
     if backend not in ("auto", *BACKENDS):
         raise ValueError(f"embedder backend must be auto or one of {BACKENDS}")
     if backend != "torch":
         try:
-            return OnnxEmbedder(cache_dir or _default_cache_dir(), quantize=backend == "onnx-int8")
+            return OnnxEmbedder(cache_dir or _default_cache_dir(), quantize=backend in ("auto", "onnx-int8"))
         except Exception as error:  # noqa: BLE001 - missing onnxruntime, failed export: torch still works
             if backend != "auto":
                 raise

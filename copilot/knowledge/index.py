@@ -48,10 +48,19 @@ from .embedder import AnyEmbedder, get_embedder, text_key
 from .lexicon import OUT_OF_SCOPE, synonym_map
 
 __all__ = [
-    "KbDocument", "SearchHit", "SearchResponse", "KnowledgeIndex", "CALIBRATION_PATH", "tokenize",
+    "KbDocument", "SearchHit", "SearchResponse", "KnowledgeIndex", "CALIBRATION_PATH", "calibration_path",
+    "tokenize",
 ]
 
 CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
+
+
+def calibration_path(model_name: str | None = None) -> Path:
+    """The shipped confidence model for an embedding backend's vectors: ``calibration.json`` for the
+    fp32 vectors (torch, onnx), ``calibration-int8.json`` for the int8 ones (fitted on those vectors)."""
+    if model_name and model_name.endswith("+int8"):
+        return CALIBRATION_PATH.with_name("calibration-int8.json")
+    return CALIBRATION_PATH
 INDEX_FORMAT = 1
 METHODS = ("hybrid", "bm25", "dense")
 
@@ -272,10 +281,10 @@ class KnowledgeIndex:
         self.fusion = fusion
         self.alpha = alpha
         self.rrf_k = rrf_k
-        if isinstance(calibration, dict):
-            self.calibration = calibration
-        else:
-            self.calibration = load_calibration(calibration)
+        # None: the shipped model for this index's embedding backend, resolved at first use
+        self._calibration: dict[str, Any] | None = (
+            calibration if isinstance(calibration, dict)
+            else load_calibration(calibration) if calibration is not None else None)
         self.docs: dict[str, KbDocument] = {}
         self.chunks: list[Chunk] = []
         self._doc_ids: list[str] = []
@@ -303,6 +312,17 @@ class KnowledgeIndex:
         if self._embedder is None:
             self._embedder = get_embedder()
         return self._embedder
+
+    @property
+    def calibration(self) -> dict[str, Any]:
+        """The shipped confidence model (fitted on the benchmark with this backend's vectors)."""
+        if self._calibration is None:
+            self._calibration = load_calibration(calibration_path(self.model_name))
+        return self._calibration
+
+    @calibration.setter
+    def calibration(self, value: dict[str, Any]) -> None:
+        self._calibration = value
 
     @property
     def model_name(self) -> str:

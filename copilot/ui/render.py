@@ -82,16 +82,17 @@ async def show_activity(activity: ToolActivity) -> None:
         step.is_error = not activity.ok
 
 
-async def render(result: TurnResult, streamed: cl.Message | None = None) -> None:
+async def render(result: TurnResult, streamed: cl.Message | None = None) -> list[str]:
     """Tool steps first, then the answer they led to, then the buttons. An answer already streamed before
     its steps were known is taken down and sent again after them (a fresh message also gets a timestamp after
-    the steps'), so the chat reads in order."""
+    the steps'), so the chat reads in order. Returns the ids of the messages sent."""
     if streamed is not None and result.activities:
         if getattr(streamed, "streaming", False):
             await streamed.remove()
         streamed = None
     for activity in result.activities:
         await show_activity(activity)
+    sent: list[str] = []
     for index, reply in enumerate(result.messages):
         actions = [cl.Action(name=ACTION_NAME, payload={"id": a.id}, label=a.label, tooltip=a.label)
                    for a in reply.actions]
@@ -99,9 +100,11 @@ async def render(result: TurnResult, streamed: cl.Message | None = None) -> None
         if index == 0 and streamed is not None:
             streamed.content, streamed.actions = content, actions
             await streamed.send()
+            sent.append(streamed.id)
         else:
-            await cl.Message(content=content, actions=actions).send()
+            sent.append((await cl.Message(content=content, actions=actions).send()).id)
         if actions:
             cl.user_session.set("open_actions", actions)  # removed together once one is pressed
     if result.handoff:
         await cl.context.emitter.send_toast("You're now talking to the IT team through your ticket.", "info")
+    return sent

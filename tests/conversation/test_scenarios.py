@@ -72,6 +72,26 @@ def test_kb_nothing_tier_says_so_and_offers_a_person(chat: Chat) -> None:
     assert not chat.citations and "escalate" in chat.actions
 
 
+def test_kb_thumbs_down_offers_the_next_best_articles_then_a_person(chat: Chat) -> None:
+    chat.say("what is the portal address for the VPN client?")
+    answered = chat.citations[0]["title"]
+    offered = []
+    for _ in range(2):  # each thumbs-down: the next article the search ranked, never the one already shown
+        reply = chat.press("not_helpful")
+        assert "next closest article" in reply and "escalate" in chat.actions
+        title = chat.citations[0]["title"]
+        assert title != answered and title not in offered and chat.citations[0]["url"] in reply
+        offered.append(title)
+    reply = chat.press("not_helpful")  # nothing left to suggest: a person
+    assert "next closest" not in reply and "IT team" in reply and "escalate" in chat.actions and not chat.citations
+
+
+def test_kb_thumbs_down_without_an_answer_offers_a_person(chat: Chat) -> None:
+    chat.say("where do I find the login page for the time tracking system?")
+    reply = chat.press("not_helpful")
+    assert "IT team" in reply and "escalate" in chat.actions and not chat.citations
+
+
 def test_hr_question_is_declined(chat: Chat) -> None:
     reply = chat.say("how many vacation days do I have left?")
     assert "IT" in reply and "People team" in reply
