@@ -236,8 +236,8 @@ class Engine:
         draft_was_open = state.draft is not None and state.draft.open
         reply = await self._run_team(ctx, state, text, on_token)
         replies = [reply]
-        ran = {a.tool for a in ctx.out.activities}
-        if note := requests.followup(ctx, ran, pending_before, draft_was_open):
+        ran = [a.tool for a in ctx.out.activities]
+        if state.handoff is None and (note := requests.followup(ctx, ran, pending_before, draft_was_open)):
             replies.append(note)
         frustrated = self.deps.frustration(text) >= policy.config.escalation.frustration_threshold
         state.frustrated_turns = state.frustrated_turns + 1 if frustrated else 0
@@ -355,7 +355,7 @@ class Engine:
         question of the form that was open when the incident or handover question came up."""
         draft_was_open = ctx.state.draft is not None and ctx.state.draft.open
         replies = [await self._decide(ctx, pending, confirm=confirm)]
-        if note := requests.followup(ctx, set(), {p.id for p in ctx.state.awaiting_decision()}, draft_was_open):
+        if note := requests.followup(ctx, [], {p.id for p in ctx.state.awaiting_decision()}, draft_was_open):
             replies.append(note)
         return replies
 

@@ -33,6 +33,7 @@ QUANTITY_CHANGE = re.compile(rf"\b(?:make\s+it|make\s+that|actually|change\s+(?:
                              rf"{_NUMBER}\b(?!\s*(?:day|days|week|weeks|hour|hours|month|months))", re.I)
 USERS = re.compile(rf"\b{_NUMBER}\s+(?:users|people|persons|colleagues|seats|of us)\b", re.I)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PATH = re.compile(r"(?<![\w/])(?:[A-Za-z]:\\[^\s,;]*|\\\\[^\s,;]+)")  # S:\Sales\Forecasts, \\server\share
 PURPOSE_LABEL = re.compile(r"justification|reason|purpose|why|business need", re.I)
 PURPOSE = re.compile(
     r"\b(?:for|because|since|so\s+(?:that\s+)?(?:i|we)\s+can|i'?m\s+(?:doing|working\s+on|using\s+it\s+for)|"
@@ -177,6 +178,9 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
         elif field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and "email" in field.label.lower():
             if (email := EMAIL.search(text)) is not None:
                 values[field.name] = email.group(0)
+        elif field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and re.search(r"path|folder", field.label, re.I):
+            if (path := PATH.search(text)) is not None:
+                values[field.name] = path.group(0).rstrip(".")
     months = {"january", "february", "march", "april", "june", "july", "august", "september", "october",
               "november", "december", "today", "tomorrow", "days", "day", "week", "weeks"}
     for field in draft.fields:

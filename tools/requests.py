@@ -12,7 +12,14 @@ from decimal import Decimal, InvalidOperation
 from tools.actions import button, confirmed_write
 from tools.approvals import ApproverPreview, preview_chain
 from tools.context import AsyncTool, ToolContext, WriteMode, tool
-from tools.form_reading import looks_like_question, one_choice, prefill, read_values
+from tools.form_reading import (
+    CORRECTION_CUE,
+    corrections,
+    looks_like_question,
+    one_choice,
+    prefill,
+    read_values,
+)
 from tools.freshservice import PlaceRequest, ServiceItem
 from tools.request_draft import Choice, DraftClosed, DraftField, FieldType, InvalidAnswer, RequestDraft, Stage
 from tools.results import ToolResult
@@ -142,7 +149,7 @@ async def begin(ctx: ToolContext, item: ServiceItem, preset: dict[str, str], det
         if same is not current:
             state.unpark(same.id)
         filled = prefill(same, details) if details else []
-        note = f" I noted {', '.join(filled)}." if filled else ""
+        note = f" I've noted {', '.join(filled)}." if filled else ""
         return await resume(ctx, same, f"Let's continue your **{same.item_name}** request.{note}")
     if current is not None:
         state.park(current)
@@ -161,7 +168,9 @@ async def begin(ctx: ToolContext, item: ServiceItem, preset: dict[str, str], det
     if draft.cost:
         intro += f" It costs ${draft.cost:,.2f}."
     if filled and draft.stage is Stage.COLLECTING:
-        intro += f" I've noted {', '.join(filled)} from what you said."
+        noted = [line for line in draft.summary_lines() if line.split(":")[0] in filled]
+        noted += [f"Quantity: {draft.quantity}"] if "Quantity" in filled else []
+        intro += f" From what you said I've noted {'; '.join(noted)}."
     if current is not None:
         intro = f"I've put your **{current.item_name}** request aside; we can finish it after this one. " + intro
     return await next_step(ctx, draft, intro)
@@ -177,17 +186,18 @@ def resume_note(ctx: ToolContext) -> str:
     return f"You still have a **{parked.item_name}** request in progress — shall we continue it?"
 
 
-def followup(ctx: ToolContext, ran: set[str], pending_before: set[str], draft_was_open: bool) -> str:
+def followup(ctx: ToolContext, ran: list[str], pending_before: set[str], draft_was_open: bool) -> str:
     """What the flow says after a turn that was about something else: the open field is asked again (a
     digression: "where do I collect it?"), an open review is offered again, a parked draft is offered once
-    the flow that displaced it is done. Nothing while a new question (a confirmation) is waiting."""
+    the flow that displaced it is done. Nothing while a new question (a confirmation) is waiting. ``ran``:
+    the tools of the turn in order; the form's own question is already there when a request tool ran last."""
     state = ctx.state
     if any(p.id not in pending_before and p.kind != "place_request" for p in state.awaiting_decision()):
         return ""
     draft = state.draft if state.draft is not None and state.draft.open else None
     if draft is None:
-        return resume_note(ctx) if draft_was_open or ran & REQUEST_TOOLS else ""
-    if ran & REQUEST_TOOLS:
+        return resume_note(ctx) if draft_was_open or REQUEST_TOOLS.intersection(ran) else ""
+    if ran and ran[-1] in REQUEST_TOOLS:
         return ""
     if draft.stage is Stage.COLLECTING:
         offer_choices(ctx, draft)
@@ -249,6 +259,12 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
             return ToolResult(ok=True, data={"invalid": True, "reason": "question"}, message=(
                 f"That sounds like a question rather than the {field.label.lower()}, so I haven't stored it. "
                 + question_for(draft)))
+        if field.field_type in TEXT_TYPES and CORRECTION_CUE.search(answer) and (changes := corrections(draft, answer)):
+            label, value = changes[-1]
+            offer_choices(ctx, draft)
+            return ToolResult(ok=True, data={"invalid": True, "reason": "correction", "field": label, "value": value},
+                              message=(f"That sounds like a change to {label} ({value}) rather than the "
+                                       f"{field.label.lower()}, so I haven't stored it as that. " + question_for(draft)))
         choice = one_choice(field, answer, last=True) if field.choices else None
         try:
             draft.answer(choice.label if choice is not None else answer)

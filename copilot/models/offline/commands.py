@@ -234,10 +234,33 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
     found = reference(text, state, entities)
     if found is not None:
         return found
+    if draft is None and (order := _order_like(text, intent, entities)) is not None:
+        return StartFlow(item=order, details=text)
     if draft is not None and asked is not None and asked.choices and not looks_like_question(text) \
             and not _other_topic(intent, confidence, entities, state):
         return SetSlot(value=text)  # the flow says it isn't an option and lists the choices
     return None
+
+
+PROBLEM = re.compile(r"\b(?:crash|error|broke|broken|not\s+working|doesn'?t|won'?t|can'?t|cannot|slow|issue|problem|"
+                     r"fail|stuck|freez|keeps|help|how|lost|stolen|expired|missing)\w*", re.I)
+
+
+def _order_like(text: str, intent: str, entities: dict[str, Any]) -> str | None:
+    """A message that starts with the thing wanted and goes on with its details ("figma, windows, full editor,
+    for the finance slides"; "Tableau for Windows for the dashboards") is a request, whatever the classifier
+    made of the list of values."""
+    thing = entities.get("software") or entities.get("item")
+    if not thing or intent in ("request_item", "create_incident", "urgent_security", "outage", "human"):
+        return None
+    if looks_like_question(text) or PROBLEM.search(text):
+        return None
+    head = re.split(r",|\bfor\b|\s[-–—]\s", text, maxsplit=1)
+    if len(head) < 2:
+        return None
+    lead = {w for w in re.findall(r"[a-z0-9]+", head[0].lower()) if len(w) >= 3}
+    name = {w for w in re.findall(r"[a-z0-9]+", str(thing).lower()) if len(w) >= 3}
+    return str(thing) if lead & name or any(n.startswith(w) for w in lead for n in name) else None
 
 
 def _other_topic(intent: str, confidence: float, entities: dict[str, Any], state: DialogueState) -> bool:
