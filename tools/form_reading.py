@@ -42,7 +42,8 @@ PURPOSE = re.compile(
 # A message that says it changes something already given ("actually", "sorry, …", "make that …").
 CORRECTION_CUE = re.compile(
     r"^\s*(?:no|nope|oops|sorry|wait|hmm|ah|oh)\b|\b(?:actually|instead|rather|change|changed|switch|swap|make\s+(?:it|that)|"
-    r"i\s+meant|meant\s+to\s+say|wrong|mistake|correction|not\s+the|the\s+other|no\s+wait|update\s+the|set\s+the)\b",
+    r"i\s+meant|meant\s+to\s+say|wrong|mistake|correction|not\s+the|the\s+other|no\s+wait|update\s+the|set\s+the|"
+    r"should\s+be|go\s+with|i\s+said|typo|prefer|better)\b",
     re.I)
 EXPLICIT = re.compile(
     r"\b(?:change|set|make|update|switch|put)\s+(?:the\s+|my\s+)?(?P<field>[a-z][\w -]{1,40}?)\s+(?:to|=|as|into)\s+"

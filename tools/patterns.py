@@ -37,14 +37,18 @@ _BARE_NUMBER = re.compile(r"^\s*(\d{1,9})\s*$")
 # one of the strong ones must be there, and none of the words that turn it into a change or a refusal.
 _CONFIRM_WORDS = frozenset("""yes y yep yeah yup sure ok okay k kk confirm confirmed correct right perfect great fine
 good absolutely please pls thanks thank you go ahead do it for submit send create place order proceed lgtm alright
-cool that's thats this that is all looks sounds now away just then exactly and the it's""".split())
+cool that's thats this that is all looks sounds now away just then exactly and the it's to me works ship fire
+brilliant lovely""".split())
 _CONFIRM_STRONG = frozenset("""yes y yep yeah yup sure ok okay k kk confirm confirmed correct perfect fine absolutely
-go submit send create place proceed lgtm alright do""".split())
+go submit send create place proceed lgtm alright do good works ship fire brilliant lovely great""".split())
 _NOT_CONFIRM = frozenset("""no not don't dont cancel wait stop never change but instead actually hold nope nah
 without except""".split())
 _CALL_OFF = re.compile(
     r"\b(?:cancel|abort|scrap (?:it|that|this)|forget (?:about )?(?:it|that|this)|never ?mind|nevermind|no thanks|"
-    r"not now|don'?t (?:send|submit|order|place|create)|do not (?:send|submit))\b", re.I)
+    r"not now|don'?t (?:send|submit|order|place|create)|do not (?:send|submit)|changed? my mind|scratch (?:that|it|this)|"
+    r"don'?t bother|no need|let'?s not|hold off|forget (?:about )?(?:the whole thing|everything)|drop (?:it|that|this)|"
+    r"(?:don'?t|do not) (?:need|want) (?:it|this|that|one|them)|not yet)\b|\bactually,? don'?t[\s.!]*$", re.I)
+_THUMBS = frozenset({"👍", "✅", "👌", "👍🏻", "👍🏼", "👍🏽"})
 _QUESTION = re.compile(r"\?\s*$|^\s*(?:can|could|will|would|how|what|when|why|where|is|are|do|does|should)\b", re.I)
 
 
@@ -53,6 +57,8 @@ def confirmation(text: str) -> bool | None:
     calling it off), None when the message is something else — a correction, a question — which the
     model then reads. A question that mentions cancelling ("can I cancel it later?") is not a no."""
     words = re.findall(r"[a-z']+", text.lower())
+    if text.strip() in _THUMBS:
+        return True
     if not words or _QUESTION.search(text):
         return None
     if DENY.match(text) or CANCEL.match(text) or _CALL_OFF.search(text):

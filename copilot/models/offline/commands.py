@@ -88,6 +88,9 @@ APPROVER = re.compile(r"\bwho\b.*\b(?:approves?|approval|sign(?:s)?\s+off|has\s+
 ITEM_FACTS = re.compile(r"\bhow\s+long\b|\bhow\s+soon\b|\bwhen\s+(?:will|would|do|does|can)\s+(?:i|it|they|that)\s+"
                         r"(?:get|receive|have|arrive|come|ship|be\s+(?:delivered|here|ready))\b|"
                         r"\bdelivery\s+time\b|\bhow\s+much\b|\bwhat\s+does\s+it\s+cost\b|\bhow\s+many\s+days\b", re.I)
+TICKET_FOLLOW = re.compile(
+    r"\b(?:who|when|why|next|approv\w*|status|still|stuck|done|fixed|progress|long|chase|remind|update|working|"
+    r"assigned|eta|priority|closed|resolved|open|happening|moving|sign(?:ed)?\s+off)\b", re.I)
 PRONOUN = re.compile(r"\b(it|this|that|one|them|they)\b", re.I)
 ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5}
 PICK = re.compile(r"\b(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|fifth|last)\b(?:\s+one)?|"
@@ -174,6 +177,9 @@ def reference(text: str, state: DialogueState, entities: dict[str, Any]) -> Comm
             return StartFlow(item=licence_item, details=text)
     if shown.kind in ("ticket", "tickets") and follow and len(text.split()) <= 8:
         return AnswerQuestion(tool="ticket_status", arguments={"ticket": str(entities.get("ticket") or text)})
+    if shown.kind == "ticket" and TICKET_FOLLOW.search(text) and (PRONOUN.search(text) or len(text.split()) <= 6) \
+            and not state.draft_item:
+        return AnswerQuestion(tool="ticket_status", arguments={"ticket": text})  # "who is it stuck with?"
     if shown.kind == "item" and follow and len(text.split()) <= 7 and not state.draft_item:
         return AnswerQuestion(tool="find_catalog_item", arguments={"need": follow.group("what")})
     pick = _ordinal(text, len(shown.labels)) if len(text.split()) <= 8 else None
