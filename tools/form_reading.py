@@ -84,16 +84,24 @@ def mentioned_choices(field: DraftField, text: str) -> list[Mention]:
         compact = "".join(label)
         spots = [i for i in range(len(words) - len(label) + 1) if words[i:i + len(label)] == label]
         spots += [i for i, w in enumerate(words) if len(label) > 1 and w == compact]
+        if len(compact) <= 3 and choice.label not in text:  # "US", "UK": the word "us" is not the layout
+            spots = []
         exact = bool(spots)
         if not spots:
             others = {w for c, other in labels.items() if c != choice.label for w in other}
             distinctive = [w for w in label if w not in others and w not in GENERIC and len(w) >= 3 and not w.isdigit()]
             spots = [i for i, w in enumerate(words) for d in distinctive
-                     if w == d or (len(w) >= 3 and d.startswith(w) and len(w) * 2 >= len(d))]
+                     if (w == d and (len(d) >= 4 or _beside(words, i, label)))
+                     or (w != d and len(w) >= 3 and d.startswith(w) and len(w) * 2 >= len(d))]
         spots = [i for i in spots if not NEGATION & set(words[max(0, i - 2):i])]
         if spots:
             found.append(Mention(choice, max(spots) + (len(label) - 1 if exact else 0), exact))
     return found
+
+
+def _beside(words: list[str], index: int, label: list[str]) -> bool:
+    """A short distinctive word ("air", "pro") counts only next to another word of its label ("macbook air")."""
+    return any(0 <= j < len(words) and words[j] in label for j in (index - 1, index + 1))
 
 
 def one_choice(field: DraftField, text: str, *, last: bool = False) -> Choice | None:

@@ -128,3 +128,12 @@ def test_questions_are_not_values(text: str) -> None:
 
 def test_statements_are_values() -> None:
     assert not looks_like_question("for onboarding the new analysts")
+
+
+def test_short_words_do_not_pick_an_option_by_accident() -> None:
+    d = draft("New laptop")
+    prefill(d, "can you get us a laptop for a pro photographer who travels by air")
+    assert "keyboard_layout" not in d.answers and "laptop_model" not in d.answers
+    d = draft("New laptop")
+    prefill(d, "a macbook air with a US keyboard")
+    assert d.answers["laptop_model"] == "MacBook Air 13" and d.answers["keyboard_layout"] == "US"

@@ -205,7 +205,8 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
     cue = bool(CORRECTION_CUE.search(text))
     if draft is not None:
         changes = corrections(draft, text)
-        if changes and (cue or state.stage == "review" or asked is None or _fits_current(draft, text) is None):
+        if changes and (cue or (not looks_like_question(text) and (
+                state.stage == "review" or asked is None or _fits_current(draft, text) is None))):
             label, value = changes[-1]
             return CorrectSlot(field=label, value=str(value))
         if cue and state.stage == "review" and not looks_like_question(text) and intent != "cancel" \
