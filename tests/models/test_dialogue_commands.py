@@ -93,3 +93,13 @@ def test_references_to_what_was_just_shown() -> None:
     assert command("the last one", tickets) == AnswerQuestion(tool="ticket_status", arguments={"ticket": "SR-2"})
     articles = DialogueState(last_shown=Shown(kind="articles", labels=["Reset your password", "Set up MFA"]))
     assert command("open the 2nd", articles) == AnswerQuestion(tool="search_kb", arguments={"question": "Set up MFA"})
+
+
+def test_asking_about_another_request_does_not_start_one() -> None:
+    found = command("before that — is my monitor request approved yet?", phone())
+    assert not isinstance(found, StartFlow | SetSlot)
+
+
+def test_an_ordinal_inside_a_sentence_is_not_a_choice() -> None:
+    found = command("wait, first I need a docking station", phone())
+    assert isinstance(found, StartFlow) and found.item == "docking station"

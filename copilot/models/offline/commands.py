@@ -98,7 +98,9 @@ PICK = re.compile(r"\b(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4
                   re.I)
 WHERE_WERE_WE = re.compile(r"where\s+were\s+we|what\s+was\s+i\s+doing|what\s+were\s+we\s+doing|where\s+was\s+i", re.I)
 TEXT_TYPES = {FieldType.TEXT, FieldType.PARAGRAPH, FieldType.URL}
-REQUEST_CUE = re.compile(r"\b(?:need|want|get|order|request|like|also|add|have)\b", re.I)
+REQUEST_CUE = re.compile(r"\b(?:need|want|order|get\s+me|add|i'?d\s+like|can\s+i\s+(?:get|have)|also\s+get)\b", re.I)
+STATUS_WORDS = re.compile(r"\b(?:approved|status|news|update|progress|yet|arrived|shipped|stuck|sign(?:ed)?\s+off)\b",
+                          re.I)
 
 
 def form_of(state: DialogueState) -> RequestDraft | None:
@@ -145,6 +147,9 @@ def _fits_current(draft: RequestDraft, text: str) -> str | None:
 
 
 def _ordinal(text: str, count: int) -> int | None:
+    """ "the second one", "option 2", "the last" — a short pick, not "first I need a dock" in a sentence."""
+    if len(text.split()) > 5:
+        return None
     match = PICK.search(text)
     if match is None or match.group("that"):
         return None
@@ -288,6 +293,8 @@ def _new_item(text: str, intent: str, entities: dict[str, Any], state: DialogueS
         return None
     if any(wanted in c.lower() or c.lower() in wanted for slot in state.form for c in slot.choices):
         return None  # "Photoshop" is a choice of this form, not another request
-    if intent == "request_item" or REQUEST_CUE.search(text):
+    if STATUS_WORDS.search(text) and not REQUEST_CUE.search(text):
+        return None  # "is my monitor request approved yet?" asks about one, it does not ask for one
+    if REQUEST_CUE.search(text) or (intent == "request_item" and not looks_like_question(text)):
         return str(name)
     return None
