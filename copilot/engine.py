@@ -28,11 +28,11 @@ from pydantic import BaseModel, Field, model_validator
 from copilot import failures, language, metrics
 from copilot.audit import AuditLog
 from copilot.conversations import ConversationState, ConversationStore
-from copilot.models.dialogue_state import DialogueState, FieldPrompt
+from copilot.models.dialogue_state import DialogueState, FieldPrompt, FormSlot, Shown
 from copilot.policy import EscalationReason, Policy, TurnSignals
 from copilot.prompts import system_message
 from copilot.redact import redact
-from tools import handover
+from tools import handover, requests
 from tools.actions import run_write
 from tools.approvals import ApprovalRules
 from tools.business_hours import OfficeHours
@@ -235,9 +235,11 @@ class Engine:
         pending = state.awaiting_decision()
         decision = confirmation(text) if not foreign else confirmation(english)
         if pending and decision is not None:
-            return self._in_language(state, found, [await self._decide(ctx, pending[-1], confirm=decision)])
+            return self._in_language(state, found, await self._decide_then_follow(ctx, pending[-1], confirm=decision))
         if (word := policy.urgent_match(text) or (policy.urgent_match(english) if foreign else None)) is not None:
             return self._in_language(state, found, [await self._urgent(ctx, state, text, word)])
+        pending_before = {p.id for p in state.awaiting_decision()}
+        draft_was_open = state.draft is not None and state.draft.open
         reply = await self._run_team(ctx, state, text, on_token)
         if foreign and ctx.out.failed and state.language:
             # Not understood in another language: offer a person (the employee decides), never count it towards
@@ -247,6 +249,9 @@ class Engine:
             ctx.out.offer("escalate", "Talk to the IT team")
             ctx.out.failed = False
         replies = self._in_language(state, found, [reply])
+        ran = [a.tool for a in ctx.out.activities]
+        if state.handoff is None and (note := requests.followup(ctx, ran, pending_before, draft_was_open)):
+            replies.append(note)
         frustrated = self.deps.frustration(text) >= policy.config.escalation.frustration_threshold
         state.frustrated_turns = state.frustrated_turns + 1 if frustrated else 0
         state.failed_turns = state.failed_turns + 1 if ctx.out.failed else 0
@@ -308,11 +313,20 @@ class Engine:
         if draft is not None and draft.open:
             dialogue.draft_item = draft.item_name
             dialogue.draft_fields = [f.label for f in draft.fields]
+            dialogue.stage = "review" if draft.stage.value == "review" else "collecting"
+            dialogue.form = [FormSlot(name=f.name, label=f.label, field_type=f.field_type, required=f.required,
+                                      choices=[c.label for c in f.choices],
+                                      value=draft.display_value(f) if f.name in draft.answers else None)
+                             for f in draft.fields]
             current = draft.current_field
             if current is not None:
                 dialogue.awaiting = "field"
                 dialogue.field = FieldPrompt(name=current.name, label=current.label, field_type=current.field_type,
                                              choices=[c.label for c in current.choices])
+        dialogue.parked_items = [d.item_name for d in state.parked if d.open]
+        if state.last_shown is not None:
+            dialogue.last_shown = Shown(kind=state.last_shown.kind, labels=[e.label for e in state.last_shown.entries],
+                                        subject=state.last_shown.subject)
         pending = state.open_pending()
         if pending:
             dialogue.awaiting = "confirmation"
@@ -327,7 +341,7 @@ class Engine:
         state.add("employee", f"[pressed {action.split(':')[0]}]")
         kind, _, argument = action.partition(":")
         if kind in ("confirm", "cancel") and argument in state.pending:
-            return await self._decide(ctx, state.pending[argument], confirm=kind == "confirm")
+            return "\n\n".join(await self._decide_then_follow(ctx, state.pending[argument], confirm=kind == "confirm"))
         handler = BUTTONS.get(kind)
         if handler is None:
             return "That button is no longer active. What would you like to do?"
@@ -357,6 +371,15 @@ class Engine:
             "pending_action": pending.id, "why": f"urgent report ({word})"}))
         return (f"That sounds urgent ({word}). Shall I hand this to the IT team now as an urgent ticket? "
                 f"If it can't wait, {ctx.urgent_contact}.")
+
+    async def _decide_then_follow(self, ctx: ToolContext, pending: PendingAction, *, confirm: bool) -> list[str]:
+        """The employee's decision, then what the flow says next: the request they put aside, or the
+        question of the form that was open when the incident or handover question came up."""
+        draft_was_open = ctx.state.draft is not None and ctx.state.draft.open
+        replies = [await self._decide(ctx, pending, confirm=confirm)]
+        if note := requests.followup(ctx, [], {p.id for p in ctx.state.awaiting_decision()}, draft_was_open):
+            replies.append(note)
+        return replies
 
     async def _decide(self, ctx: ToolContext, pending: PendingAction, *, confirm: bool) -> str:
         """Run or drop a pending write — the employee's explicit decision, never the model's."""

@@ -33,7 +33,7 @@ def serve(app: Any, port: int | None = None) -> Iterator[str]:
     server = ThreadServer(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 180  # a busy 2-core machine fits the offline model in ~50 s before serving
+    deadline = time.monotonic() + 600  # the app fits the offline model and builds its index at start-up: slow on a busy machine
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("test server did not start")

@@ -46,6 +46,8 @@ def knowledge_tools(ctx: ToolContext) -> list[AsyncTool]:
         ctx.state.kb_shown = None
         data: dict[str, Any] = {"confidence": round(found.confidence, 3), "answer": found.answer, "tier": found.tier,
                 "articles": [{"id": a.id, "title": a.title, "url": a.url} for a in articles]}
+        if articles and (found.answer or found.tier == "plausible"):
+            ctx.state.show("articles", [(a.url, a.title) for a in articles[:MAX_SUGGESTIONS]], subject=question[:200])
         if found.tier == "plausible" and articles and not found.answer:
             data["escalation_offered"] = True
             for article in articles[:MAX_SUGGESTIONS]:

@@ -8,6 +8,7 @@ confirmation in one place and an unknown word in another.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 _POLITE = r"(?:[\s,]+(?:please|thanks|thank you))?[\s.!]*$"
 
@@ -36,14 +37,18 @@ _BARE_NUMBER = re.compile(r"^\s*(\d{1,9})\s*$")
 # one of the strong ones must be there, and none of the words that turn it into a change or a refusal.
 _CONFIRM_WORDS = frozenset("""yes y yep yeah yup sure ok okay k kk confirm confirmed correct right perfect great fine
 good absolutely please pls thanks thank you go ahead do it for submit send create place order proceed lgtm alright
-cool that's thats this that is all looks sounds now away just then exactly and the it's""".split())
+cool that's thats this that is all looks sounds now away just then exactly and the it's to me works ship fire
+brilliant lovely""".split())
 _CONFIRM_STRONG = frozenset("""yes y yep yeah yup sure ok okay k kk confirm confirmed correct perfect fine absolutely
-go submit send create place proceed lgtm alright do""".split())
+go submit send create place proceed lgtm alright do good works ship fire brilliant lovely great""".split())
 _NOT_CONFIRM = frozenset("""no not don't dont cancel wait stop never change but instead actually hold nope nah
 without except""".split())
 _CALL_OFF = re.compile(
     r"\b(?:cancel|abort|scrap (?:it|that|this)|forget (?:about )?(?:it|that|this)|never ?mind|nevermind|no thanks|"
-    r"not now|don'?t (?:send|submit|order|place|create)|do not (?:send|submit))\b", re.I)
+    r"not now|don'?t (?:send|submit|order|place|create)|do not (?:send|submit)|changed? my mind|scratch (?:that|it|this)|"
+    r"don'?t bother|no need|let'?s not|hold off|forget (?:about )?(?:the whole thing|everything)|drop (?:it|that|this)|"
+    r"(?:don'?t|do not) (?:need|want) (?:it|this|that|one|them)|not yet)\b|\bactually,? don'?t[\s.!]*$", re.I)
+_THUMBS = frozenset({"👍", "✅", "👌", "👍🏻", "👍🏼", "👍🏽"})
 _QUESTION = re.compile(r"\?\s*$|^\s*(?:can|could|will|would|how|what|when|why|where|is|are|do|does|should)\b", re.I)
 
 
@@ -52,6 +57,8 @@ def confirmation(text: str) -> bool | None:
     calling it off), None when the message is something else — a correction, a question — which the
     model then reads. A question that mentions cancelling ("can I cancel it later?") is not a no."""
     words = re.findall(r"[a-z']+", text.lower())
+    if text.strip() in _THUMBS:
+        return True
     if not words or _QUESTION.search(text):
         return None
     if DENY.match(text) or CANCEL.match(text) or _CALL_OFF.search(text):
@@ -85,3 +92,40 @@ def ticket_reference(text: str, *, bare: bool = False) -> tuple[str | None, int]
         return None, int(match.group("hash") or match.group("plain"))
     number = _BARE_NUMBER.match(text) if bare else None
     return (None, int(number.group(1))) if number else None
+
+
+MONTHS = {name: number for number, names in enumerate((
+    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+    ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+    ("december", "dec")), start=1) for name in names}
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DATES = re.compile(
+    r"\b(?P<iso>\d{4}-\d{1,2}-\d{1,2})\b"
+    rf"|\b(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{_MONTH})\.?(?:,?\s+(?P<y1>\d{{4}}))?\b"
+    rf"|\b(?P<m2>{_MONTH})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y2>\d{{4}}))?\b"
+    r"|\b(?P<rel>today|tomorrow)\b", re.I)
+
+
+def find_dates(text: str, today: date | None = None) -> list[str]:
+    """The dates written in ``text`` as ISO strings: 2027-03-31, "31 March 2027", "March 31", "tomorrow".
+    A day and month without a year is the next such day from ``today``; impossible dates are skipped."""
+    today = today or date.today()
+    found: list[str] = []
+    for match in _DATES.finditer(text):
+        try:
+            if match.group("iso"):
+                year, month, day = (int(p) for p in match.group("iso").split("-"))
+                value = date(year, month, day)
+            elif match.group("rel"):
+                value = today + timedelta(days=1 if match.group("rel").lower() == "tomorrow" else 0)
+            else:
+                day = int(match.group("d1") or match.group("d2"))
+                month = MONTHS[(match.group("m1") or match.group("m2")).lower()]
+                year_text = match.group("y1") or match.group("y2")
+                value = date(int(year_text) if year_text else today.year, month, day)
+                if not year_text and value < today:
+                    value = date(today.year + 1, month, day)
+        except ValueError:
+            continue
+        found.append(value.isoformat())
+    return found

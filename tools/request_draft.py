@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from tools.patterns import yes_no_word
+from tools.patterns import find_dates, yes_no_word
 
 MAX_TEXT_LENGTH = 2000
 
@@ -102,10 +102,10 @@ def parse_value(field: DraftField, raw: Any) -> Any:
         except InvalidOperation:
             raise InvalidAnswer(f"{field.label} must be a number.") from None
     if kind == FieldType.DATE:
-        try:
-            return date.fromisoformat(text[:10]).isoformat()
-        except ValueError:
-            raise InvalidAnswer(f"{field.label} must be a date like 2026-12-01.") from None
+        found = find_dates(text)
+        if not found:
+            raise InvalidAnswer(f"{field.label} must be a date like 2026-12-01.")
+        return found[0]
     if kind == FieldType.URL and not re.match(r"https?://\S+$", text):
         raise InvalidAnswer(f"{field.label} must be a web address starting with http:// or https://.")
     if len(text) > MAX_TEXT_LENGTH:
@@ -147,6 +147,8 @@ class RequestDraft(BaseModel):
     fields: list[DraftField]
     answers: dict[str, Any] = Field(default_factory=dict)
     quantity: int = 1
+    allow_quantity: bool = True  # the catalog item's allow_quantity (set when the draft is opened)
+    last_set: str | None = None  # the field changed last ("no wait — the other model")
     stage: Stage = Stage.COLLECTING
     ticket_id: int | None = None
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
@@ -192,6 +194,7 @@ class RequestDraft(BaseModel):
         if field is None:
             raise InvalidAnswer("All required details are filled in; say which field to change, or confirm.")
         self.answers[field.name] = parse_value(field, raw)
+        self.last_set = field.name
         self._touch()
 
     def set(self, name_or_label: str, raw: Any) -> DraftField:
@@ -199,11 +202,14 @@ class RequestDraft(BaseModel):
         self._require_open()
         field = self.field(name_or_label)
         self.answers[field.name] = parse_value(field, raw)
+        self.last_set = field.name
         self._touch()
         return field
 
     def set_quantity(self, quantity: int) -> None:
         self._require_open()
+        if not self.allow_quantity and quantity != 1:
+            raise InvalidAnswer(f"{self.item_name} is requested one at a time.")
         if not 1 <= quantity <= 100:
             raise InvalidAnswer("Quantity must be between 1 and 100.")
         self.quantity = quantity

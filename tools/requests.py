@@ -10,12 +10,24 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from tools.actions import button, confirmed_write
-from tools.approvals import preview_chain
+from tools.approvals import ApproverPreview, preview_chain
 from tools.context import AsyncTool, ToolContext, WriteMode, tool
+from tools.form_reading import (
+    CORRECTION_CUE,
+    corrections,
+    looks_like_question,
+    one_choice,
+    prefill,
+    read_values,
+)
 from tools.freshservice import PlaceRequest, ServiceItem
-from tools.request_draft import Choice, DraftClosed, DraftField, InvalidAnswer, RequestDraft, Stage
+from tools.request_draft import Choice, DraftClosed, DraftField, FieldType, InvalidAnswer, RequestDraft, Stage
 from tools.results import ToolResult
 from tools.state import PendingAction
+
+REQUEST_TOOLS = frozenset({"start_request", "answer_request_field", "change_request_field", "cancel_request",
+                           "resume_request"})
+TEXT_TYPES = {FieldType.TEXT, FieldType.PARAGRAPH, FieldType.URL}
 
 MAX_CHOICE_BUTTONS = 8  # more choices than this are typed (the question lists them all)
 ASKABLE_TYPES = {"custom_text", "custom_paragraph", "custom_dropdown", "custom_multi_select_dropdown",
@@ -55,22 +67,31 @@ def question_for(draft: RequestDraft) -> str:
     return f"{field.label}?{hint}"
 
 
-async def review(ctx: ToolContext, draft: RequestDraft) -> ToolResult:
-    """Show the exact payload, cost, delivery, seats and approvers, and ask for confirmation."""
+async def approval_chain(ctx: ToolContext, item_name: str, total_cost: Decimal | None) -> list[ApproverPreview]:
+    """Who will have to approve this item for this employee, named (the department head looked up)."""
     head_name = None
     if ctx.employee.department_id:
         department = await ctx.client.get_department(ctx.employee.department_id)
         if department.head_user_id:
             head = await ctx.client.get_requester(department.head_user_id)
             head_name = " ".join(p for p in (head.first_name, head.last_name) if p)
-    chain = preview_chain(ctx.approvals, draft.item_name, draft.total_cost, ctx.employee, head_name)
+    return preview_chain(ctx.approvals, item_name, total_cost, ctx.employee, head_name)
+
+
+def describe_chain(chain: list[ApproverPreview]) -> str:
+    return "; ".join(f"{a.level}. {a.who} ({a.why})" for a in chain) if chain else "none needed"
+
+
+async def review(ctx: ToolContext, draft: RequestDraft) -> ToolResult:
+    """Show the exact payload, cost, delivery, seats and approvers, and ask for confirmation."""
+    chain = await approval_chain(ctx, draft.item_name, draft.total_cost)
     lines = [f"Please check your request for **{draft.item_name}**" + (f" × {draft.quantity}" if draft.quantity > 1 else "") + ":"]
     lines += [f"• {line}" for line in draft.summary_lines()]
     if draft.total_cost is not None:
         lines.append(f"Cost: ${draft.total_cost:,.2f}")
     if draft.delivery_time_hours:
         lines.append(f"Delivery: about {draft.delivery_time_hours} hours after approval")
-    lines.append("Approvals: " + ("; ".join(f"{a.level}. {a.who} ({a.why})" for a in chain) if chain else "none needed"))
+    lines.append("Approvals: " + describe_chain(chain))
     pending = PendingAction(kind="place_request", summary=lines[1:], idempotency_key=draft.idempotency_key,
                             payload={"draft_id": draft.id, "item_display_id": draft.item_display_id,
                                      "quantity": draft.quantity, "custom_fields": draft.payload()})
@@ -92,39 +113,116 @@ async def next_step(ctx: ToolContext, draft: RequestDraft, prefix: str = "") -> 
         result = await review(ctx, draft)
         result.message = (prefix + "\n\n" if prefix else "") + result.message
         return result
-    field = draft.current_field
-    if field is not None:
-        for index, choice in enumerate(field.choices[:MAX_CHOICE_BUTTONS]):
-            ctx.out.offer(f"answer:{field.name}:{index}", choice.label)
+    offer_choices(ctx, draft)
     return ToolResult(message=(prefix + " " if prefix else "") + question_for(draft),
                       data={"stage": draft.stage.value, "awaiting_field": draft.current_field.name
                             if draft.current_field else None})
 
 
-async def begin(ctx: ToolContext, item: ServiceItem, preset: dict[str, str]) -> ToolResult:
-    """Open a new draft for ``item`` (an open one is cancelled), pre-filling what the employee already said."""
-    if ctx.state.draft is not None and ctx.state.draft.open:
-        ctx.state.draft.cancel()
+def offer_choices(ctx: ToolContext, draft: RequestDraft) -> None:
+    field = draft.current_field
+    if field is not None:
+        for index, choice in enumerate(field.choices[:MAX_CHOICE_BUTTONS]):
+            ctx.out.offer(f"answer:{field.name}:{index}", choice.label)
+
+
+async def resume(ctx: ToolContext, draft: RequestDraft, prefix: str) -> ToolResult:
+    """Make ``draft`` the current one again (the open one, if different, is parked) and ask where it stopped."""
+    state = ctx.state
+    if state.draft is not None and state.draft.open and state.draft.id != draft.id:
+        state.park(state.draft)
+    state.draft = draft
+    result = await next_step(ctx, draft, prefix)
+    result.data["resumed"] = draft.item_name
+    return result
+
+
+async def begin(ctx: ToolContext, item: ServiceItem, preset: dict[str, str], details: str = "") -> ToolResult:
+    """Open a draft for ``item`` and pre-fill it from what the employee already said (``details``: their own
+    words). A draft already open for the same item is continued, not restarted; one for another item is
+    parked (a topic switch) and offered again when this one is done."""
+    state = ctx.state
+    current = state.draft if state.draft is not None and state.draft.open else None
+    same = current if current is not None and current.item_display_id == item.display_id else None
+    same = same or next((d for d in state.parked if d.item_display_id == item.display_id and d.open), None)
+    if same is not None:
+        if same is not current:
+            state.unpark(same.id)
+        filled = prefill(same, details) if details else []
+        note = f" I've noted {', '.join(filled)}." if filled else ""
+        return await resume(ctx, same, f"Let's continue your **{same.item_name}** request.{note}")
+    if current is not None:
+        state.park(current)
     draft = RequestDraft(item_display_id=item.display_id, item_name=item.name, cost=_cost(item),
-                         delivery_time_hours=item.delivery_time, fields=form_of(item))
+                         delivery_time_hours=item.delivery_time, fields=form_of(item),
+                         allow_quantity=bool(getattr(item, "allow_quantity", True)))
     for name, value in preset.items():
         try:
             draft.set(name, value)
         except InvalidAnswer:
             pass
-    ctx.state.draft = draft
+    filled = prefill(draft, details) if details else []
+    state.draft = draft
+    state.show("item", [(str(item.display_id), item.name)], subject=item.name)
     intro = f"Let's request **{item.name}**."
     if draft.cost:
         intro += f" It costs ${draft.cost:,.2f}."
+    if filled and draft.stage is Stage.COLLECTING:
+        noted = [line for line in draft.summary_lines() if line.split(":")[0] in filled]
+        noted += [f"Quantity: {draft.quantity}"] if "Quantity" in filled else []
+        intro += f" From what you said I've noted {'; '.join(noted)}."
+    if current is not None:
+        intro = f"I've put your **{current.item_name}** request aside; we can finish it after this one. " + intro
     return await next_step(ctx, draft, intro)
+
+
+def resume_note(ctx: ToolContext) -> str:
+    """Offer the latest parked draft once nothing else is open ("…shall we continue it?"), with a button."""
+    state = ctx.state
+    if (state.draft is not None and state.draft.open) or not state.parked:
+        return ""
+    parked = state.parked[-1]
+    ctx.out.offer(f"resume:{parked.id}", f"Continue the {parked.item_name} request")
+    return f"You still have a **{parked.item_name}** request in progress — shall we continue it?"
+
+
+def followup(ctx: ToolContext, ran: list[str], pending_before: set[str], draft_was_open: bool) -> str:
+    """What the flow says after a turn that was about something else: the open field is asked again (a
+    digression: "where do I collect it?"), an open review is offered again, a parked draft is offered once
+    the flow that displaced it is done. Nothing while a new question (a confirmation) is waiting. ``ran``:
+    the tools of the turn in order; the form's own question is already there when a request tool ran last."""
+    state = ctx.state
+    if any(p.id not in pending_before and p.kind != "place_request" for p in state.awaiting_decision()):
+        return ""
+    draft = state.draft if state.draft is not None and state.draft.open else None
+    if draft is None:
+        return resume_note(ctx) if draft_was_open or REQUEST_TOOLS.intersection(ran) else ""
+    if ran and ran[-1] in REQUEST_TOOLS:
+        return ""
+    if draft.stage is Stage.COLLECTING:
+        offer_choices(ctx, draft)
+        return f"Back to your **{draft.item_name}** request: {question_for(draft)}"
+    pending = next((p for p in state.open_pending() if p.kind == "place_request"
+                    and p.payload.get("draft_id") == draft.id), None)
+    if pending is None:
+        return ""
+    ctx.out.offer(f"confirm:{pending.id}", "Submit request")
+    ctx.out.offer(f"cancel:{pending.id}", "Cancel")
+    return f"Your **{draft.item_name}** request is ready — shall I submit it, or would you like to change something?"
 
 
 def request_tools(ctx: ToolContext) -> list[AsyncTool]:
     state = ctx.state
 
     @tool(ctx, "Started a request")
-    async def start_request(item: str) -> ToolResult:
-        """Start a service-catalog request for the item the employee named (e.g. 'new laptop', 'Figma')."""
+    async def start_request(item: str, details: str = "") -> ToolResult:
+        """Start a service-catalog request for the item the employee named (e.g. 'new laptop', 'Figma').
+        ``details``: the employee's own words about it, verbatim (values in it pre-fill the form)."""
+        for draft in [state.draft, *reversed(state.parked)]:
+            if draft is not None and draft.open and draft.item_name.lower() == item.strip().lower():
+                found = await ctx.catalog.item(draft.item_display_id)
+                if found is not None:
+                    return await begin(ctx, found, {}, details)
         matches = await ctx.catalog.find_items(item)
         software = await ctx.catalog.item_for_software(item)
         chosen: ServiceItem | None = None
@@ -140,26 +238,47 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
                     "I couldn't find a catalog item for that. Could you describe what you need differently?"))
             for found, _ in matches:
                 ctx.out.offer(f"start:{found.display_id}", found.name)
+            state.show("items", [(str(found.display_id), found.name) for found, _ in matches])
             names = ", ".join(f"“{found.name}”" for found, _ in matches)
             return ToolResult(data={"items": [found.name for found, _ in matches]},
                               message=f"Which one do you mean: {names}?")
-        return await begin(ctx, chosen, preset)
+        return await begin(ctx, chosen, preset, details)
 
     @tool(ctx, "Recorded your answer")
     async def answer_request_field(answer: str) -> ToolResult:
-        """Answer the question the copilot asked for the open request (the current form field)."""
+        """Answer the question the copilot asked for the open request (the current form field). Only a
+        value that fits that field is stored; a question is not an answer (answer it, then ask again)."""
         draft = state.draft
         if draft is None or not draft.open:
             return ToolResult(ok=False, message="There's no request in progress. What would you like to request?")
+        field = draft.current_field
+        if field is None:
+            return await next_step(ctx, draft, "Everything is filled in.")
+        if field.field_type in TEXT_TYPES and looks_like_question(answer):
+            offer_choices(ctx, draft)
+            return ToolResult(ok=True, data={"invalid": True, "reason": "question"}, message=(
+                f"That sounds like a question rather than the {field.label.lower()}, so I haven't stored it. "
+                + question_for(draft)))
+        if field.field_type in TEXT_TYPES and CORRECTION_CUE.search(answer) and (changes := corrections(draft, answer)):
+            label, value = changes[-1]
+            offer_choices(ctx, draft)
+            return ToolResult(ok=True, data={"invalid": True, "reason": "correction", "field": label, "value": value},
+                              message=(f"That sounds like a change to {label} ({value}) rather than the "
+                                       f"{field.label.lower()}, so I haven't stored it as that. " + question_for(draft)))
+        choice = one_choice(field, answer, last=True) if field.choices else None
         try:
-            draft.answer(answer)
+            draft.answer(choice.label if choice is not None else answer)
         except (InvalidAnswer, DraftClosed) as problem:
+            offer_choices(ctx, draft)
             return ToolResult(ok=True, message=str(problem), data={"invalid": True})
+        if field.field_type not in TEXT_TYPES:
+            prefill(draft, answer)  # "Samsung Galaxy S25, no number porting", "2027-01-20, no recording"
         return await next_step(ctx, draft, "Got it.")
 
     @tool(ctx, "Changed a detail of your request")
     async def change_request_field(field: str, value: str) -> ToolResult:
-        """Change one field of the open request, by the field's name or label."""
+        """Change one field of the open request, by the field's name or label (empty: the field whose
+        choices the value fits). The review is shown again with the change."""
         draft = state.draft
         if draft is None or not draft.open:
             return ToolResult(ok=False, message="There's no request in progress to change.")
@@ -167,11 +286,32 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
             if field.strip().lower() in {"quantity", "qty", "how many"}:
                 draft.set_quantity(int(value))
                 changed = "Quantity"
+            elif not field.strip():
+                changed = _change_by_value(draft, value)
             else:
-                changed = draft.set(field, value).label
+                target = draft.field(field)
+                choice = one_choice(target, value, last=True) if target.choices else None
+                changed = draft.set(target.name, choice.label if choice is not None else value).label
         except (InvalidAnswer, DraftClosed, ValueError) as problem:
+            offer_choices(ctx, draft)
             return ToolResult(ok=True, message=str(problem), data={"invalid": True})
         return await next_step(ctx, draft, f"Updated {changed}.")
+
+    @tool(ctx, "Went back to your request")
+    async def resume_request(item: str = "") -> ToolResult:
+        """Go back to a request in progress (the one put aside, or the one named by ``item``) and ask
+        where it stopped."""
+        wanted = item.strip().lower()
+        candidates = [d for d in [state.draft, *reversed(state.parked)] if d is not None and d.open]
+        chosen = next((d for d in candidates if wanted and (wanted in d.item_name.lower()
+                                                             or d.item_name.lower() in wanted)), None)
+        chosen = chosen or (candidates[0] if candidates else None)
+        if chosen is None:
+            return ToolResult(ok=True, data={"resumed": None},
+                              message="There's no request in progress. What would you like to request?")
+        if chosen is not state.draft:
+            state.unpark(chosen.id)
+        return await resume(ctx, chosen, f"We were working on your **{chosen.item_name}** request.")
 
     @tool(ctx, "Cancelled the request")
     async def cancel_request() -> ToolResult:
@@ -186,7 +326,21 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
         return ToolResult(message=f"OK, I've cancelled the {draft.item_name} request. Nothing was sent.",
                           data={"stage": draft.stage.value})
 
-    return [start_request, answer_request_field, change_request_field, cancel_request]
+    return [start_request, answer_request_field, change_request_field, cancel_request, resume_request]
+
+
+def _change_by_value(draft: RequestDraft, value: str) -> str:
+    """Set the one field whose choices ``value`` names; otherwise say which options there are."""
+    fitting = [(f, c) for f in draft.fields if f.choices and (c := one_choice(f, value, last=True)) is not None]
+    if len(fitting) == 1:
+        return draft.set(fitting[0][0].name, fitting[0][1].label).label
+    values = read_values(draft, value, only_unanswered=False, last=True)
+    if len(values) == 1:
+        name, raw = next(iter(values.items()))
+        return draft.set(name, raw).label
+    options = "; ".join(f"{f.label}: {', '.join(c.label for c in f.choices)}" for f in draft.fields if f.choices)
+    raise InvalidAnswer(f"“{value.strip()}” isn't one of the options of this form" + (f" ({options})." if options else ".")
+                        + " Which detail should I change, and to what?")
 
 
 @button("answer")
@@ -202,6 +356,19 @@ async def answer_by_choice(ctx: ToolContext, argument: str) -> ToolResult:
         return await next_step(ctx, draft, "That button was for an earlier question.")
     draft.answer(field.choices[int(index)].label)
     return await next_step(ctx, draft, "Got it.")
+
+
+@button("resume")
+async def resume_by_id(ctx: ToolContext, draft_id: str) -> ToolResult:
+    """The "Continue the X request" button: that parked draft becomes the current one again."""
+    draft = next((d for d in ctx.state.parked if d.id == draft_id and d.open), None)
+    if draft is None:
+        current = ctx.state.draft
+        if current is not None and current.id == draft_id and current.open:
+            return await next_step(ctx, current, f"We're on your **{current.item_name}** request.")
+        return ToolResult(ok=True, message="That request isn't in progress any more.", data={"stale": True})
+    ctx.state.unpark(draft.id)
+    return await resume(ctx, draft, f"Let's continue your **{draft.item_name}** request.")
 
 
 @button("start")

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from tools.context import AsyncTool, ToolContext, tool
 from tools.freshservice import Application, ServiceItem, seats_available
+from tools.requests import approval_chain, describe_chain
 from tools.results import ToolResult
 
 ITEM_IS_APP = 90  # find_items score: the item is named after the app, not merely related to it
@@ -63,6 +64,8 @@ def software_tools(ctx: ToolContext) -> list[AsyncTool]:
             over = f", {-(seats.available or 0)} more than were bought" if (seats.available or 0) < 0 else ""
             lines = [f"All {seats.purchased} {app.name} seats are in use right now ({seats.used} assigned{over}). "
                      "You can still request one: IT will reclaim an unused seat or buy more."]
+        ctx.state.show("licence", [(request_item.display_id, request_item.name)] if request_item else [],
+                       subject=app.name)
         if has_it:
             lines.insert(0, f"You already have {app.name}, so there's nothing to request.")
         if not has_it and request_item is not None:
@@ -70,10 +73,26 @@ def software_tools(ctx: ToolContext) -> list[AsyncTool]:
             ctx.out.offer(f"start:{request_item.display_id}", f"Request {app.name}")
         return ToolResult(data=data, message=" ".join(lines))
 
+    async def one_item(item: ServiceItem) -> ToolResult:
+        """One catalog item in detail: what it is, cost, delivery time and who approves it for this employee."""
+        chain = await approval_chain(ctx, item.name, item.cost)
+        hours = item.delivery_time
+        delivery = f"about {hours} hours ({hours / 24:.0f} days) after approval" if hours and hours % 24 == 0 else (
+            f"about {hours} hours after approval" if hours else "not stated in the catalog")
+        ctx.state.show("item", [(item.display_id, item.name)], subject=item.name)
+        lines = [f"**{item.name}** — {item.short_description or 'no description'}",
+                 f"Cost: {_money(item.cost or 0)}. Delivery: {delivery}.", f"Approvals: {describe_chain(chain)}."]
+        data = {"items": [{"display_id": item.display_id, "name": item.name, "cost": str(item.cost or "0"),
+                           "delivery_time_hours": hours}], "approvers": [a.model_dump() for a in chain]}
+        return ToolResult(data=data, message="\n".join(lines))
+
     @tool(ctx, "Looked up the service catalog")
     async def find_catalog_item(need: str) -> ToolResult:
-        """Find the service-catalog items that match what the employee needs."""
+        """Find the service-catalog items that match what the employee needs (the exact name of one item:
+        that item in detail — cost, delivery time, approvers)."""
         matches = await ctx.catalog.find_items(need)
+        if matches and matches[0][0].name.lower() == need.strip().lower():
+            return await one_item(matches[0][0])
         if not matches:
             return ToolResult(ok=True, data={"items": []}, message=(
                 "I couldn't find a catalog item for that. I can open a general request for the IT team instead."))
@@ -84,6 +103,7 @@ def software_tools(ctx: ToolContext) -> list[AsyncTool]:
                  + (f", about {i['delivery_time_hours']} h" if i["delivery_time_hours"] else "") + ")" for i in items]
         for item in items[:3]:
             ctx.out.offer(f"start:{item['display_id']}", f"Request {item['name']}")
+        ctx.state.show("items", [(i["display_id"], str(i["name"])) for i in items])
         return ToolResult(data={"items": items}, message="These catalog items match:\n" + "\n".join(lines))
 
     return [check_license, find_catalog_item]

@@ -9,6 +9,7 @@ so a draft or a pending confirmation survives a reload, a restart or another rep
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -74,9 +75,30 @@ class KbShown(BaseModel):
     alternatives: list[KbAlternative] = Field(default_factory=list)
 
 
+class ShownEntry(BaseModel):
+    """One thing the copilot just listed: an article, a catalog item, a ticket, an application."""
+
+    id: str  # article url, item display id, ticket id, application name
+    label: str
+
+
+class LastShown(BaseModel):
+    """What the copilot showed last, so "the second one", "that one", "and Postman?" or "how long will it
+    take?" can be resolved against it. Written by the tools that show things; read by the model."""
+
+    kind: Literal["articles", "items", "tickets", "licence", "item", "ticket"]
+    entries: list[ShownEntry] = Field(default_factory=list)
+    subject: str = ""  # the application of a licence answer, the item of an item answer
+
+
+MAX_PARKED = 3
+
+
 class WorkflowState(BaseModel):
     id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     draft: RequestDraft | None = None
+    parked: list[RequestDraft] = Field(default_factory=list)  # drafts put aside by a topic switch, latest last
+    last_shown: LastShown | None = None
     pending: dict[str, PendingAction] = Field(default_factory=dict)
     handoff: Handoff | None = None
     tickets: list[int] = Field(default_factory=list)
@@ -90,6 +112,27 @@ class WorkflowState(BaseModel):
     def add(self, role: Role, text: str) -> None:
         self.transcript.append(TranscriptEntry(role=role, text=text))
         del self.transcript[:-MAX_TRANSCRIPT]
+
+    def show(self, kind: str, entries: Sequence[tuple[object, str]], subject: str = "") -> None:
+        """Remember what was just shown (a list or one thing) for references in the next message."""
+        self.last_shown = LastShown.model_validate({"kind": kind, "subject": subject, "entries": [
+            {"id": str(i), "label": label} for i, label in entries]})
+
+    def park(self, draft: RequestDraft) -> None:
+        """Put an open draft aside (a topic switch); its pending confirmation, if any, is withdrawn."""
+        for pending in self.open_pending():
+            if pending.kind == "place_request" and pending.payload.get("draft_id") == draft.id:
+                pending.status = "cancelled"
+        self.parked = [d for d in self.parked if d.id != draft.id][-(MAX_PARKED - 1):] + [draft]
+
+    def unpark(self, draft_id: str | None = None, item_name: str | None = None) -> RequestDraft | None:
+        """Take a parked draft back (by id, by item name, or the latest), or None."""
+        for draft in reversed(self.parked):
+            if (draft_id is None or draft.id == draft_id) and (
+                    item_name is None or draft.item_name.lower() == item_name.lower()):
+                self.parked.remove(draft)
+                return draft if draft.open else None
+        return None
 
     def open_pending(self) -> list[PendingAction]:
         return [p for p in self.pending.values() if p.status == "pending"]

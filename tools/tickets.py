@@ -98,6 +98,7 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
             rows.append({"id": ticket.id, "label": ticket_label(ticket), "subject": ticket.subject,
                          "status": ticket.status, "approval": approval})
             ctx.out.ticket(ticket.id)
+        ctx.state.show("tickets", [(t.id, f"{ticket_label(t)} {t.subject}") for t in shown])
         return ToolResult(message="Your tickets:\n" + "\n".join(lines) + pickup_note(), data={"tickets": rows})
 
     async def candidates(tickets: list[Ticket]) -> dict[int, Candidate]:
@@ -122,6 +123,7 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
         """One ticket of the employee's: status, approvals (who, since when) and what happens next."""
         ctx.out.ticket(found.id)
         ctx.state.last_ticket = found.id
+        ctx.state.show("ticket", [(found.id, f"{ticket_label(found)} {found.subject}")], subject=found.subject or "")
         parts = [f"**{ticket_label(found)}** “{found.subject}”: {status_words(found)}."]
         approval = await waiting_on(found)
         approvals = await ctx.client.list_approvals(found.id) if (found.type or "").lower() == "service request" else []
@@ -167,6 +169,7 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
             for ticket in shown:
                 ctx.out.offer(f"ticket:{ticket.id}", f"{ticket_label(ticket)} {ticket.subject}"[:60])
             lines = [f"• **{ticket_label(t)}** {t.subject} — {status_words(t)}" for t in shown]
+            ctx.state.show("tickets", [(t.id, f"{ticket_label(t)} {t.subject}") for t in shown])
             return ToolResult(message="Which of your tickets do you mean?\n" + "\n".join(lines),
                               data={"found": True, "choices": [t.id for t in shown]})
         noun = "request" if query.wants_request or not query.wants_incident else "ticket"

@@ -25,7 +25,7 @@ from tools.tickets import ticket_tools
 
 TOOL_NAMES = (
     "search_kb", "check_license", "find_catalog_item", "start_request", "answer_request_field",
-    "change_request_field", "cancel_request", "my_tickets", "ticket_status", "create_incident",
+    "change_request_field", "cancel_request", "resume_request", "my_tickets", "ticket_status", "create_incident",
     "escalate_to_human", "ask_to_rephrase",
 )
 

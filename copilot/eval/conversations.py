@@ -10,7 +10,8 @@ fresh conversation after ``POST /_sandbox/reset``; its checks are described in
 
 The reply *kind* a check asks for is read from what the turn did — which tools ran, what they
 offered, how the conversation state changed — not from the wording of the reply. Kinds the product
-does not produce yet (``resume_offer``) are never seen, so those checks fail.
+does not produce are never seen, so those checks fail. ``resume_offer``: the turn went back to a request in
+progress (``resume_request``) or offered a button to continue a parked one (``resume:<draft>``).
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ def reply_kinds(result: TurnResult, before: ConversationState, after: Conversati
         kinds.add("ticket_list")
     if "ticket_status" in tools:
         kinds.add("no_matching_ticket" if NO_MATCH.search(text) else "ticket_status")
+    if "resume_request" in tools or any(a.id.startswith("resume:") for m in result.messages for a in m.actions):
+        kinds.add("resume_offer")
     if "ask_to_rephrase" in tools or CLARIFY.search(text):
         kinds.add("clarify")
     if not tools and not kinds:

@@ -23,6 +23,25 @@ class FieldPrompt(BaseModel):
     choices: list[str] = Field(default_factory=list)
 
 
+class FormSlot(BaseModel):
+    """One field of the open request and its current value (None: not answered yet), for corrections."""
+
+    name: str
+    label: str
+    field_type: str
+    required: bool = False
+    choices: list[str] = Field(default_factory=list)
+    value: str | None = None
+
+
+class Shown(BaseModel):
+    """What the copilot showed last (``tools.state.LastShown``), for "the second one", "and Postman?"."""
+
+    kind: str
+    labels: list[str] = Field(default_factory=list)
+    subject: str = ""
+
+
 class DialogueState(BaseModel):
     conversation_id: str = ""
     turn: int = 0
@@ -33,6 +52,10 @@ class DialogueState(BaseModel):
     draft_fields: list[str] = Field(default_factory=list)  # labels, for corrections
     pending_action: str | None = None  # what a "yes" would confirm, in words
     handed_over: bool = False
+    stage: Literal["none", "collecting", "review"] = "none"  # of the open request draft
+    form: list[FormSlot] = Field(default_factory=list)  # the open draft's fields with their values
+    parked_items: list[str] = Field(default_factory=list)  # requests put aside by a topic switch, latest last
+    last_shown: Shown | None = None
 
     def render(self) -> str:
         return f"<{TAG}>{self.model_dump_json()}</{TAG}>"

@@ -44,3 +44,20 @@ def test_checkbox_words(text: str, expected: bool | None) -> None:
     ("42", True, (None, 42)), ("my ticket from 2024", True, None)])
 def test_ticket_references(text: str, bare: bool, expected: tuple[str | None, int] | None) -> None:
     assert ticket_reference(text, bare=bare) == expected
+
+
+@pytest.mark.parametrize("text", ["all good", "looks good to me, submit", "fire away", "ship it", "👍",
+                                  "that works", "brilliant, do it", "yeah looks fine"])
+def test_more_natural_ways_to_say_yes_at_review(text: str) -> None:
+    assert confirmation(text) is True
+
+
+@pytest.mark.parametrize("text", ["I changed my mind", "scratch that", "don't bother", "no need anymore", "let's not",
+                                  "hold off for now", "i don't need it anymore", "drop it", "hmm not yet"])
+def test_changing_ones_mind_at_review_is_a_no(text: str) -> None:
+    assert confirmation(text) is False
+
+
+@pytest.mark.parametrize("text", ["no, change the room", "great, but change the date", "no wait, the other model"])
+def test_a_change_at_review_is_neither_yes_nor_no(text: str) -> None:
+    assert confirmation(text) is None

@@ -11,6 +11,17 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from copilot.models.dialogue_state import DialogueState
+from copilot.models.offline import commands
+from copilot.models.offline.commands import (
+    AnswerQuestion,
+    CancelFlow,
+    Command,
+    CorrectSlot,
+    ResumeFlow,
+    Route,
+    SetSlot,
+    StartFlow,
+)
 
 CORRECTION = re.compile(
     r"^\s*(?:no[,.]?\s*)?(?:please\s+)?(?:change|set|make|update|switch|put)\s+(?:the\s+|my\s+)?(?P<field>.+?)\s+(?:to|=|as)\s+(?P<value>.+?)\s*[.!]?$",
@@ -65,26 +76,64 @@ def correction(text: str) -> tuple[str, str] | None:
 
 
 def decide(nlu: NLU, text: str, state: DialogueState, tools: set[str]) -> Decision:
+    """Understand the message, read the dialogue command it proposes, and turn that into a tool call."""
     understanding = nlu.understand(text, context=nlu.context_for(state))
     intent: str = understanding.intent
     entities: dict[str, Any] = dict(understanding.entities or {})
+    command = propose(text, state, intent, understanding.confidence, entities)
+    return execute(command, text, entities, state, tools, nlu)
 
-    if state.draft_item and (fix := correction(text)) and "change_request_field" in tools:
-        return Decision("change_request_field", {"field": fix[0], "value": fix[1]})
-    if state.awaiting == "field" and state.field is not None:
-        if intent in ("cancel", "deny") and "cancel_request" in tools:
-            return Decision("cancel_request")
-        switching = (intent in ALWAYS_ROUTE and understanding.confidence >= ROUTE_CONFIDENCE) or (
-            intent in TOPIC_SWITCH and understanding.confidence >= 0.85 and not state.field.choices)
-        if not switching and "answer_request_field" in tools:
-            value = entities.get("field_value")
-            return Decision("answer_request_field", {"answer": str(value) if value not in (None, "") else text})
-    if state.awaiting == "confirmation" and intent == "cancel" and "cancel_request" in tools:
-        return Decision("cancel_request")
-    if intent not in ALWAYS_ROUTE and STATUS_QUESTION.search(text) and "ticket_status" in tools:
+
+def propose(text: str, state: DialogueState, intent: str, confidence: float, entities: dict[str, Any]) -> Command:
+    """The one command this message proposes (the flows in tools/ validate and execute it)."""
+    if entities.get("ticket") and commands.FOLLOW_ON.match(text) and state.last_shown is not None:
+        return AnswerQuestion(tool="ticket_status", arguments={"ticket": str(entities["ticket"])})  # "and #7?"
+    if intent in ALWAYS_ROUTE and confidence >= ROUTE_CONFIDENCE:
+        return Route(intent=intent)
+    command = commands.read(text, state, intent, confidence, entities)
+    if command is not None:
+        return command
+    thing = entities.get("software") or entities.get("item")
+    if intent == "nonsense" and thing and len(text.split()) <= 3 and not state.draft_item:
+        return StartFlow(item=str(thing), details=text)  # "dock", "usb stick pls"
+    if state.draft_item and (fix := correction(text)):
+        return CorrectSlot(field=fix[0], value=fix[1])
+    if intent not in ALWAYS_ROUTE and STATUS_QUESTION.search(text):
         ticket = entities.get("ticket")
-        return Decision("ticket_status", {"ticket": str(ticket) if ticket else text})
-    return route(intent, text, entities, state, tools, nlu)
+        return AnswerQuestion(tool="ticket_status", arguments={"ticket": str(ticket) if ticket else text})
+    if state.awaiting == "confirmation" and intent == "cancel":
+        return CancelFlow()
+    return Route(intent=intent)
+
+
+def execute(command: Command, text: str, entities: dict[str, Any], state: DialogueState, tools: set[str],
+            nlu: NLU) -> Decision:
+    def call(tool: str, **arguments: Any) -> Decision:
+        return Decision(tool, arguments) if tool in tools else Decision(reply=reply_for("unavailable", state, nlu))
+
+    if isinstance(command, StartFlow):
+        return call("start_request", item=command.item, details=command.details)
+    if isinstance(command, SetSlot):
+        return call("answer_request_field", answer=command.value)
+    if isinstance(command, CorrectSlot):
+        return call("change_request_field", field=command.field, value=command.value)
+    if isinstance(command, CancelFlow):
+        return call("cancel_request")
+    if isinstance(command, ResumeFlow):
+        return call("resume_request", item=command.item)
+    if isinstance(command, AnswerQuestion):
+        arguments = dict(command.arguments)
+        if command.tool == "search_kb":
+            arguments["question"] = about_item(str(arguments.get("question", text)), state)
+        return call(command.tool, **arguments)
+    return route(command.intent, text, entities, state, tools, nlu)
+
+
+def about_item(question: str, state: DialogueState) -> str:
+    """A question about "it" while a request is open is about the requested item ("where do I collect it?")."""
+    if state.draft_item and re.search(r"\bit\b", question, re.I):
+        return re.sub(r"\bit\b", f"the {state.draft_item}", question, count=1, flags=re.I)
+    return question
 
 
 def route(intent: str, text: str, entities: dict[str, Any], state: DialogueState, tools: set[str], nlu: NLU) -> Decision:
@@ -92,11 +141,11 @@ def route(intent: str, text: str, entities: dict[str, Any], state: DialogueState
         return Decision(tool, arguments) if tool in tools else Decision(reply=reply_for("unavailable", state, nlu))
 
     if intent == "kb_question":
-        return call("search_kb", question=text)
+        return call("search_kb", question=about_item(text, state))
     if intent == "license_check":
         return call("check_license", software=str(entities.get("software") or text))
     if intent == "request_item":
-        return call("start_request", item=str(entities.get("software") or entities.get("item") or text))
+        return call("start_request", item=str(entities.get("software") or entities.get("item") or text), details=text)
     if intent == "my_tickets":
         return call("my_tickets", include_closed=bool(re.search(r"\b(all|closed|resolved|old|past)\b", text, re.I)))
     if intent == "ticket_status":

@@ -1,0 +1,300 @@
+"""Dialogue commands: what the offline model proposes for one message, CALM-style.
+
+The model (here: the offline NLU plus these rules; with a hosted LLM: its tool calls) only *proposes* a
+command — start a flow, set or correct a field, cancel, resume, answer a question, hand over, clarify,
+chit-chat. The flows in ``tools/`` execute it and validate every value (``tools.requests``,
+``tools.request_draft``), so a wrong proposal is refused there, never stored.
+
+``read`` turns (message, dialogue state) into one typed command; ``policy.decide`` maps it to a tool
+call. Keeping the two apart lets tests check what was understood separately from what it does.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from copilot.models.dialogue_state import DialogueState, FormSlot
+from tools.form_reading import (
+    CORRECTION_CUE,
+    EMAIL,
+    corrections,
+    looks_like_question,
+    one_choice,
+    read_values,
+)
+from tools.patterns import CANCEL, confirmation
+from tools.request_draft import Choice, DraftField, FieldType, InvalidAnswer, RequestDraft, parse_value
+
+
+class StartFlow(BaseModel):
+    command: Literal["start_flow"] = "start_flow"
+    item: str
+    details: str = ""  # the employee's words: values in them pre-fill the form
+
+
+class SetSlot(BaseModel):
+    command: Literal["set_slot"] = "set_slot"
+    value: str
+
+
+class CorrectSlot(BaseModel):
+    command: Literal["correct_slot"] = "correct_slot"
+    field: str  # a label, "quantity", or "" (the field whose choices the value fits)
+    value: str
+
+
+class CancelFlow(BaseModel):
+    command: Literal["cancel_flow"] = "cancel_flow"
+
+
+class ResumeFlow(BaseModel):
+    command: Literal["resume_flow"] = "resume_flow"
+    item: str = ""
+
+
+class AnswerQuestion(BaseModel):
+    """A question answered by a read-only tool; inside a form the flow asks its field again afterwards."""
+
+    command: Literal["answer_question"] = "answer_question"
+    tool: Literal["search_kb", "check_license", "find_catalog_item", "ticket_status", "my_tickets"]
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class Route(BaseModel):
+    """Anything else the intent classifier settles (incident, handover, small talk, clarify)."""
+
+    command: Literal["route"] = "route"
+    intent: str
+
+
+Command = Annotated[StartFlow | SetSlot | CorrectSlot | CancelFlow | ResumeFlow | AnswerQuestion | Route,
+                    Field(discriminator="command")]
+
+RESUME = re.compile(
+    r"\b(?:where\s+were\s+we|what\s+was\s+i\s+doing|what\s+were\s+we\s+doing|back\s+to|go\s+back|continue|carry\s+on|"
+    r"resume|let'?s\s+finish|finish\s+(?:the|my)|pick\s+(?:it\s+)?up\s+where|now\s+the|ok\s+now|where\s+was\s+i)\b", re.I)
+FOLLOW_ON = re.compile(r"^\s*(?:and|what\s+about|how\s+about|ok(?:ay)?\s+and|also|same\s+for|and\s+what\s+about)\s+"
+                       r"(?P<what>.+?)\s*\??\s*$", re.I)
+TAKE_IT = re.compile(
+    r"\b(?:get\s+me\s+(?:one|that|it)|i'?d\s+like\s+(?:that|this|one|it)|i\s+want\s+(?:that|this|one|it)|"
+    r"request\s+(?:it|that|one|this)|order\s+(?:it|that|one)|i'?ll\s+take\s+(?:it|that|one)|sign\s+me\s+up|"
+    r"can\s+i\s+(?:have|get)\s+(?:one|it|that)|let'?s\s+(?:do\s+it|request\s+it|go)|give\s+me\s+(?:one|that|it)|"
+    r"put\s+in\s+a\s+request|raise\s+a\s+request)\b", re.I)
+APPROVER = re.compile(r"\bwho\b.*\b(?:approves?|approval|sign(?:s)?\s+off|has\s+to\s+(?:approve|ok))\b|"
+                      r"\bneeds?\s+(?:an\s+)?approv|\bapproval\s+(?:chain|needed|required)\b", re.I)
+ITEM_FACTS = re.compile(r"\bhow\s+long\b|\bhow\s+soon\b|\bwhen\s+(?:will|would|do|does|can)\s+(?:i|it|they|that)\s+"
+                        r"(?:get|receive|have|arrive|come|ship|be\s+(?:delivered|here|ready))\b|"
+                        r"\bdelivery\s+time\b|\bhow\s+much\b|\bwhat\s+does\s+it\s+cost\b|\bhow\s+many\s+days\b", re.I)
+TICKET_FOLLOW = re.compile(
+    r"\b(?:who|when|why|next|approv\w*|status|still|stuck|done|fixed|progress|long|chase|remind|update|working|"
+    r"assigned|eta|priority|closed|resolved|open|happening|moving|sign(?:ed)?\s+off)\b", re.I)
+PRONOUN = re.compile(r"\b(it|this|that|one|them|they)\b", re.I)
+ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5}
+PICK = re.compile(r"\b(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|fifth|last)\b(?:\s+one)?|"
+                  r"\b(?:number|no\.?|option|#)\s*(?P<num>[1-5])\b|^\s*(?P<that>that\s+one|this\s+one|that|this)\s*[.!]?$",
+                  re.I)
+WHERE_WERE_WE = re.compile(r"where\s+were\s+we|what\s+was\s+i\s+doing|what\s+were\s+we\s+doing|where\s+was\s+i", re.I)
+TEXT_TYPES = {FieldType.TEXT, FieldType.PARAGRAPH, FieldType.URL}
+REQUEST_CUE = re.compile(r"\b(?:need|want|order|get\s+me|add|i'?d\s+like|can\s+i\s+(?:get|have)|also\s+get)\b", re.I)
+STATUS_WORDS = re.compile(r"\b(?:approved|status|news|update|progress|yet|arrived|shipped|stuck|sign(?:ed)?\s+off)\b",
+                          re.I)
+
+
+def form_of(state: DialogueState) -> RequestDraft | None:
+    """The open draft as the state shows it (labels as values), for reading values against its fields."""
+    if not state.draft_item or not (state.form or state.field):
+        return None
+    slots = state.form or [FormSlot(name=state.field.name, label=state.field.label, field_type=state.field.field_type,
+                                    required=True, choices=state.field.choices)] if state.field else state.form
+    fields = [DraftField(name=s.name, label=s.label, field_type=s.field_type, required=s.required,
+                         choices=[Choice(label=c, value=c) for c in s.choices]) for s in slots]
+    draft = RequestDraft(item_display_id=0, item_name=state.draft_item, fields=fields)
+    for slot, field in zip(slots, fields, strict=True):
+        if slot.value is None:
+            continue
+        value: Any = slot.value
+        if field.field_type == FieldType.CHECKBOX:
+            value = slot.value.lower() == "yes"
+        draft.answers[field.name] = value
+    return draft
+
+
+def _fits_current(draft: RequestDraft, text: str) -> str | None:
+    """The value ``text`` gives for the question being asked, if it fits that field (never for a question)."""
+    field = draft.current_field
+    if field is None or looks_like_question(text):
+        return None
+    if field.choices:
+        choice = one_choice(field, text, last=True)
+        if choice is not None:
+            return choice.label
+        ordinal = _ordinal(text, len(field.choices))
+        return field.choices[ordinal - 1].label if ordinal else None
+    if field.field_type in TEXT_TYPES:
+        email = EMAIL.search(text) if "email" in field.label.lower() else None
+        return email.group(0) if email else text
+    value = read_values(draft, text).get(field.name)
+    if value is not None:
+        return str(value)
+    try:
+        parse_value(field, text)
+    except InvalidAnswer:
+        return None
+    return text
+
+
+def _ordinal(text: str, count: int) -> int | None:
+    """ "the second one", "option 2", "the last" — a short pick, not "first I need a dock" in a sentence."""
+    if len(text.split()) > 5:
+        return None
+    match = PICK.search(text)
+    if match is None or match.group("that"):
+        return None
+    if match.group("num"):
+        number = int(match.group("num"))
+    elif match.group("ord").lower() == "last":
+        number = count
+    else:
+        number = ORDINAL[match.group("ord").lower()]
+    return number if 1 <= number <= count else None
+
+
+def reference(text: str, state: DialogueState, entities: dict[str, Any]) -> Command | None:
+    """A message that points at what was just shown: "the second one", "that one", "and Postman?",
+    "who approves it?", "how long will it take?", "ok get me one"."""
+    shown = state.last_shown
+    item = state.draft_item or (shown.subject if shown and shown.kind == "item" else None)
+    licence_item = shown.labels[0] if shown and shown.kind == "licence" and shown.labels else None
+    about = item or licence_item
+    if about and (APPROVER.search(text) or ITEM_FACTS.search(text)) and (PRONOUN.search(text) or len(text.split()) <= 6):
+        return AnswerQuestion(tool="find_catalog_item", arguments={"need": about})
+    if shown is None:
+        return None
+    follow = FOLLOW_ON.match(text)
+    if shown.kind == "licence":
+        if follow and len(text.split()) <= 7:
+            return AnswerQuestion(tool="check_license",
+                                  arguments={"software": str(entities.get("software") or follow.group("what"))})
+        if TAKE_IT.search(text) and licence_item:
+            return StartFlow(item=licence_item, details=text)
+    if shown.kind in ("ticket", "tickets") and follow and len(text.split()) <= 8:
+        return AnswerQuestion(tool="ticket_status", arguments={"ticket": str(entities.get("ticket") or text)})
+    if shown.kind == "ticket" and TICKET_FOLLOW.search(text) and (PRONOUN.search(text) or len(text.split()) <= 6) \
+            and not state.draft_item:
+        return AnswerQuestion(tool="ticket_status", arguments={"ticket": text})  # "who is it stuck with?"
+    if shown.kind == "item" and follow and len(text.split()) <= 7 and not state.draft_item:
+        return AnswerQuestion(tool="find_catalog_item", arguments={"need": follow.group("what")})
+    pick = _ordinal(text, len(shown.labels)) if len(text.split()) <= 8 else None
+    if pick is None and PICK.search(text) and PICK.search(text).group("that") and len(shown.labels) == 1:  # type: ignore[union-attr]
+        pick = 1
+    if pick is None:
+        return None
+    label = shown.labels[pick - 1]
+    if shown.kind in ("items", "item", "licence"):
+        return StartFlow(item=label, details=text)
+    if shown.kind in ("tickets", "ticket"):
+        number = label.split()[0]
+        return AnswerQuestion(tool="ticket_status", arguments={"ticket": number})
+    if shown.kind == "articles":
+        return AnswerQuestion(tool="search_kb", arguments={"question": label})
+    return None
+
+
+def read(text: str, state: DialogueState, intent: str, confidence: float, entities: dict[str, Any]) -> Command | None:
+    """The dialogue command for this message when a flow or a reference decides it; None: route by intent."""
+    draft = form_of(state)
+    asked = draft.current_field if draft is not None and state.stage != "review" else None
+    cue = bool(CORRECTION_CUE.search(text))
+    if draft is not None:
+        changes = corrections(draft, text)
+        if changes and (cue or (not looks_like_question(text) and (
+                state.stage == "review" or asked is None or _fits_current(draft, text) is None))):
+            label, value = changes[-1]
+            return CorrectSlot(field=label, value=str(value))
+        if cue and state.stage == "review" and not looks_like_question(text) and intent != "cancel" \
+                and confirmation(text) is not False:
+            bare = re.sub(r"^\s*(?:no|sorry|actually|wait|hmm|oops)[\s,.!—-]*|(?:make|change|switch)\s+(?:it|that)\s+"
+                          r"(?:to\s+)?(?:the\s+)?", "", text, flags=re.I).strip(" .!")
+            if bare and len(bare.split()) <= 6:
+                return CorrectSlot(field="", value=bare)
+        checkbox = asked is not None and asked.field_type == FieldType.CHECKBOX
+        if (intent == "cancel" and confidence >= 0.5) or CANCEL.match(text) or (
+                confirmation(text) is False and not checkbox):
+            return CancelFlow()
+        if asked is not None:
+            value = _fits_current(draft, text)
+            if value is not None and (asked.field_type not in TEXT_TYPES
+                                      or not _other_topic(intent, confidence, entities, state)):
+                return SetSlot(value=value)
+        if RESUME.search(text) and (not looks_like_question(text) or WHERE_WERE_WE.search(text)):
+            return ResumeFlow(item=str(entities.get("software") or entities.get("item") or ""))
+        if asked is not None and intent == "affirm":
+            return ResumeFlow()
+        switch = _new_item(text, intent, entities, state)
+        if switch is not None:
+            return StartFlow(item=switch, details=text)
+    elif state.parked_items:
+        named = next((p for p in state.parked_items if p.lower() in text.lower() or any(
+            w in text.lower() for w in p.lower().split() if len(w) >= 4)), None)
+        if named and (RESUME.search(text) or len(text.split()) <= 4):
+            return ResumeFlow(item=named)
+        if (RESUME.search(text) and (not looks_like_question(text) or WHERE_WERE_WE.search(text))) or intent == "affirm":
+            return ResumeFlow(item=named or "")
+    found = reference(text, state, entities)
+    if found is not None:
+        return found
+    if draft is None and (order := _order_like(text, intent, entities)) is not None:
+        return StartFlow(item=order, details=text)
+    if draft is not None and asked is not None and asked.choices and not looks_like_question(text) \
+            and not _other_topic(intent, confidence, entities, state):
+        return SetSlot(value=text)  # the flow says it isn't an option and lists the choices
+    return None
+
+
+PROBLEM = re.compile(r"\b(?:crash|error|broke|broken|not\s+working|doesn'?t|won'?t|can'?t|cannot|slow|issue|problem|"
+                     r"fail|stuck|freez|keeps|help|how|lost|stolen|expired|missing)\w*", re.I)
+
+
+def _order_like(text: str, intent: str, entities: dict[str, Any]) -> str | None:
+    """A message that starts with the thing wanted and goes on with its details ("figma, windows, full editor,
+    for the finance slides"; "Tableau for Windows for the dashboards") is a request, whatever the classifier
+    made of the list of values."""
+    thing = entities.get("software") or entities.get("item")
+    if not thing or intent in ("request_item", "create_incident", "urgent_security", "outage", "human"):
+        return None
+    if looks_like_question(text) or PROBLEM.search(text):
+        return None
+    head = re.split(r",|\bfor\b|\s[-–—]\s", text, maxsplit=1)
+    if len(head) < 2:
+        return None
+    lead = {w for w in re.findall(r"[a-z0-9]+", head[0].lower()) if len(w) >= 3}
+    name = {w for w in re.findall(r"[a-z0-9]+", str(thing).lower()) if len(w) >= 3}
+    return str(thing) if lead & name or any(n.startswith(w) for w in lead for n in name) else None
+
+
+def _other_topic(intent: str, confidence: float, entities: dict[str, Any], state: DialogueState) -> bool:
+    """The message is clearly about something else than the open form's question."""
+    if intent in ("human", "urgent_security", "outage"):
+        return confidence >= 0.6
+    return intent in ("kb_question", "license_check", "my_tickets", "ticket_status", "create_incident", "request_item",
+                      "out_of_scope_hr", "greeting", "goodbye", "thanks", "capabilities") and confidence >= 0.85
+
+
+def _new_item(text: str, intent: str, entities: dict[str, Any], state: DialogueState) -> str | None:
+    """Another catalog thing asked for while a form is open ("hang on, I also need Visio first")."""
+    name = entities.get("software") or entities.get("item")
+    if not name or not state.draft_item:
+        return None
+    wanted = str(name).lower()
+    if wanted in state.draft_item.lower() or state.draft_item.lower() in wanted:
+        return None
+    if any(wanted in c.lower() or c.lower() in wanted for slot in state.form for c in slot.choices):
+        return None  # "Photoshop" is a choice of this form, not another request
+    if STATUS_WORDS.search(text) and not REQUEST_CUE.search(text):
+        return None  # "is my monitor request approved yet?" asks about one, it does not ask for one
+    if REQUEST_CUE.search(text) or (intent == "request_item" and not looks_like_question(text)):
+        return str(name)
+    return None

@@ -1,0 +1,139 @@
+"""Reading form values out of free text: details given up front prefill, corrections name the field they change.
+
+Unit tests of ``tools.form_reading`` with phrasings written for these tests (not the measured conversation cases).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tools.form_reading import corrections, looks_like_question, one_choice, prefill
+from tools.patterns import find_dates
+from tools.request_draft import Choice, DraftField, RequestDraft, Stage
+
+
+def field(label: str, kind: str = "custom_dropdown", choices: list[str] | None = None, required: bool = True) -> DraftField:
+    return DraftField(name=re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_"), label=label, field_type=kind,
+                      required=required, choices=[Choice(label=c, value=c) for c in choices or []])
+
+
+WHY = field("Business justification", "custom_paragraph")
+OS = field("Operating system", choices=["Windows", "macOS"])
+FORMS = {
+    "Monitor": [field("Delivery location", choices=["Office desk", "Home address"]),
+                field("Notes for delivery", "custom_text", required=False)],
+    "New laptop": [field("Laptop model", choices=["Dell Latitude 7450", "MacBook Air 13", "MacBook Pro 14"]), WHY,
+                   field("Keyboard layout", choices=["UK", "US", "German"], required=False)],
+    "Mobile phone": [field("Model", choices=["iPhone 16", "Samsung Galaxy S25"]),
+                     field("Port my existing number", "custom_checkbox", required=False), WHY],
+    "Shared drive": [field("Folder path", "custom_text"), field("Access level", choices=["Read", "Read and write"]), WHY],
+    "Meeting room": [field("Room", choices=["Paris - Seine", "Paris - Louvre", "Oslo - Fjord"]),
+                     field("Date", "custom_date"), field("Needs recording", "custom_checkbox", required=False)],
+    "Contractor VPN": [field("Contractor email", "custom_text"), field("End date", "custom_date")],
+    "Admin rights": [field("Duration", choices=["1 day", "3 days", "7 days"]), WHY],
+    "Design tool": [OS, WHY, field("Seat type", choices=["Full editor", "Viewer"])],
+}
+
+
+def draft(item: str, allow_quantity: bool = True) -> RequestDraft:
+    return RequestDraft(item_display_id=1, item_name=item, fields=FORMS[item], allow_quantity=allow_quantity)
+
+
+def test_details_given_up_front_fill_the_form_and_skip_the_questions() -> None:
+    d = draft("Mobile phone")
+    filled = prefill(d, "could I get a samsung? keep my current number pls, I'm on call for the EMEA rollout")
+    assert d.answers == {"model": "Samsung Galaxy S25", "port_my_existing_number": True,
+                         "business_justification": "the EMEA rollout"}
+    assert filled == ["Model", "Port my existing number", "Business justification"]
+    assert d.stage is Stage.REVIEW
+
+
+def test_quantity_from_the_sentence_and_an_ambiguous_place_is_asked() -> None:
+    d = draft("Monitor")
+    prefill(d, "two screens for my home office please")  # "home office": home address or office desk? ask
+    assert d.quantity == 2 and d.answers == {} and d.current_field is not None
+    d = draft("Monitor")
+    prefill(d, "a pair of monitors delivered to my house... I mean home")
+    assert d.quantity == 2 and d.answers == {"delivery_location": "Home address"}
+
+
+def test_quantity_is_not_set_for_an_item_requested_one_at_a_time() -> None:
+    d = draft("Admin rights", allow_quantity=False)
+    prefill(d, "admin rights x3 for 1 day")
+    assert d.quantity == 1 and d.answers["duration"] == "1 day"
+
+
+def test_nothing_is_invented_from_a_bare_request() -> None:
+    for text in ("hi, I'd like a new laptop please", "laptop", "can you sort me out with a laptop for me"):
+        d = draft("New laptop")
+        assert prefill(d, text) == [] and d.answers == {}, text
+
+
+def test_a_value_said_with_a_negation_is_not_taken() -> None:
+    d = draft("Meeting room")
+    prefill(d, "room setup on 14 June 2027 in Oslo, not Paris, and we don't need a recording")
+    assert d.answers == {"room": "Oslo - Fjord", "date": "2027-06-14", "needs_recording": False}
+
+
+def test_email_and_end_date_for_a_contractor() -> None:
+    d = draft("Contractor VPN")
+    prefill(d, "VPN for our freelancer Sam (sam.k@freelance.example) till December 5 2027")
+    assert d.answers == {"contractor_email": "sam.k@freelance.example", "end_date": "2027-12-05"}
+
+
+@pytest.mark.parametrize(("text", "change"), [
+    ("hmm, make that the Viewer seat", ("Seat type", "Viewer")),
+    ("sorry I meant mac", ("Operating system", "macOS")),
+    ("switch the os to windows", ("Operating system", "Windows")),
+])
+def test_a_correction_names_the_field_it_changes(text: str, change: tuple[str, str]) -> None:
+    d = draft("Design tool")
+    d.set("Operating system", "Windows" if "mac" in text else "macOS")
+    d.set("Seat type", "Full editor")
+    assert corrections(d, text) == [change]
+
+
+def test_the_other_one_switches_a_two_choice_field() -> None:
+    d = draft("Mobile phone")
+    d.set("Model", "iPhone 16")
+    assert corrections(d, "ugh no, the other phone model") == [("Model", "Samsung Galaxy S25")]
+
+
+def test_a_longer_label_wins_over_a_shared_word() -> None:
+    d = draft("Shared drive")
+    d.set("Access level", "Read")
+    assert corrections(d, "actually I need read and write") == [("Access level", "Read and write")]
+    assert one_choice(d.fields[1], "read only is fine") is not None
+
+
+def test_a_choice_that_does_not_exist_is_no_correction() -> None:
+    d = draft("New laptop")
+    d.set("Laptop model", "MacBook Pro 14")
+    assert corrections(d, "make it the 16-inch") == []
+    assert corrections(d, "for 2 days actually") == []
+
+
+def test_dates_are_read_in_the_usual_ways() -> None:
+    assert find_dates("from 3rd of March 2027 to 2027-03-09") == ["2027-03-03", "2027-03-09"]
+    assert find_dates("31/02 or February 30 2027") == []
+
+
+@pytest.mark.parametrize("text", ["where do I pick it up?", "does the Louvre room have a projector",
+                                  "How long does delivery take"])
+def test_questions_are_not_values(text: str) -> None:
+    assert looks_like_question(text)
+
+
+def test_statements_are_values() -> None:
+    assert not looks_like_question("for onboarding the new analysts")
+
+
+def test_short_words_do_not_pick_an_option_by_accident() -> None:
+    d = draft("New laptop")
+    prefill(d, "can you get us a laptop for a pro photographer who travels by air")
+    assert "keyboard_layout" not in d.answers and "laptop_model" not in d.answers
+    d = draft("New laptop")
+    prefill(d, "a macbook air with a US keyboard")
+    assert d.answers["laptop_model"] == "MacBook Air 13" and d.answers["keyboard_layout"] == "US"

@@ -1,0 +1,105 @@
+"""The offline model's dialogue commands inside a flow: what a message proposes given what is open.
+
+Phrasings written for these tests (not the measured conversation cases). The flows that execute the
+commands are tested end to end in ``tests/conversation/test_dialogue_flows.py``.
+"""
+
+from __future__ import annotations
+
+from copilot.models.dialogue_state import DialogueState, FieldPrompt, FormSlot, Shown
+from copilot.models.offline import shared
+from copilot.models.offline.commands import AnswerQuestion, CorrectSlot, ResumeFlow, SetSlot, StartFlow
+from copilot.models.offline.policy import decide, propose
+
+TOOLS = {"search_kb", "check_license", "find_catalog_item", "start_request", "answer_request_field",
+         "change_request_field", "cancel_request", "resume_request", "my_tickets", "ticket_status", "create_incident",
+         "escalate_to_human", "ask_to_rephrase"}
+PHONE = [FormSlot(name="model", label="Model", field_type="custom_dropdown", required=True,
+                  choices=["iPhone 16", "Samsung Galaxy S25"]),
+         FormSlot(name="business_justification", label="Business justification", field_type="custom_paragraph",
+                  required=True)]
+
+
+def phone(model: str | None = None, stage: str = "collecting") -> DialogueState:
+    why = "on call for customers" if stage == "review" else None
+    form = [slot.model_copy(update={"value": model if slot.name == "model" else why}) for slot in PHONE]
+    asked = next((s for s in form if s.required and s.value is None), None) if stage == "collecting" else None
+    return DialogueState(draft_item="Mobile phone", stage=stage, form=form, draft_fields=[s.label for s in form],
+                         awaiting="field" if asked else "confirmation" if stage == "review" else "none",
+                         field=FieldPrompt(name=asked.name, label=asked.label, field_type=asked.field_type,
+                                           choices=asked.choices) if asked else None)
+
+
+def command(text: str, state: DialogueState) -> object:
+    understood = shared().understand(text, context=shared().context_for(state))
+    return propose(text, state, understood.intent, understood.confidence, dict(understood.entities))
+
+
+def test_a_value_that_fits_the_asked_choice_field_is_set() -> None:
+    assert command("the samsung one pls", phone()) == SetSlot(value="Samsung Galaxy S25")
+
+
+def test_a_question_inside_the_form_is_answered_not_stored() -> None:
+    asked_choice = phone()
+    for text in ("when would it arrive?", "how much does it cost?"):
+        assert command(text, asked_choice) == AnswerQuestion(tool="find_catalog_item",
+                                                             arguments={"need": "Mobile phone"}), text
+    asked_text = phone(model="iPhone 16")
+    decision = decide(shared(), "which one has the better camera?", asked_text, TOOLS)
+    assert decision.tool == "search_kb"
+
+
+def test_a_correction_while_the_justification_is_asked_changes_the_model_not_the_justification() -> None:
+    state = phone(model="iPhone 16")
+    assert command("oh wait, the other model", state) == CorrectSlot(field="Model", value="Samsung Galaxy S25")
+    assert command("sorry — make it the Samsung", state) == CorrectSlot(field="Model", value="Samsung Galaxy S25")
+    assert command("travelling to client sites every week", state) == SetSlot(
+        value="travelling to client sites every week")
+
+
+def test_at_review_a_bare_new_value_is_a_correction() -> None:
+    state = phone(model="Samsung Galaxy S25", stage="review")
+    assert command("iphone 16 instead", state) == CorrectSlot(field="Model", value="iPhone 16")
+    unknown = command("no, make it the pixel", state)
+    assert unknown == CorrectSlot(field="", value="pixel")  # the flow answers with the real options
+
+
+def test_cancel_works_at_a_field_step() -> None:
+    assert decide(shared(), "forget it, I don't need it anymore", phone(), TOOLS).tool == "cancel_request"
+
+
+def test_another_request_while_a_form_is_open_starts_it_and_the_flow_parks_the_first() -> None:
+    found = command("oh and I need a docking station too, can we do that first?", phone())
+    assert isinstance(found, StartFlow) and found.item == "docking station"
+
+
+def test_where_were_we_resumes() -> None:
+    assert isinstance(command("sorry, where were we?", phone()), ResumeFlow)
+    parked = DialogueState(parked_items=["Headset"])
+    assert command("ok, the headset now", parked) == ResumeFlow(item="Headset")
+
+
+def test_references_to_what_was_just_shown() -> None:
+    licence = DialogueState(last_shown=Shown(kind="licence", labels=["Adobe Acrobat Pro"], subject="Adobe Acrobat Pro"))
+    assert command("what about Postman?", licence) == AnswerQuestion(tool="check_license",
+                                                                   arguments={"software": "Postman"})
+    assert command("great, sign me up", licence) == StartFlow(item="Adobe Acrobat Pro", details="great, sign me up")
+    assert command("who would approve that?", licence) == AnswerQuestion(tool="find_catalog_item",
+                                                                       arguments={"need": "Adobe Acrobat Pro"})
+    items = DialogueState(last_shown=Shown(kind="items", labels=["Monitor", "Docking station", "Headset"]))
+    assert command("the second one please", items) == StartFlow(item="Docking station",
+                                                               details="the second one please")
+    tickets = DialogueState(last_shown=Shown(kind="tickets", labels=["INC-1 VPN down", "SR-2 Monitor"]))
+    assert command("the last one", tickets) == AnswerQuestion(tool="ticket_status", arguments={"ticket": "SR-2"})
+    articles = DialogueState(last_shown=Shown(kind="articles", labels=["Reset your password", "Set up MFA"]))
+    assert command("open the 2nd", articles) == AnswerQuestion(tool="search_kb", arguments={"question": "Set up MFA"})
+
+
+def test_asking_about_another_request_does_not_start_one() -> None:
+    found = command("before that — is my monitor request approved yet?", phone())
+    assert not isinstance(found, StartFlow | SetSlot)
+
+
+def test_an_ordinal_inside_a_sentence_is_not_a_choice() -> None:
+    found = command("wait, first I need a docking station", phone())
+    assert isinstance(found, StartFlow) and found.item == "docking station"

@@ -1,0 +1,267 @@
+"""Reading an open request form's values out of what the employee wrote, deterministically.
+
+Two uses, one set of rules: *prefill* — details given up front ("an encrypted USB stick for next
+week's audit, two of them", "figma, windows, full editor") fill the fields they fit, so they are not
+asked again; *corrections* — "make that all apps", "actually for 3 days", "change the location to
+home", "no wait — the other model" name the field and the new value. A value is only ever proposed
+here; the draft (``RequestDraft.set``) validates it against the field before it is stored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from tools.patterns import find_dates
+from tools.request_draft import Choice, DraftField, FieldType, InvalidAnswer, RequestDraft, parse_value
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+NEGATION = {"no", "not", "without", "dont", "don", "never", "nope", "doesnt", "isnt", "nor"}
+GENERIC = {"the", "and", "for", "all", "new", "with", "address", "type", "level", "mode", "one", "other"}
+FILLER = set("""a an the my me our us i i'm im it its this that these those please pls plz thanks thank you one some
+any just also so really very it's is are be was need needs needed want like would get getting got can could will
+for to of on in at by and or but with from as up out a about""".split())
+WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                "ten": 10, "a pair of": 2, "a couple of": 2, "couple of": 2, "pair of": 2}
+_NUMBER = r"(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)"
+QUANTITY = re.compile(rf"\b{_NUMBER}\s+of\s+(?:them|those|these|it)\b|\b(?:x\s?)(\d{{1,2}})\b|\b(\d{{1,2}})\s?x\b"
+                      r"|\b(a pair of|a couple of)\b"
+                      rf"|\b{_NUMBER}\s+(?!(?:days|weeks|hours|months|years|minutes|users|people|persons|seats|"
+                      r"colleagues|times)\b)[a-z]{3,}s\b", re.I)
+QUANTITY_CHANGE = re.compile(rf"\b(?:make\s+it|make\s+that|actually|change\s+(?:the\s+)?quantity\s+to|need|want)\s+"
+                             rf"{_NUMBER}\b(?!\s*(?:day|days|week|weeks|hour|hours|month|months))", re.I)
+USERS = re.compile(rf"\b{_NUMBER}\s+(?:users|people|persons|colleagues|seats|of us)\b", re.I)
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PATH = re.compile(r"(?<![\w/])(?:[A-Za-z]:\\[^\s,;]*|\\\\[^\s,;]+)")  # S:\Sales\Forecasts, \\server\share
+PURPOSE_LABEL = re.compile(r"justification|reason|purpose|why|business need", re.I)
+PURPOSE = re.compile(
+    r"\b(?:for|because|since|so\s+(?:that\s+)?(?:i|we)\s+can|i'?m\s+(?:doing|working\s+on|using\s+it\s+for)|"
+    r"i\s+am\s+(?:doing|working\s+on)|(?:i\s+|we\s+)?need(?:ed)?\s+(?:it\s+|them\s+|this\s+|one\s+)?(?:for|to)|"
+    r"in\s+order\s+to|to)\s+(?P<rest>(?:(?!\bfor\b)[^,;.!?()\n])+)", re.I)
+# A message that says it changes something already given ("actually", "sorry, …", "make that …").
+CORRECTION_CUE = re.compile(
+    r"^\s*(?:no|nope|oops|sorry|wait|hmm|ah|oh)\b|\b(?:actually|instead|rather|change|changed|switch|swap|make\s+(?:it|that)|"
+    r"i\s+meant|meant\s+to\s+say|wrong|mistake|correction|not\s+the|the\s+other|no\s+wait|update\s+the|set\s+the|"
+    r"should\s+be|go\s+with|i\s+said|typo|prefer|better)\b",
+    re.I)
+EXPLICIT = re.compile(
+    r"\b(?:change|set|make|update|switch|put)\s+(?:the\s+|my\s+)?(?P<field>[a-z][\w -]{1,40}?)\s+(?:to|=|as|into)\s+"
+    r"(?P<value>.+?)\s*[.!]?$|\b(?:the\s+)?(?P<field2>[a-z][\w -]{1,40}?)\s+(?:should\s+be|is\s+actually|must\s+be)\s+"
+    r"(?P<value2>.+?)\s*[.!]?$", re.I)
+OTHER = re.compile(r"\bthe\s+other\s+(?P<what>[a-z]+)?", re.I)
+QUESTION = re.compile(
+    r"\?\s*$|^\s*(?:how|what|when|where|why|who|which|is|are|can|could|do|does|did|will|would|should|shall|may)\b", re.I)
+
+
+def looks_like_question(text: str) -> bool:
+    """A question to the copilot, not a value for a field ("where do I collect it?")."""
+    return bool(QUESTION.search(text.strip()))
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower().replace("'", ""))
+
+
+@dataclass(frozen=True)
+class Mention:
+    choice: Choice
+    position: int  # token index where the mention ends, to prefer the one said last
+    exact: bool  # the whole label was written, not only a distinctive word of it
+
+
+def mentioned_choices(field: DraftField, text: str) -> list[Mention]:
+    """The field's choices named in ``text``: the whole label ("usb-c", "London - Thames") or a word only
+    that choice has ("home" → Home address, "mac" → macOS, "samsung"); a negated mention ("no recording",
+    "not the office") does not count."""
+    words = tokens(text)
+    found: list[Mention] = []
+    labels = {c.label: tokens(c.label) for c in field.choices}
+    for choice in field.choices:
+        label = labels[choice.label]
+        if not label:
+            continue
+        compact = "".join(label)
+        spots = [i for i in range(len(words) - len(label) + 1) if words[i:i + len(label)] == label]
+        spots += [i for i, w in enumerate(words) if len(label) > 1 and w == compact]
+        if len(compact) <= 3 and choice.label not in text:  # "US", "UK": the word "us" is not the layout
+            spots = []
+        exact = bool(spots)
+        if not spots:
+            others = {w for c, other in labels.items() if c != choice.label for w in other}
+            distinctive = [w for w in label if w not in others and w not in GENERIC and len(w) >= 3 and not w.isdigit()]
+            spots = [i for i, w in enumerate(words) for d in distinctive
+                     if (w == d and (len(d) >= 4 or _beside(words, i, label)))
+                     or (w != d and len(w) >= 3 and d.startswith(w) and len(w) * 2 >= len(d))]
+        spots = [i for i in spots if not NEGATION & set(words[max(0, i - 2):i])]
+        if spots:
+            found.append(Mention(choice, max(spots) + (len(label) - 1 if exact else 0), exact))
+    return found
+
+
+def _beside(words: list[str], index: int, label: list[str]) -> bool:
+    """A short distinctive word ("air", "pro") counts only next to another word of its label ("macbook air")."""
+    return any(0 <= j < len(words) and words[j] in label for j in (index - 1, index + 1))
+
+
+def one_choice(field: DraftField, text: str, *, last: bool = False) -> Choice | None:
+    """The single choice ``text`` names (whole labels win over single words), or the one said last."""
+    found = mentioned_choices(field, text)
+    exact = [m for m in found if m.exact]
+    pool = exact or found
+    if not pool:
+        return None
+    if exact:  # "London - Soho" also contains the word "London": the longest whole label wins
+        longest = max(len(m.choice.label) for m in exact)
+        pool = [m for m in exact if len(m.choice.label) == longest] if len(exact) > 1 and not last else exact
+    if len({m.choice.label for m in pool}) == 1:
+        return pool[0].choice
+    return max(pool, key=lambda m: (m.position, len(m.choice.label))).choice if last else None
+
+
+def checkbox_mention(field: DraftField, text: str) -> bool | None:
+    """A yes/no field said in passing: "no recording" → False, "port my number" → True."""
+    words = tokens(text)
+    stems = [w[:5] for w in tokens(field.label) if len(w) >= 4 and w not in FILLER | {"will", "include", "needs",
+                                                                                      "existing", "process"}]
+    for index, word in enumerate(words):
+        if any(word.startswith(stem) for stem in stems):
+            return not (NEGATION & set(words[max(0, index - 3):index]))
+    return None
+
+
+def purpose(text: str, ignore: set[str]) -> str | None:
+    """Why the employee needs it, from "for the client audit", "I'm doing the finance slides", "need it to
+    debug a driver" — the first such phrase that says more than a value already read (a choice, a date)."""
+    for match in PURPOSE.finditer(text):
+        rest = match.group("rest").strip(" -–—:")
+        content = [w for w in tokens(rest) if w not in FILLER and not w.isdigit() and len(w) >= 3
+                   and not any(u.startswith(w) for u in ignore)]
+        if content:
+            return rest
+    return None
+
+
+def _number(raw: str) -> int | None:
+    raw = raw.lower().strip()
+    return int(raw) if raw.isdigit() else WORD_NUMBERS.get(raw)
+
+
+def quantity_in(text: str) -> int | None:
+    match = QUANTITY.search(text)
+    if match is None:
+        return None
+    return next((_number(g) for g in match.groups() if g), None)
+
+
+def _fits(field: DraftField, raw: Any) -> Any:
+    try:
+        return parse_value(field, raw)
+    except InvalidAnswer:
+        return None
+
+
+def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True, last: bool = False) -> dict[str, Any]:
+    """Field name → raw value for every field of the form that ``text`` gives a value for (not validated)."""
+    values: dict[str, Any] = {}
+    used: set[str] = set(tokens(draft.item_name))
+    dates = find_dates(text)
+    date_fields = [f for f in draft.fields if f.field_type == FieldType.DATE]
+    for field in draft.fields:
+        if only_unanswered and field.name in draft.answers:
+            continue
+        if field.choices and field.field_type in (FieldType.DROPDOWN, FieldType.MULTI_SELECT):
+            choice = one_choice(field, text, last=last)
+            if choice is not None:
+                values[field.name] = choice.label
+                used |= set(tokens(choice.label))
+        elif field.field_type == FieldType.CHECKBOX:
+            said = checkbox_mention(field, text)
+            if said is not None:
+                values[field.name] = said
+                used |= set(tokens(field.label))
+        elif field.field_type == FieldType.DATE and dates:
+            values[field.name] = dates[min(date_fields.index(field), len(dates) - 1)] if len(date_fields) > 1 else dates[0]
+        elif field.field_type == FieldType.NUMBER and (users := USERS.search(text)):
+            values[field.name] = str(_number(users.group(1)))
+        elif field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and "email" in field.label.lower():
+            if (email := EMAIL.search(text)) is not None:
+                values[field.name] = email.group(0)
+        elif field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and re.search(r"path|folder", field.label, re.I):
+            if (path := PATH.search(text)) is not None:
+                values[field.name] = path.group(0).rstrip(".")
+    months = {"january", "february", "march", "april", "june", "july", "august", "september", "october",
+              "november", "december", "today", "tomorrow", "days", "day", "week", "weeks"}
+    for field in draft.fields:
+        if (field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and PURPOSE_LABEL.search(field.label)
+                and not (only_unanswered and field.name in draft.answers) and field.name not in values):
+            why = purpose(text, used | months)
+            if why:
+                values[field.name] = why
+    return values
+
+
+def prefill(draft: RequestDraft, text: str) -> list[str]:
+    """Fill the unanswered fields ``text`` gives a valid value for (and the quantity); the labels filled."""
+    filled: list[str] = []
+    for name, raw in read_values(draft, text).items():
+        try:
+            filled.append(draft.set(name, raw).label)
+        except InvalidAnswer:
+            continue
+    count = quantity_in(text)
+    if count is not None and count != draft.quantity and draft.allow_quantity:
+        try:
+            draft.set_quantity(count)
+            filled.append("Quantity")
+        except InvalidAnswer:
+            pass
+    return filled
+
+
+def corrections(draft: RequestDraft, text: str) -> list[tuple[str, Any]]:
+    """The changes ``text`` asks for, as (field label or "quantity", value), each one fitting its field.
+
+    Read in this order: an explicit "change the location to home"; "the other model" (a two-choice field);
+    a choice, date, checkbox or e-mail of an already answered field that differs from what is stored;
+    a new quantity. Values of fields not answered yet are left to the normal questions."""
+    explicit = EXPLICIT.search(text)
+    if explicit is not None:
+        name = (explicit.group("field") or explicit.group("field2") or "").strip()
+        value = (explicit.group("value") or explicit.group("value2") or "").strip()
+        if name.lower() in ("quantity", "qty", "number"):
+            count = _number(value.split()[0]) if value else None
+            return [("quantity", count)] if count else []
+        try:
+            field = draft.field(re.sub(r"^(?:it|that)\b\s*", "", name) or name)
+        except InvalidAnswer:
+            field = None
+        if field is not None:
+            choice = one_choice(field, value, last=True) if field.choices else None
+            fitted = _fits(field, choice.label if choice else value)
+            if fitted is not None:
+                return [(field.label, choice.label if choice else value)]
+    other = OTHER.search(text)
+    if other is not None:
+        wanted = (other.group("what") or "").lower()
+        two = [f for f in draft.fields if len(f.choices) == 2 and f.name in draft.answers]
+        named = [f for f in two if wanted and wanted[:4] in f.label.lower()]
+        last = [f for f in two if f.name == draft.last_set]
+        for field in named or last or two[:1]:
+            current = draft.answers[field.name]
+            switched = next((c for c in field.choices if c.value != current and c.label != current), None)
+            if switched is not None:
+                return [(field.label, switched.label)]
+    changes: list[tuple[str, Any]] = []
+    for name, raw in read_values(draft, text, only_unanswered=False, last=True).items():
+        field = next(f for f in draft.fields if f.name == name)
+        if name not in draft.answers or PURPOSE_LABEL.search(field.label):
+            continue
+        fitted = _fits(field, raw)
+        if fitted is not None and fitted != draft.answers[name]:
+            changes.append((field.label, raw))
+    said = QUANTITY_CHANGE.search(text)
+    number = _number(said.group(1)) if said else quantity_in(text)
+    if number is not None and number != draft.quantity and draft.allow_quantity:
+        changes.append(("quantity", number))
+    return changes
