@@ -4,17 +4,38 @@ pulled through the real client, and helpers that resolve tickets the way agents 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from copilot.triage.history import PastTicket, pull_history
+from copilot.triage.similar import SimilarTickets
 from tests.conftest import SandboxHandle
 from tools.freshservice import FreshserviceClient, Group, TicketCreate, TicketUpdate
 
 
-@pytest.fixture(scope="module")
+def recent() -> datetime:
+    """The window the tests pull (the sandbox also holds 12 months of history; the benchmark reads it all)."""
+    return datetime.now(UTC) - timedelta(days=60)
+
+
+@pytest.fixture(scope="session")
 def learn_sandbox(sandbox_factory: Callable[..., SandboxHandle]) -> SandboxHandle:
+    """One sandbox for the triage-learning tests; they add tickets to it but never rely on its totals."""
     return sandbox_factory(knowledge="org")
+
+
+@pytest.fixture(scope="session")
+async def history(learn_sandbox: SandboxHandle) -> list[PastTicket]:
+    """The last 60 days of resolved tickets, pulled once through the real client."""
+    async with FreshserviceClient(learn_sandbox.base_url, learn_sandbox.api_key) as client:
+        return [t async for t in pull_history(client, since=recent())]
+
+
+@pytest.fixture(scope="session")
+def index(history: list[PastTicket], learn_sandbox: SandboxHandle) -> SimilarTickets:
+    return SimilarTickets.build(history, base_url=learn_sandbox.base_url)
 
 
 @pytest.fixture
