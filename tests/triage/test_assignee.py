@@ -139,3 +139,23 @@ def test_a_broken_skills_file_is_reported_in_plain_words(tmp_path: Path) -> None
     assert load_skills(good) == {"bob@acme.example": ["vpn", "wi-fi"]}
 
 
+
+
+async def test_settings_build_the_ranker_and_an_unreachable_directory_means_no_suggestion(
+        setting: tuple[Group, int, SimilarTickets], learn_sandbox: SandboxHandle, tmp_path: Path) -> None:
+    from copilot.settings import Settings
+
+    network, expert, index = setting
+    async with FreshserviceClient(learn_sandbox.base_url, learn_sandbox.api_key) as client:
+        agents = {a.id: a async for a in client.iter_agents()}
+        settings = Settings(env="development", triage_unavailable_agents=f" {agents[expert].email.upper()} ,",  # type: ignore[union-attr]
+                            triage_workload_ttl_seconds=5)
+        ranker = AssigneeRanker.from_settings(settings, client, index=index)
+        assert ranker.workload_ttl == 5
+        assert expert not in {g.agent_id for g in await ranker.rank(network.id, [], now=WEEKDAY_NOON, text=TEXT)}
+        (tmp_path / "bad.yaml").write_text("[unclosed", encoding="utf-8")
+        with pytest.raises(SkillsFileError):
+            AssigneeRanker.from_settings(Settings(env="development", triage_skills_file=tmp_path / "bad.yaml"), client,
+                                         index=index)
+    async with FreshserviceClient(learn_sandbox.base_url, "wrong-key") as refused:
+        assert await AssigneeRanker(refused, index=index).rank(network.id, [], now=WEEKDAY_NOON, text=TEXT) == []
