@@ -120,7 +120,7 @@ class Settings(BaseSettings):
     # auto: ONNX Runtime int8 when installed (exported once under data_dir/models), else torch
     embedder_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
 
-    # Triage learning (triage-learn): history pulls, retraining, assignee ranking (docs/triage.md)
+    # Triage learning (triage-learn): history pulls, retraining, assignee ranking (docs/triage-learning.md)
     triage_retrain_hours: float = Field(24.0, ge=0)  # the worker retrains when the bundle is older; 0 = never
     triage_history_days: int = Field(365, ge=1)  # how far back the first history pull reaches
     triage_skills_file: Path | None = None  # YAML/JSON: agent email -> keywords

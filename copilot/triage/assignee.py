@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import redis.asyncio as aioredis
 import yaml
@@ -125,6 +126,15 @@ class AssigneeRanker:
                     key = (ticket.group_id, ticket.responder_id)
                     self._group_counts[key] = self._group_counts.get(key, 0) + 1
 
+    @classmethod
+    def from_settings(cls, settings: Any, client: FreshserviceClient, *, index: SimilarTickets | None,
+                      redis: aioredis.Redis | None = None) -> AssigneeRanker:
+        """The ranker the worker uses: skills file, unavailable agents and workload cache from settings
+        (``COPILOT_TRIAGE_*``); a broken skills file raises :class:`SkillsFileError` with the reason."""
+        return cls(client, index=index, skills=load_skills(settings.triage_skills_file),
+                   unavailable=settings.triage_unavailable(), redis=redis,
+                   workload_ttl=settings.triage_workload_ttl_seconds)
+
     # -- cached reads ---------------------------------------------------------------------------------
 
     async def _directory(self) -> None:
@@ -224,7 +234,12 @@ class AssigneeRanker:
         ``similar`` (and whose text is ``text``, which widens the skill evidence); [] when nobody in
         the group can take it. The evaluation of past tickets turns workload and shifts off (their
         values at that time are unknown)."""
-        await self._directory()
+        try:
+            await self._directory()
+        except FreshserviceError as error:  # an assignee is a suggestion: the proposal goes on without one
+            log.warning("triage_directory_unavailable", error=type(error).__name__, status=error.status)
+            if not self._agents:
+                return []
         marked = await self._marked_unavailable()
         members = [a for a in self.members(group_id) if a.active
                    and str(a.id) not in marked and (a.email or "").lower() not in marked]

@@ -26,6 +26,7 @@ from copilot.triage.proposal import SimilarTicket
 DENSE_WEIGHT = 0.8  # share of the cosine in the blended similarity; the rest is BM25 scaled to the best hit
 DESCRIPTION_CHARS = 300  # of the description embedded with the subject (the start says what is wrong)
 RESOLUTION_CHARS = 400  # of the resolution shown in a proposal
+QUERY_CACHE = 512  # query vectors kept: the proposer's find() and the ranker's neighbours() embed a ticket once
 META, VECTORS = "similar.json", "vectors.npy"
 
 
@@ -42,8 +43,6 @@ def index_text(ticket: PastTicket) -> str:
 def _key(model: str, text: str) -> str:
     return hashlib.sha256(f"{model}\x00{text}".encode()).hexdigest()
 
-RECENT_SCORES = 32  # texts whose scores are kept (one ticket is scored for its note and for its assignees)
-
 
 class SimilarTickets:
     """The index over past tickets (``build``, ``find``, ``save``/``load``)."""
@@ -56,7 +55,7 @@ class SimilarTickets:
         self._embedder = embedder
         self.model_name = model_name or (embedder.name if embedder is not None else "")
         self._by_id = {t.ticket_id: t for t in tickets}
-        self._recent: dict[str, np.ndarray] = {}  # text -> scores: find() and the assignee ranker ask for the same text
+        self._queries: dict[str, np.ndarray] = {}
         self._bm25: bm25s.BM25 | None = None
         if tickets:
             self._bm25 = bm25s.BM25()
@@ -97,14 +96,31 @@ class SimilarTickets:
                 vectors[i] = hit
         return cls(items, vectors, base_url=base_url, embedder=model, model_name=model.name)
 
+    def prime(self, texts: list[str], batch_size: int = 64) -> None:
+        """Embed many query texts in batches ahead of their searches (evaluation, bursts of tickets)."""
+        missing = list(dict.fromkeys(t for t in texts if t.strip() and t not in self._queries))
+        for start in range(0, len(missing), batch_size):
+            chunk = missing[start:start + batch_size]
+            for text, vector in zip(chunk, self.embedder.encode(chunk), strict=True):
+                self._remember(text, vector)
+
+    def _remember(self, text: str, vector: np.ndarray) -> None:
+        if len(self._queries) >= QUERY_CACHE:
+            self._queries.pop(next(iter(self._queries)))
+        self._queries[text] = vector
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        vector = self._queries.get(text)
+        if vector is None:
+            vector = self.embedder.encode([text])[0]
+            self._remember(text, vector)
+        return vector
+
     def scores(self, text: str) -> np.ndarray:
         """Blended similarity of ``text`` to every past ticket (cosine and BM25, 0..1)."""
         if not self.tickets or not text.strip():
             return np.zeros(len(self.tickets), dtype=np.float64)
-        cached = self._recent.get(text)
-        if cached is not None:
-            return cached
-        query = self.embedder.encode([text])[0]
+        query = self._query_vector(text)
         dense = np.clip(self.vectors @ query, 0.0, 1.0).astype(np.float64)
         tokens = tokenize(text)
         lexical = np.zeros_like(dense)
@@ -114,10 +130,6 @@ class SimilarTickets:
             if top > 0:
                 lexical = raw / top
         blended: np.ndarray = DENSE_WEIGHT * dense + (1.0 - DENSE_WEIGHT) * lexical * dense.max(initial=0.0)
-        blended.setflags(write=False)  # shared by the callers of the same text
-        if len(self._recent) >= RECENT_SCORES:
-            self._recent.pop(next(iter(self._recent)), None)
-        self._recent[text] = blended
         return blended
 
     def neighbours(self, text: str, k: int = 20, *, exclude: set[int] | frozenset[int] = frozenset()

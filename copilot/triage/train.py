@@ -41,6 +41,8 @@ log = logs.get_logger(__name__)
 FIELDS = ("type", "category", "sub_category", "item_category", "priority", "urgency", "impact", "group_id")
 HOLDOUT_SHARE = 0.2
 MIN_TICKETS = 30
+MIN_FIELD_ROWS = 10
+PRIME_BATCH = 256  # held-out texts embedded per batch before their searches (the query cache keeps 512)
 TRAIN_LOCK_KEY = "copilot:triage:train-lock"
 
 
@@ -65,10 +67,17 @@ def split_holdout(tickets: list[PastTicket], share: float = HOLDOUT_SHARE) -> tu
 
 
 def field_labels(tickets: list[PastTicket]) -> dict[str, list[str | None]]:
-    """Labels per field; a field with fewer than two distinct values is left out (nothing to learn)."""
+    """Labels per field. A field is left out when there is nothing to learn: fewer than two distinct
+    values, or fewer than two labelled tickets per value on average (or ten in all)."""
     rows = [t.labels() for t in tickets]
     labels = {f: [r[f] for r in rows] for f in FIELDS}
-    return {f: v for f, v in labels.items() if len({x for x in v if x is not None}) >= 2}
+    kept: dict[str, list[str | None]] = {}
+    for name, values in labels.items():
+        present = [v for v in values if v is not None]
+        classes = len(set(present))
+        if classes >= 2 and len(present) >= max(MIN_FIELD_ROWS, 2 * classes):
+            kept[name] = values
+    return kept
 
 
 def evaluate_fields(model: TriageModel, test: list[PastTicket]) -> dict[str, Any]:
@@ -91,7 +100,9 @@ def evaluate_similar(index: SimilarTickets, test: list[PastTicket], k: int = 3) 
     """Share of held-out tickets whose ``k`` similar past tickets include one of the same kind
     (category and sub-category) and one handled by the same group."""
     kind = kind_rows = group = group_rows = 0
-    for ticket in test:
+    for position, ticket in enumerate(test):
+        if position % PRIME_BATCH == 0:
+            index.prime([t.text for t in test[position:position + PRIME_BATCH]])
         found = [index.ticket(s.ticket_id) for s in index.find(ticket.text, k)]
         past = [p for p in found if p is not None]
         if ticket.category:
@@ -116,7 +127,9 @@ async def evaluate_assignee(ranker: AssigneeRanker, train: list[PastTicket], tes
     for group_id, counter in counts.items():
         frequent[group_id] = [a for a, _ in counter.most_common(2)]
     rows = hits = baseline = 0
-    for ticket in test:
+    for position, ticket in enumerate(test):
+        if position % PRIME_BATCH == 0 and ranker.index is not None:
+            ranker.index.prime([t.text for t in test[position:position + PRIME_BATCH]])
         if ticket.group_id is None or ticket.responder_id is None:
             continue
         rows += 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
+from copilot.triage.history import PastTicket, pull_history
+from copilot.triage.similar import SimilarTickets
 from tests.conftest import SandboxHandle
 from tests.servers import serve
 from tools.freshservice import FreshserviceClient, Group, TicketCreate, TicketUpdate
@@ -140,9 +143,27 @@ def triage_notes(sandbox: SandboxHandle, ticket_id: int) -> list[dict[str, Any]]
 # -- learning (triage-learn) ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+def recent() -> datetime:
+    """The window the tests pull (the sandbox also holds 12 months of history; the benchmark reads it all)."""
+    return datetime.now(UTC) - timedelta(days=60)
+
+
+@pytest.fixture(scope="session")
 def learn_sandbox(sandbox_factory: Callable[..., SandboxHandle]) -> SandboxHandle:
+    """One sandbox for the triage-learning tests; they add tickets to it but never rely on its totals."""
     return sandbox_factory(knowledge="org")
+
+
+@pytest.fixture(scope="session")
+async def history(learn_sandbox: SandboxHandle) -> list[PastTicket]:
+    """The last 60 days of resolved tickets, pulled once through the real client."""
+    async with FreshserviceClient(learn_sandbox.base_url, learn_sandbox.api_key) as client:
+        return [t async for t in pull_history(client, since=recent())]
+
+
+@pytest.fixture(scope="session")
+def index(history: list[PastTicket], learn_sandbox: SandboxHandle) -> SimilarTickets:
+    return SimilarTickets.build(history, base_url=learn_sandbox.base_url)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from copilot.triage.assignee import (
     load_skills,
     set_unavailable,
 )
-from copilot.triage.history import pull_history
+from copilot.triage.history import PastTicket, pull_history
 from copilot.triage.similar import SimilarTickets
 from tests.conftest import SandboxHandle
 from tests.triage.conftest import group_named, resolve_ticket
@@ -27,13 +27,16 @@ SUNDAY_NIGHT = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-async def setting(learn_sandbox: SandboxHandle) -> tuple[Group, int, SimilarTickets]:
+async def setting(learn_sandbox: SandboxHandle, history: list[PastTicket],
+                  index: SimilarTickets) -> tuple[Group, int, SimilarTickets]:
     """The Network group, one of its members who resolved three Zscaler tickets, and the index."""
     async with FreshserviceClient(learn_sandbox.base_url, learn_sandbox.api_key) as client:
-        return await _setting(client, learn_sandbox)
+        return await _setting(client, learn_sandbox, history, index)
 
 
-async def _setting(learn_client: FreshserviceClient, learn_sandbox: SandboxHandle) -> tuple[Group, int, SimilarTickets]:
+async def _setting(learn_client: FreshserviceClient, learn_sandbox: SandboxHandle, history: list[PastTicket],
+                   index: SimilarTickets) -> tuple[Group, int, SimilarTickets]:
+    since = datetime.now(UTC) - timedelta(seconds=2)
     network = await group_named(learn_client, "Network")
     expert = network.members[3]
     for n, fix in enumerate(["Reinstalled the Zscaler client and cleared its captive-portal cache.",
@@ -42,9 +45,8 @@ async def _setting(learn_client: FreshserviceClient, learn_sandbox: SandboxHandl
         await resolve_ticket(learn_client, f"Zscaler captive portal message ({n})",
                              "Zscaler says captive portal detected and no website loads.", group_id=network.id,
                              responder_id=expert, resolution=fix, category="Network", sub="VPN")
-    history = [t async for t in pull_history(learn_client, since=None)]
-    index = SimilarTickets.build(history, base_url=learn_sandbox.base_url)
-    return network, expert, index
+    new = [t async for t in pull_history(learn_client, since=since)]
+    return network, expert, SimilarTickets.build(history + new, base_url=learn_sandbox.base_url, previous=index)
 
 
 async def test_the_agent_who_resolved_similar_tickets_comes_first(setting: tuple[Group, int, SimilarTickets], learn_client: FreshserviceClient) -> None:
@@ -137,3 +139,23 @@ def test_a_broken_skills_file_is_reported_in_plain_words(tmp_path: Path) -> None
     assert load_skills(good) == {"bob@acme.example": ["vpn", "wi-fi"]}
 
 
+
+
+async def test_settings_build_the_ranker_and_an_unreachable_directory_means_no_suggestion(
+        setting: tuple[Group, int, SimilarTickets], learn_sandbox: SandboxHandle, tmp_path: Path) -> None:
+    from copilot.settings import Settings
+
+    network, expert, index = setting
+    async with FreshserviceClient(learn_sandbox.base_url, learn_sandbox.api_key) as client:
+        agents = {a.id: a async for a in client.iter_agents()}
+        settings = Settings(env="development", triage_unavailable_agents=f" {agents[expert].email.upper()} ,",  # type: ignore[union-attr]
+                            triage_workload_ttl_seconds=5)
+        ranker = AssigneeRanker.from_settings(settings, client, index=index)
+        assert ranker.workload_ttl == 5
+        assert expert not in {g.agent_id for g in await ranker.rank(network.id, [], now=WEEKDAY_NOON, text=TEXT)}
+        (tmp_path / "bad.yaml").write_text("[unclosed", encoding="utf-8")
+        with pytest.raises(SkillsFileError):
+            AssigneeRanker.from_settings(Settings(env="development", triage_skills_file=tmp_path / "bad.yaml"), client,
+                                         index=index)
+    async with FreshserviceClient(learn_sandbox.base_url, "wrong-key") as refused:
+        assert await AssigneeRanker(refused, index=index).rank(network.id, [], now=WEEKDAY_NOON, text=TEXT) == []

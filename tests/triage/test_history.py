@@ -11,13 +11,13 @@ from copilot.services import BACKGROUND_BUDGET_SHARE, background_client
 from copilot.settings import Settings
 from copilot.triage.history import HistoryStore, pull_history, sync_history
 from tests.conftest import SandboxHandle
-from tests.triage.conftest import group_named, resolve_ticket
+from tests.triage.conftest import group_named, recent, resolve_ticket
 from tools.freshservice import FreshserviceClient, TicketCreate, TicketUpdate
 
 
 async def test_second_pull_reads_only_what_changed(learn_client: FreshserviceClient, tmp_path: Path) -> None:
     store = HistoryStore(tmp_path / "history.sqlite3")
-    first = await sync_history(store, learn_client)
+    first = await sync_history(store, learn_client, since=recent())
     assert first.pulled == first.resolved > 100  # the seeded company's resolved and closed tickets
     assert len(store) == first.pulled and store.cursor is not None
     again = await sync_history(store, learn_client)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,17 +15,6 @@ from tests.triage.conftest import group_named, resolve_ticket
 from tools.freshservice import FreshserviceClient
 
 CASES = json.loads((Path(__file__).parent / "data" / "similar_paraphrases.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-async def history(learn_sandbox: SandboxHandle) -> list[PastTicket]:
-    async with FreshserviceClient(learn_sandbox.base_url, learn_sandbox.api_key) as client:
-        return [t async for t in pull_history(client, since=None)]
-
-
-@pytest.fixture(scope="module")
-def index(history: list[PastTicket], learn_sandbox: SandboxHandle) -> SimilarTickets:
-    return SimilarTickets.build(history, base_url=learn_sandbox.base_url)
 
 
 def hit_rate(index: SimilarTickets, cases: list[dict[str, str]]) -> float:
@@ -53,16 +43,19 @@ def test_results_carry_link_resolution_and_distinct_tickets(index: SimilarTicket
 
 
 async def test_a_newly_resolved_ticket_is_found_by_a_paraphrase_with_its_resolution(
-        learn_client: FreshserviceClient, learn_sandbox: SandboxHandle, tmp_path: Path) -> None:
+        learn_client: FreshserviceClient, learn_sandbox: SandboxHandle, history: list[PastTicket],
+        index: SimilarTickets, tmp_path: Path) -> None:
     desk = await group_named(learn_client, "Desktop Support")
+    since = datetime.now(UTC) - timedelta(seconds=2)
     ticket_id = await resolve_ticket(
         learn_client, "BitLocker recovery screen after BIOS update",
         "Laptop asks for the 48-digit BitLocker recovery key every boot since the firmware update.",
         group_id=desk.id, responder_id=desk.members[2],
         resolution="Resolved: gave the user the recovery key from Intune, then suspended and resumed BitLocker "
                    "protection so the TPM re-sealed after the BIOS change.")
-    history = [t async for t in pull_history(learn_client, since=None)]
-    index = SimilarTickets.build(history, base_url=learn_sandbox.base_url)
+    new = [t async for t in pull_history(learn_client, since=since)]
+    assert [t.ticket_id for t in new] == [ticket_id]
+    index = SimilarTickets.build(history + new, base_url=learn_sandbox.base_url, previous=index)  # embeds one
     found = index.find("my computer keeps asking for a bitlocker key when it starts, since the firmware upgrade", 3)
     assert found[0].ticket_id == ticket_id
     assert "suspended and resumed BitLocker" in found[0].resolution
