@@ -62,8 +62,12 @@ class TriageConfig(BaseModel):
     C: float = Field(default=0.5, gt=0)
     balanced: bool = True  # class weights inversely proportional to frequency (helps macro-F1)
     chain: bool = False  # fields with more classes also see the scores of fields with fewer
-    embeddings: bool = False  # append MiniLM sentence embeddings to the TF-IDF features
+    char: bool = False  # character 2-5-gram TF-IDF next to the words (slower, no better in cross-validation)
+    embeddings: bool = True  # append MiniLM sentence embeddings to the TF-IDF features
     embedding_weight: float = Field(default=1.0, gt=0)
+    knn: int = Field(default=10, ge=0)  # neighbours (MiniLM cosine) blended with the linear model; 0 = off
+    blend: tuple[float, ...] = (1.0, 0.8, 0.6, 0.5)  # linear-model weights tried per field (chosen out of fold)
+    temperature: float = Field(default=3.0, gt=0)  # softmax temperature of SVM scores before blending
     folds: int = Field(default=5, ge=2, le=10)
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (2, 5)
@@ -78,6 +82,7 @@ class FieldReport(BaseModel):
     accuracy: float
     macro_f1: float
     threshold: float | None  # None: the field never goes auto
+    blend: float = 1.0  # weight of the linear model against the neighbours
     auto_precision: float | None
     auto_coverage: float
 
@@ -92,18 +97,22 @@ class _FieldModel:
     threshold: float | None
     report: FieldReport
     chain_inputs: list[str] = field(default_factory=list)  # earlier fields whose scores are features
+    rows: np.ndarray | None = None  # training rows of this field (indexes into the stored embeddings)
+    targets: np.ndarray | None = None  # their class indexes (for the neighbours)
+    blend: float = 1.0
 
 
 def _text_features(config: TriageConfig) -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion
 
-    return FeatureUnion([
+    parts: list[tuple[str, Any]] = [
         ("word", TfidfVectorizer(analyzer="word", ngram_range=config.word_ngrams, min_df=2, sublinear_tf=True,
-                                 token_pattern=r"(?u)\b\w+\b", dtype=np.float32)),
-        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=config.char_ngrams, min_df=2, sublinear_tf=True,
-                                 max_features=200_000, dtype=np.float32)),
-    ])
+                                 token_pattern=r"(?u)\b\w+\b", dtype=np.float32))]
+    if config.char:
+        parts.append(("char", TfidfVectorizer(analyzer="char_wb", ngram_range=config.char_ngrams, min_df=2,
+                                              sublinear_tf=True, max_features=200_000, dtype=np.float32)))
+    return FeatureUnion(parts)
 
 
 def _new_estimator(config: TriageConfig) -> Any:
@@ -117,24 +126,38 @@ def _new_estimator(config: TriageConfig) -> Any:
     return LinearSVC(C=config.C, class_weight=weight)
 
 
-def _scores(estimator: Any, x: Any, n_classes: int, columns: np.ndarray) -> np.ndarray:
-    """Class scores of ``estimator`` laid out on the field's full class list (missing classes: -inf-ish)."""
-    out = np.full((x.shape[0], n_classes), -10.0, dtype=np.float64)
+def _probabilities(estimator: Any, x: Any, n_classes: int, temperature: float) -> np.ndarray:
+    """Class probabilities of a linear model on the field's full class list (classes it never saw get 0)."""
+    out = np.zeros((x.shape[0], n_classes), dtype=np.float64)
+    columns = np.asarray(estimator.classes_)
     if hasattr(estimator, "predict_proba"):
-        raw = np.log(np.clip(estimator.predict_proba(x), 1e-9, 1.0))
-    else:
-        raw = estimator.decision_function(x)
+        out[:, columns] = estimator.predict_proba(x)
+        return out
+    raw = estimator.decision_function(x)
     if raw.ndim == 1:  # binary problem: one column, positive = second class
         raw = np.column_stack([-raw, raw])
-    out[:, columns] = raw
+    out[:, columns] = _softmax(raw * temperature)
     return out
 
 
-def _confidence_features(scores: np.ndarray, prior: np.ndarray) -> np.ndarray:
-    """Top score, margin over the runner-up, log prior of the top label: what P(correct) is fitted on."""
-    order = np.argsort(-scores, axis=1)
-    top = scores[np.arange(len(scores)), order[:, 0]]
-    second = scores[np.arange(len(scores)), order[:, 1]] if scores.shape[1] > 1 else top - 10.0
+def _knn_probabilities(sims: np.ndarray, targets: np.ndarray, n_classes: int, k: int) -> np.ndarray:
+    """Votes of the ``k`` most similar training tickets, weighted by 1 / cosine distance, normalised."""
+    out = np.zeros((sims.shape[0], n_classes), dtype=np.float64)
+    k = min(k, sims.shape[1])
+    if k == 0 or sims.shape[0] == 0:
+        return out + 1.0 / n_classes
+    idx = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+    weight = 1.0 / np.maximum(1.0 - np.take_along_axis(sims, idx, axis=1), 1e-3)
+    np.add.at(out, (np.repeat(np.arange(sims.shape[0]), k), targets[idx].ravel()), weight.ravel())
+    return np.asarray(out / out.sum(axis=1, keepdims=True))
+
+
+def _confidence_features(probs: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """Top probability, its margin over the runner-up, log prior of the top label: what P(correct) is fitted on."""
+    order = np.argsort(-probs, axis=1)
+    rows = np.arange(len(probs))
+    top = probs[rows, order[:, 0]]
+    second = probs[rows, order[:, 1]] if probs.shape[1] > 1 else np.zeros(len(probs))
     return np.column_stack([top, top - second, np.log(prior[order[:, 0]] + 1e-6)])
 
 
@@ -197,6 +220,7 @@ class TriageModel:
         self.target_precision = 0.97
         self._features: Any = None
         self._fields: dict[str, _FieldModel] = {}
+        self._neighbours: np.ndarray | None = None  # MiniLM vectors of the training texts (for the kNN part)
         self._embed = embed
 
     # ------------------------------------------------------------------ training
@@ -212,9 +236,13 @@ class TriageModel:
         model = cls(config, embed)
         model.target_precision = target_precision
         started = time.perf_counter()
-        x = model._fit_features(texts)
-        oof_scores: dict[str, np.ndarray] = {}
-        # fields with fewer classes first, so a chained field can use their scores
+        vectors = model._embeddings(texts)
+        x = model._fit_features(texts, vectors)
+        if vectors is not None and model.config.knn > 0:
+            model._neighbours = vectors
+        embed_seconds = time.perf_counter() - started
+        oof: dict[str, np.ndarray] = {}
+        # fields with fewer classes first, so a chained field can use their probabilities
         order = sorted(labels, key=lambda f: (len({v for v in labels[f] if v is not None}), f))
         for name in order:
             values = labels[name]
@@ -223,13 +251,14 @@ class TriageModel:
                 log.info("triage_field_skipped", field=name, reason="no labels")
                 continue
             y = np.array([str(values[i]) for i in rows])
-            inputs = list(oof_scores) if model.config.chain else []
-            xf = model._with_chain(x, rows, inputs, oof_scores)
-            fm, scores = model._fit_field(name, xf, y, inputs)
+            inputs = list(oof) if model.config.chain else []
+            xf = model._with_chain(x, rows, inputs, oof)
+            fm, probs = model._fit_field(name, xf, y, rows, inputs)
             model._fields[name] = fm
             full = np.zeros((len(texts), len(fm.classes)))
-            full[rows] = scores
-            oof_scores[name] = full
+            full[rows] = probs
+            full[np.setdiff1d(np.arange(len(texts)), rows)] = fm.prior  # unlabelled rows: the prior
+            oof[name] = full
         model.fields = tuple(f for f in labels if f in model._fields)
         model.training_rows = len(texts)
         model.trained_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -239,67 +268,81 @@ class TriageModel:
             "method": f"{model.config.folds}-fold out-of-fold predictions on the training rows",
             "target_precision": target_precision,
             "train_seconds": round(time.perf_counter() - started, 1),
+            "feature_seconds": round(embed_seconds, 1),
             "fields": {f: model._fields[f].report.model_dump() for f in model.fields},
         }
         log.info("triage_model_trained", version=model.version, rows=len(texts), fields=list(model.fields),
                  seconds=model.evaluation["train_seconds"])
         return model
 
-    def _fit_features(self, texts: list[str]) -> Any:
-        self._features = _text_features(self.config)
-        x = self._features.fit_transform(texts)
-        return self._add_embeddings(x, texts)
-
-    def _add_embeddings(self, x: Any, texts: list[str]) -> Any:
+    def _embeddings(self, texts: list[str]) -> np.ndarray | None:
         if not self.config.embeddings:
-            return sparse.csr_matrix(x)
+            return None
         if self._embed is None:
             self._embed = default_embed()
-        vecs = np.asarray(self._embed(texts), dtype=np.float32) * self.config.embedding_weight
-        return sparse.hstack([x, sparse.csr_matrix(vecs)], format="csr")
+        vecs = np.asarray(self._embed(texts), dtype=np.float32)
+        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+        return np.asarray(vecs / np.maximum(norms, 1e-9), dtype=np.float32)
 
-    def _transform(self, texts: list[str]) -> Any:
-        return self._add_embeddings(self._features.transform(texts), texts)
+    def _fit_features(self, texts: list[str], vectors: np.ndarray | None) -> Any:
+        self._features = _text_features(self.config)
+        return self._stack(self._features.fit_transform(texts), vectors)
+
+    def _stack(self, x: Any, vectors: np.ndarray | None) -> Any:
+        if vectors is None:
+            return sparse.csr_matrix(x)
+        return sparse.hstack([x, sparse.csr_matrix(vectors * self.config.embedding_weight)], format="csr")
 
     @staticmethod
-    def _with_chain(x: Any, rows: np.ndarray, inputs: list[str], scores: dict[str, np.ndarray]) -> Any:
+    def _with_chain(x: Any, rows: np.ndarray, inputs: list[str], probs: dict[str, np.ndarray]) -> Any:
         xr = x[rows]
         if not inputs:
             return xr
-        extra = np.hstack([_softmax(scores[f][rows]) for f in inputs])
+        extra = np.hstack([probs[f][rows] for f in inputs])
         return sparse.hstack([xr, sparse.csr_matrix(extra)], format="csr")
 
-    def _fit_field(self, name: str, x: Any, y: np.ndarray, inputs: list[str]) -> tuple[_FieldModel, np.ndarray]:
+    def _fit_field(self, name: str, x: Any, y: np.ndarray, rows: np.ndarray,
+                   inputs: list[str]) -> tuple[_FieldModel, np.ndarray]:
         from sklearn.linear_model import LogisticRegression
 
+        config = self.config
         classes = sorted(set(y.tolist()))
         index = {c: i for i, c in enumerate(classes)}
         yi = np.array([index[v] for v in y])
-        prior = np.bincount(yi, minlength=len(classes)) / len(yi)
-        if len(classes) == 1:
+        n = len(classes)
+        prior = np.bincount(yi, minlength=n) / len(yi)
+        if n == 1:
             report = FieldReport(rows=len(y), classes=1, accuracy=1.0, macro_f1=1.0, threshold=None,
                                  auto_precision=None, auto_coverage=0.0)
             return (_FieldModel(name, classes, prior, None, None, None, report, inputs),
-                    np.zeros((len(y), 1)))
-        k = self.config.folds
-        oof = np.zeros((len(y), len(classes)))
-        for train, test in _folds(yi, k, self.config.seed):
+                    np.ones((len(y), 1)))
+        use_knn = self._neighbours is not None
+        sims = self._neighbours[rows] @ self._neighbours[rows].T if use_knn else None  # type: ignore[index]
+        linear = np.zeros((len(y), n))
+        knn = np.zeros((len(y), n))
+        folds = _folds(yi, config.folds, config.seed)
+        for train, test in folds:
             present = np.unique(yi[train])
             if len(present) == 1:
-                oof[test] = -10.0
-                oof[test, present[0]] = 1.0
-                continue
-            est = _new_estimator(self.config).fit(x[train], yi[train])
-            oof[test] = _scores(est, x[test], len(classes), est.classes_)
-        estimator = _new_estimator(self.config).fit(x, yi)
-        pred = oof.argmax(axis=1)
+                linear[test, present[0]] = 1.0
+            else:
+                est = _new_estimator(config).fit(x[train], yi[train])
+                linear[test] = _probabilities(est, x[test], n, config.temperature)
+            if sims is not None:
+                knn[test] = _knn_probabilities(sims[np.ix_(test, train)], yi[train], n, config.knn)
+        estimator = _new_estimator(config).fit(x, yi)
+        # the blend weight that predicts best out of fold (ties: more weight on the linear model)
+        weights = config.blend if use_knn else (1.0,)
+        blend = max(weights, key=lambda w: (float(((w * linear + (1 - w) * knn).argmax(1) == yi).mean()), w))
+        probs = blend * linear + (1 - blend) * knn
+        pred = probs.argmax(axis=1)
         correct = (pred == yi).astype(np.int64)
-        feats = _confidence_features(oof, prior)
+        feats = _confidence_features(probs, prior)
         calibrator: Any = None
         if 0 < correct.sum() < len(correct):
             calibrator = LogisticRegression(C=1.0, max_iter=1000)
             conf = np.zeros(len(y))  # honest out-of-fold confidences for the threshold
-            for train, test in _folds(correct, k, self.config.seed + 1):
+            for train, test in _folds(correct, config.folds, config.seed + 1):
                 if len(set(correct[train].tolist())) < 2:
                     conf[test] = correct[train].mean()
                     continue
@@ -311,13 +354,15 @@ class TriageModel:
         threshold = choose_threshold(conf, correct, self.target_precision)
         chosen = conf >= threshold if threshold is not None else np.zeros(len(y), dtype=bool)
         report = FieldReport(
-            rows=len(y), classes=len(classes), accuracy=float(correct.mean()),
+            rows=len(y), classes=n, accuracy=float(correct.mean()),
             macro_f1=_macro_f1([classes[i] for i in yi], [classes[i] for i in pred]),
-            threshold=threshold,
+            threshold=threshold, blend=blend,
             auto_precision=float(correct[chosen].mean()) if chosen.any() else None,
             auto_coverage=float(chosen.mean()),
         )
-        return _FieldModel(name, classes, prior, estimator, calibrator, threshold, report, inputs), oof
+        fm = _FieldModel(name, classes, prior, estimator, calibrator, threshold, report, inputs,
+                         rows=rows if use_knn else None, targets=yi if use_knn else None, blend=blend)
+        return fm, probs
 
     # ------------------------------------------------------------------ prediction
     def predict(self, texts: list[str]) -> list[dict[str, FieldGuess]]:
@@ -327,21 +372,27 @@ class TriageModel:
         out: list[dict[str, FieldGuess]] = [{} for _ in texts]
         if not texts:
             return out
-        x = self._transform(texts)
-        scores: dict[str, np.ndarray] = {}
+        vectors = self._embeddings(texts)
+        x = self._stack(self._features.transform(texts), vectors)
+        sims = vectors @ self._neighbours.T if vectors is not None and self._neighbours is not None else None
+        probs: dict[str, np.ndarray] = {}
+        everyone = np.arange(len(texts))
         for name in sorted(self._fields, key=lambda f: (len(self._fields[f].classes), f)):
             fm = self._fields[name]
             if fm.estimator is None:
-                s = np.ones((len(texts), 1))
+                p = np.ones((len(texts), 1))
                 conf = np.full(len(texts), float(fm.report.accuracy))
             else:
-                xf = self._with_chain(x, np.arange(len(texts)), fm.chain_inputs, scores)
-                s = _scores(fm.estimator, xf, len(fm.classes), fm.estimator.classes_)
-                feats = _confidence_features(s, fm.prior)
+                xf = self._with_chain(x, everyone, fm.chain_inputs, probs)
+                p = _probabilities(fm.estimator, xf, len(fm.classes), self.config.temperature)
+                if fm.blend < 1.0 and sims is not None and fm.rows is not None and fm.targets is not None:
+                    p = fm.blend * p + (1 - fm.blend) * _knn_probabilities(sims[:, fm.rows], fm.targets,
+                                                                           len(fm.classes), self.config.knn)
+                feats = _confidence_features(p, fm.prior)
                 conf = (fm.calibrator.predict_proba(feats)[:, 1] if fm.calibrator is not None
                         else np.full(len(texts), fm.report.accuracy))
-            scores[name] = s
-            best = s.argmax(axis=1)
+            probs[name] = p
+            best = p.argmax(axis=1)
             for i in range(len(texts)):
                 c = float(np.clip(conf[i], 0.0, 1.0))
                 out[i][name] = FieldGuess(value=fm.classes[best[i]], confidence=c,
@@ -362,7 +413,8 @@ class TriageModel:
             raise RuntimeError("the triage model is not trained")
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"features": self._features, "fields": self._fields}, directory / MODEL_FILE, compress=3)
+        joblib.dump({"features": self._features, "fields": self._fields, "neighbours": self._neighbours},
+                    directory / MODEL_FILE, compress=3)
         (directory / META_FILE).write_text(json.dumps(self.metadata(), indent=2), encoding="utf-8")
         return directory
 
@@ -401,6 +453,7 @@ class TriageModel:
         model = cls(TriageConfig.model_validate(meta["config"]), embed)
         model._features = blob["features"]
         model._fields = blob["fields"]
+        model._neighbours = blob.get("neighbours")
         model.version = meta["version"]
         model.trained_at = meta.get("trained_at", "")
         model.fields = tuple(meta["fields"])
@@ -421,10 +474,49 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
     return np.asarray(e / e.sum(axis=1, keepdims=True))
 
 
+class CachedEmbed:
+    """Memoises an embedding function by text (sha256), optionally in an ``.npz`` file across runs.
+
+    Training embeds every ticket once, but a benchmark trains several models on the same tickets:
+    they share one ``CachedEmbed`` so MiniLM runs once per text per run."""
+
+    def __init__(self, embed: Embed, path: Path | None = None, limit: int = 50_000) -> None:
+        self._embed = embed
+        self._limit = limit  # a long-running worker predicts new texts forever: start over past this
+        self._path = path
+        self._cache: dict[str, np.ndarray] = {}
+        self.computed = 0
+        if path is not None and path.exists():
+            with np.load(path) as stored:
+                self._cache = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        keys = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+        todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}.items())
+        if todo:
+            if len(self._cache) + len(todo) > self._limit:
+                self._cache.clear()
+            vectors = np.asarray(self._embed([t for _, t in todo]), dtype=np.float32)
+            self._cache.update({k: v for (k, _), v in zip(todo, vectors, strict=True)})
+            self.computed += len(todo)
+            if self._path is not None:
+                self._path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = self._path.with_name(self._path.name + ".tmp.npz")
+                np.savez(tmp, keys=np.array(list(self._cache)), vectors=np.stack(list(self._cache.values())))
+                tmp.replace(self._path)
+        return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 0), dtype=np.float32)
+
+
+_DEFAULT_EMBED: CachedEmbed | None = None
+
+
 def default_embed() -> Embed:
-    """MiniLM sentence embeddings from the process-wide embedder (bundled weights, no download)."""
-    from copilot.knowledge.embedder import get_embedder
+    """MiniLM sentence embeddings from the process-wide embedder (bundled weights, no download), memoised
+    for the process so training and predicting the same tickets embeds them once."""
+    global _DEFAULT_EMBED
+    if _DEFAULT_EMBED is None:
+        from copilot.knowledge.embedder import get_embedder
 
-    embedder = get_embedder()
-    return lambda texts: embedder.encode(texts)
-
+        embedder = get_embedder()
+        _DEFAULT_EMBED = CachedEmbed(lambda texts: embedder.encode(texts))
+    return _DEFAULT_EMBED
