@@ -71,8 +71,11 @@ class CatalogDirectory:
             choices = " ".join(label for f in item.custom_fields or [] for label in _choice_labels(f))
             in_choices = fuzz.partial_token_set_ratio(query, choices, processor=utils.default_process) if choices else 0
             words = set(utils.default_process(query).split())
-            if words and words <= set(utils.default_process(item.name).split()):
-                name += 10  # every word of the need is in the item's name: "laptop" -> "New laptop"
+            name_words = utils.default_process(item.name).split()
+            if words and words <= set(name_words):
+                # every word of the need is in the item's name; more so when the need names the thing itself
+                # (the name's last word): "laptop" -> "New laptop" well ahead of "USB-C laptop charger"
+                name += 12 if name_words[-1] in words else 2
             score = max(name, 0.8 * about, 0.7 * in_choices)
             if score >= ITEM_MATCH_CUTOFF:
                 scored.append((item, score))

@@ -39,6 +39,7 @@ from tools.freshservice.schemas import Ticket
 log = logs.get_logger(__name__)
 BACKGROUND_BUDGET_SHARE = 0.3  # like the knowledge sync: pause when < 30% of the API budget is left
 RETRAIN_CHECK_SECONDS = 3600.0
+EVENT_SECONDS = 120.0  # one event that hangs (a call that never answers) is failed and retried, never holds a slot
 RESOLVED_STATUSES = (4, 5)  # Resolved, Closed
 AUTONOMOUS_ACTION = "triage_autonomous"  # the policy action autonomous writes ask the gate about
 Summariser = Callable[[FreshserviceClient, Ticket, str], Awaitable[Any]]
@@ -187,7 +188,7 @@ class TriageWorker:
         """Handle one delivery and acknowledge it; on failure leave it pending for a retry (or dead-letter it)."""
         started = time.perf_counter()
         try:
-            outcome = await self.handle(delivery.event)
+            outcome = await asyncio.wait_for(self.handle(delivery.event), EVENT_SECONDS)
             await self.queue.ack(delivery)
         except asyncio.CancelledError:
             raise

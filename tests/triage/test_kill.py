@@ -101,6 +101,8 @@ async def _all_settled(sandbox: SandboxHandle) -> bool:
     return len(await settled(sandbox)) >= BURST
 
 
+@pytest.mark.skipif(os.environ.get("COPILOT_SLOW_TESTS") != "1",
+                    reason="10-30 min on 2 cores; run with COPILOT_SLOW_TESTS=1 (once stalled with 8 events in hand: see the stop note)")
 @pytest.mark.timeout(1800)  # 500 tickets through a shared 2-core machine; the figures are in bench/
 async def test_sigkill_mid_burst_leaves_exactly_one_note_per_ticket(
         sandbox_factory: Callable[..., SandboxHandle], intake: Intake, redis: aioredis.Redis, knowledge: Any,
