@@ -33,6 +33,7 @@ from copilot import logs
 from copilot.knowledge.embedder import AnyEmbedder
 from copilot.knowledge.index import KbDocument, KnowledgeIndex, SearchResponse
 from copilot.knowledge.text import html_to_text
+from copilot.knowledge.threads import in_daemon_thread
 from tools.context import KbAnswer, KbArticle
 from tools.freshservice import FreshserviceClient, FreshserviceError, SolutionArticle
 
@@ -130,7 +131,7 @@ class KnowledgeBase:
             return
         manifest = self.directory / MANIFEST
         if manifest.exists():
-            self.index = await asyncio.to_thread(KnowledgeIndex.load, self.directory, self.index._embedder)
+            self.index = await in_daemon_thread(KnowledgeIndex.load, self.directory, self.index._embedder)
             saved = json.loads(manifest.read_text())
             self.versions = {k: v for k, v in saved.get("versions", {}).items() if k in self.index.docs}
             self._generation = saved.get("generation")
@@ -187,14 +188,14 @@ class KnowledgeBase:
                 return await self._sync(client)
             try:
                 while not await lock.acquire():
-                    await asyncio.to_thread(self._follow)
+                    await in_daemon_thread(self._follow)
                     await asyncio.sleep(lock.poll_seconds)
             except RedisError as error:  # no lock without Redis: build alone rather than not at all
                 log.warning("knowledge_build_lock_unavailable", error=type(error).__name__)
                 return await self._sync(client)
             keep_alive = asyncio.create_task(lock.keep_alive())
             try:
-                await asyncio.to_thread(self._follow)  # another replica may have synced since we loaded
+                await in_daemon_thread(self._follow)  # another replica may have synced since we loaded
                 return await self._sync(client)
             finally:
                 keep_alive.cancel()
@@ -227,10 +228,10 @@ class KnowledgeBase:
         report.removed = len(gone)
         before = self.index.embeddings_computed
         if gone:
-            await asyncio.to_thread(self._apply, [], gone)
+            await in_daemon_thread(self._apply, [], gone)
         for start in range(0, len(changed), BATCH):  # searchable batch by batch on a first start
             self.progress = (start, len(changed))
-            await asyncio.to_thread(self._apply, changed[start:start + BATCH], set())
+            await in_daemon_thread(self._apply, changed[start:start + BATCH], set())
         self.progress = None
         report.embedded = self.index.embeddings_computed - before
         report.finished_at = datetime.now(UTC)
@@ -268,7 +269,7 @@ class KnowledgeBase:
 
     async def search(self, question: str, k: int = 3) -> KbAnswer:
         """Answer from the local index only (no Freshservice call)."""
-        response: SearchResponse = await asyncio.to_thread(self.index.query, question, k)
+        response: SearchResponse = await in_daemon_thread(self.index.query, question, k)
         threshold = self.threshold if self.threshold is not None else response.threshold
         answer = bool(response.hits) and response.confidence >= threshold
         plausible = bool(response.hits) and response.confidence >= min(threshold, response.plausible_threshold)
