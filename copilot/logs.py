@@ -20,6 +20,17 @@ QUIET_LOGGERS = ("autogen_core", "autogen_core.events", "autogen_agentchat", "ht
                  "sentence_transformers")
 
 
+class _CurrentStderr:
+    """``sys.stderr`` as it is when a line is written, not when logging was configured (a test runner or a
+    supervisor may swap it afterwards; a logger holding the old object would write into the void)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     """Key/value lines on stderr; tracebacks are rendered first so the redaction covers them too."""
     known = tuple(secrets)
@@ -37,7 +48,7 @@ def configure(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
             structlog.processors.KeyValueRenderer(key_order=["timestamp", "level", "event"]),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
     for name in QUIET_LOGGERS:
