@@ -151,7 +151,7 @@ async def test_failures_retry_then_dead_letter_then_replay(webhooks_on: Intake, 
     assert replayed.returncode == 0 and "Replayed 1 event" in replayed.stdout, replayed.stderr
     assert await queue.dead() == []
     async with running_worker(webhooks_on, knowledge, tmp_path):
-        await wait_until(lambda: proposal_for(redis, ticket_id))
+        await wait_until(lambda: proposal_for(redis, ticket_id), within=300)  # a cold worker on a busy machine
     assert len(triage_notes(sandbox, ticket_id)) == 1
 
 
