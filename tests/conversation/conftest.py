@@ -85,3 +85,19 @@ def chat(copilot: Copilot) -> Iterator[Chat]:
     copilot.sandbox.control("POST", "/_sandbox/reset")
     with copilot.client() as http:
         yield Chat(http)
+
+
+@pytest.fixture
+def as_employee(copilot: Copilot) -> Iterator[Callable[[str], Chat]]:
+    """Open chats as named employees on a freshly reset sandbox (closed afterwards)."""
+    copilot.sandbox.control("POST", "/_sandbox/reset")
+    opened = []
+
+    def open_chat(email: str) -> Chat:
+        http = copilot.client(email)
+        opened.append(http)
+        return Chat(http)
+
+    yield open_chat
+    for http in opened:
+        http.close()

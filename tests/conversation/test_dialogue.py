@@ -6,10 +6,6 @@ for Bob Martin, Dan has an IntelliJ request approved by Lena Fischer and waiting
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from sandbox.seed import DEMO_EMPLOYEES
 from tests.conversation.conftest import Chat, Copilot
 from tests.conversation.test_scenarios import tickets_of
@@ -19,21 +15,6 @@ BOB, CAROL, DAN = (DEMO_EMPLOYEES[i]["email"] for i in (1, 2, 3))
 
 def labels(chat: Chat) -> dict[str, str]:
     return {a["id"]: a["label"] for m in chat.last.get("messages", []) for a in m.get("actions", [])}
-
-
-@pytest.fixture
-def as_employee(copilot: Copilot) -> Iterator[object]:
-    copilot.sandbox.control("POST", "/_sandbox/reset")
-    opened = []
-
-    def open_chat(email: str) -> Chat:
-        http = copilot.client(email)
-        opened.append(http)
-        return Chat(http)
-
-    yield open_chat
-    for http in opened:
-        http.close()
 
 
 def test_a_request_found_by_what_it_is_about(chat: Chat) -> None:

@@ -8,7 +8,6 @@ values the employee saw in the review and confirmed, never a question or a corre
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,21 +27,6 @@ def requested(copilot: Copilot, sr: int) -> dict[str, Any]:
 
 def state_of(chat: Chat) -> dict[str, Any]:
     return dict(chat.http.get(f"/api/v1/conversations/{chat.id}").json()["state"])
-
-
-@pytest.fixture
-def as_employee(copilot: Copilot) -> Iterator[Any]:
-    copilot.sandbox.control("POST", "/_sandbox/reset")
-    opened = []
-
-    def open_chat(email: str) -> Chat:
-        http = copilot.client(email)
-        opened.append(http)
-        return Chat(http)
-
-    yield open_chat
-    for http in opened:
-        http.close()
 
 
 def test_a_question_in_the_form_is_answered_and_the_field_asked_again(chat: Chat, copilot: Copilot) -> None:

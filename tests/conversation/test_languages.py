@@ -7,31 +7,13 @@ person and never open an automatic handover; a handover ticket's subject says wh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 from sandbox.seed import DEMO_EMPLOYEES
-from tests.conversation.conftest import Chat, Copilot
+from tests.conversation.conftest import Copilot
 from tests.conversation.test_scenarios import number, sandbox_api, tickets_of
 
 ALICE, DAN = DEMO_EMPLOYEES[0]["email"], DEMO_EMPLOYEES[3]["email"]
-
-
-@pytest.fixture
-def fresh(copilot: Copilot) -> Iterator[Any]:
-    copilot.sandbox.control("POST", "/_sandbox/reset")
-    opened = []
-
-    def open_chat(email: str) -> Chat:
-        http = copilot.client(email)
-        opened.append(http)
-        return Chat(http)
-
-    yield open_chat
-    for http in opened:
-        http.close()
 
 
 def ticket(copilot: Copilot, ticket_id: int) -> dict[str, Any]:
@@ -39,8 +21,8 @@ def ticket(copilot: Copilot, ticket_id: int) -> dict[str, Any]:
         return dict(api.get(f"/tickets/{ticket_id}").json()["ticket"])
 
 
-def test_spanish_question_is_answered_with_the_notice_once(fresh: Any) -> None:
-    chat = fresh(ALICE)
+def test_spanish_question_is_answered_with_the_notice_once(as_employee: Any) -> None:
+    chat = as_employee(ALICE)
     first = chat.say("¿Cómo restablezco mi contraseña?")
     assert "password.acme.example" in first and chat.citations
     assert "respondo en inglés" in first
@@ -48,14 +30,14 @@ def test_spanish_question_is_answered_with_the_notice_once(fresh: Any) -> None:
     assert "vpn.acme.example" in second and "inglés" not in second
 
 
-def test_german_ticket_question_lists_the_employees_tickets(fresh: Any) -> None:
-    chat = fresh(DAN)
+def test_german_ticket_question_lists_the_employees_tickets(as_employee: Any) -> None:
+    chat = as_employee(DAN)
     reply = chat.say("Zeig mir bitte meine Tickets")
     assert "IntelliJ" in reply and "Englisch" in reply
 
 
-def test_vague_foreign_messages_offer_a_person_and_open_nothing(fresh: Any, copilot: Copilot) -> None:
-    chat = fresh(ALICE)
+def test_vague_foreign_messages_offer_a_person_and_open_nothing(as_employee: Any, copilot: Copilot) -> None:
+    chat = as_employee(ALICE)
     before = {t["id"] for t in tickets_of(copilot, ALICE)}
     for text in ("ça ne va pas du tout", "toujours pareil", "vraiment rien"):
         reply = chat.say(text)
@@ -68,8 +50,8 @@ def test_vague_foreign_messages_offer_a_person_and_open_nothing(fresh: Any, copi
     assert "auto-escalation" not in subject and subject.startswith("Copilot handover")
 
 
-def test_english_gibberish_still_brings_in_a_person_after_two_turns(fresh: Any, copilot: Copilot) -> None:
-    chat = fresh(ALICE)
+def test_english_gibberish_still_brings_in_a_person_after_two_turns(as_employee: Any, copilot: Copilot) -> None:
+    chat = as_employee(ALICE)
     chat.say("asdfgh jkl")
     reply = chat.say("qwertz uiop")
     assert chat.last["handoff"] is True
@@ -78,8 +60,8 @@ def test_english_gibberish_still_brings_in_a_person_after_two_turns(fresh: Any, 
     assert "could not help with the last few messages" in created["description"]
 
 
-def test_handover_subject_says_what_the_problem_is(fresh: Any, copilot: Copilot) -> None:
-    chat = fresh(ALICE)
+def test_handover_subject_says_what_the_problem_is(as_employee: Any, copilot: Copilot) -> None:
+    chat = as_employee(ALICE)
     chat.say("how do I connect to the VPN?")
     chat.say("my vpn keeps disconnecting every few minutes since this morning")
     reply = chat.say("I want to talk to a human")
