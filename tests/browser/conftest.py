@@ -62,7 +62,9 @@ def running_app(handle: SandboxHandle, redis_url: str, data_dir: str, log_name: 
            "COPILOT_FRESHSERVICE_URL": handle.base_url, "COPILOT_FRESHSERVICE_API_KEY": handle.api_key,
            "COPILOT_REDIS_URL": redis_url, "COPILOT_DATA_DIR": data_dir,
            "CHAINLIT_AUTH_SECRET": SECRET, "PORT": str(port), "COPILOT_KB_SYNC_INTERVAL_SECONDS": "3600",
-           "COPILOT_ALLOWED_ORIGINS": "https://intranet.acme.example", **(extra_env or {})}
+           "COPILOT_ALLOWED_ORIGINS": "https://intranet.acme.example",
+           # the triage tests share this Redis: an embedded worker here would take their events
+           "COPILOT_TRIAGE_WORKER": "off", **(extra_env or {})}
     log = (ARTIFACTS / log_name).open("wb")
     process = subprocess.Popen([sys.executable, "-m", "chainlit", "run", "app.py", "--headless", "--host", "127.0.0.1",
                                 "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -22,9 +22,11 @@ from tests.servers import free_port
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "scale-out-token"
 ALICE = "alice.nguyen@acme.example"
+pytestmark = pytest.mark.timeout(900)  # the first test also starts two cold replicas (see wait_ready)
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 180) -> None:
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 600) -> None:
+    """Until /healthz answers: a cold replica exports and quantises MiniLM first (minutes on a busy machine)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, f"{process.args!s} exited with {process.returncode}"
@@ -49,7 +51,8 @@ def replicas(sandbox_factory: Callable[..., SandboxHandle], redis_url: str,
             env = {**os.environ, "COPILOT_ENV": "development", "COPILOT_FRESHSERVICE_URL": sandbox.base_url,
                    "COPILOT_FRESHSERVICE_API_KEY": sandbox.api_key, "COPILOT_REDIS_URL": redis_url,
                    "COPILOT_DATA_DIR": str(tmp_path_factory.mktemp(f"replica-{name}")), "COPILOT_API_TOKENS": TOKEN,
-                   "COPILOT_LOG_LEVEL": "WARNING", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+                   "COPILOT_LOG_LEVEL": "WARNING", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+                   "COPILOT_TRIAGE_WORKER": "off"}  # the triage tests share this Redis
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "copilot.web.standalone:app_from_env", "--factory", "--host",
                  "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env))
