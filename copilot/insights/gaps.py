@@ -25,6 +25,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -120,13 +121,18 @@ def gap_questions(events: Iterable[AuditEvent | Mapping[str, Any]], *, since: da
             article = str((result.get("article") or {}).get("url") or "")
         if reason is None or len(question) < MIN_QUESTION_CHARS:
             continue
-        key = (event.conversation_id, " ".join(question.lower().split()))
+        key = (event.conversation_id, _plain(question))
         if key in seen:
             continue
         seen.add(key)
         found.append(GapQuestion(question=question, reason=reason, at=_aware(event.at),
                                  conversation_id=event.conversation_id, article=article))
     return found
+
+
+def _plain(text: str) -> str:
+    """Lower case, no punctuation, single spaces: "How do I…?" and "how do i…" are the same question."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
 def _cluster_id(label: str) -> str:
@@ -137,7 +143,7 @@ def _distinct(texts: Sequence[str], limit: int) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
     for text in texts:
-        key = " ".join(text.lower().split())
+        key = _plain(text)
         if key not in seen:
             seen.add(key)
             out.append(text)
