@@ -13,7 +13,8 @@ infinitely surprising) and at least ``growth`` times the expected count.
 A flagged group becomes a ``ProblemProposal`` (subject, linked tickets, evidence) in the reviewer
 queue and, when ``COPILOT_INSIGHTS_CHAT_WEBHOOK_URL`` is set, a Slack/Teams message. Shadow mode (the
 default) stops there: an agent approves (the Problem is created once, audited) or dismisses it. A
-group that overlaps a proposal still pending updates that proposal instead of adding another.
+group that overlaps a proposal still pending updates that proposal instead of adding another; one that
+overlaps a proposal already approved or dismissed is not proposed again.
 """
 
 from __future__ import annotations
@@ -262,6 +263,7 @@ class RecurringReport(BaseModel):
     baseline_items: int
     bursts: list[Burst] = Field(default_factory=list)
     proposals: list[str] = Field(default_factory=list)  # ids of proposals created or updated
+    already_decided: list[str] = Field(default_factory=list)  # bursts matching a created or dismissed proposal
     created_problems: list[int] = Field(default_factory=list)  # autonomous mode only
 
 
@@ -271,7 +273,7 @@ async def run_recurring(client: FreshserviceClient, redis: aioredis.Redis, audit
                         mode: Literal["shadow", "autonomous"] = "shadow", chat_webhook_url: str | None = None,
                         console_url: str = "", embed: Embed | None = None) -> RecurringReport:
     """One pass: read, detect, propose (and in autonomous mode create). Safe to run twice: a burst that
-    overlaps a pending proposal updates it."""
+    overlaps a pending proposal updates it; one that overlaps a created or dismissed proposal is left alone."""
     now = _aware(now or datetime.now(UTC))
     recent_start = now - timedelta(hours=window_hours)
     baseline_start = recent_start - timedelta(days=baseline_days)
@@ -286,14 +288,17 @@ async def run_recurring(client: FreshserviceClient, redis: aioredis.Redis, audit
     await add_places(client, bursts)
     report = RecurringReport(ran_at=now, recent_items=len(recent), baseline_items=len(baseline), bursts=bursts)
     store = ProblemProposalStore(redis)
-    pending = await store.pending(limit=500)
+    known_proposals = await store.recent(limit=500)
     for burst in bursts:
-        existing = _matching(pending, burst)
+        existing = _matching(known_proposals, burst)
+        if existing is not None and existing.status not in (ProblemStatus.PENDING, ProblemStatus.FAILED):
+            report.already_decided.append(existing.id)  # created or dismissed: the same issue is not proposed again
+            continue
         fresh = existing is None
         proposal = existing or ProblemProposal(id=uuid.uuid4().hex[:16], subject=burst.subject,
                                                evidence=burst.evidence, mode=mode)
         if fresh:
-            pending.append(proposal)
+            known_proposals.append(proposal)
         known = {t.id for t in proposal.tickets}
         proposal.tickets += [t for t in burst.tickets if t.id not in known]
         proposal.evidence = burst.evidence
@@ -320,12 +325,10 @@ async def run_recurring(client: FreshserviceClient, redis: aioredis.Redis, audit
     return report
 
 
-def _matching(pending: Sequence[ProblemProposal], burst: Burst) -> ProblemProposal | None:
-    """A pending proposal that shares at least half of the burst's tickets (the same issue, seen again)."""
+def _matching(proposals: Sequence[ProblemProposal], burst: Burst) -> ProblemProposal | None:
+    """A proposal that shares at least half of the smaller ticket set with the burst (the same issue, seen again)."""
     ids = {t.id for t in burst.tickets}
-    for proposal in pending:
-        if proposal.status != ProblemStatus.PENDING:
-            continue
+    for proposal in proposals:
         mine = {t.id for t in proposal.tickets}
         if ids and len(ids & mine) * 2 >= min(len(ids), len(mine) or 1):
             return proposal

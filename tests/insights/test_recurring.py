@@ -181,7 +181,11 @@ async def test_dismissing_creates_nothing_and_is_audited(client: FreshserviceCli
     approve_after = await decide_problem(report.proposals[0], "approve", reviewer="other@acme.example", requester_id=1,
                                          redis=redis, store=store, client=client, audit=audit, base_url=client.base_url)
 
+    rerun = await run_recurring(client, redis, audit, now=datetime.now(UTC) + timedelta(seconds=10))
+
     assert outcome.result == "dismissed" and approve_after.result == "skipped"
+    assert rerun.proposals == [] and rerun.already_decided == report.proposals  # the same burst is not proposed again
+    assert await store.pending() == []
     assert [p async for p in client.iter_problems()] == []
     dismissed = [e for e in file_events(audit._path) if e["tool"] == "problem_dismissed"]
     assert len(dismissed) == 1 and dismissed[0]["employee"] == "agent@acme.example"
@@ -237,3 +241,50 @@ def test_chat_message_is_plain_text_for_slack_and_teams() -> None:
     assert list(body) == ["text"]
     assert "Manchester" in body["text"] and "8 tickets" in body["text"]
     assert httpx.Request("POST", "http://x", json=body).content  # serialisable as it is
+
+
+def _asked(question: str, n: int, at: datetime, *, ticket: int | None = None) -> dict[str, Any]:
+    """A knowledge question as ``search_kb`` audits it (and, with ``ticket``, the handover it led to)."""
+    from tools.context import AuditEvent
+
+    tool, arguments, result = (("escalate_to_human", {"reason": question}, {"ticket_id": ticket}) if ticket
+                               else ("search_kb", {"question": question}, {"tier": "none"}))
+    return AuditEvent(conversation_id=f"c{n}", employee=f"e{n}@acme.example", tool=tool, arguments=arguments,
+                      result=result, at=at).model_dump(mode="json")
+
+
+async def test_copilot_conversations_count_with_the_tickets(client: FreshserviceClient, redis: aioredis.Redis,
+                                                            audit: AuditLog) -> None:
+    """Four VPN tickets alone are no burst; with five employees asking the copilot about it, they are."""
+    await _inject(client, DATA["vpn"][:4])
+    now = datetime.now(UTC) + timedelta(seconds=5)
+    questions = ["vpn won't connect, globalprotect says gateway unreachable", "is the VPN down?",
+                 "GlobalProtect keeps spinning on connecting", "can't get on the vpn from the office",
+                 "VPN connection fails this morning"]
+    events = [_asked(q, n, now - timedelta(minutes=10 + n)) for n, q in enumerate(questions)]
+    events.append(_asked("VPN keeps failing, please help", 99, now - timedelta(minutes=3), ticket=123))  # counted as its ticket
+
+    alone = await run_recurring(client, redis, audit, now=now)
+    together = await run_recurring(client, redis, audit, now=now, events=events)
+
+    assert alone.bursts == []
+    assert len(together.bursts) == 1
+    evidence = together.bursts[0].evidence
+    # most of the five questions join the tickets (a terse one may not); the handover counts as its ticket only
+    assert 3 <= evidence.conversations <= 5 and evidence.peak >= evidence.conversations + 2
+    assert "vpn" in together.bursts[0].subject.lower()
+
+
+async def test_autonomous_mode_creates_the_problem_at_once(client: FreshserviceClient, redis: aioredis.Redis,
+                                                           audit: AuditLog) -> None:
+    await _inject(client, DATA["vpn"])
+    now = datetime.now(UTC) + timedelta(seconds=5)
+
+    report = await run_recurring(client, redis, audit, now=now, mode="autonomous")
+    again = await run_recurring(client, redis, audit, now=now + timedelta(seconds=5), mode="autonomous")
+
+    problems = [p async for p in client.iter_problems()]
+    assert len(problems) == 1 and report.created_problems == [problems[0].id]
+    assert again.created_problems == [] and again.already_decided == report.proposals  # not proposed again
+    created = [e for e in file_events(audit._path) if e["tool"] == "problem_create"]
+    assert len(created) == 1 and created[0]["employee"] == "autonomous"
