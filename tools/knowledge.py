@@ -94,7 +94,7 @@ async def not_helpful(ctx: ToolContext, _argument: str) -> ToolResult:
         return ToolResult(data={"offered": "person", "escalation_offered": True}, message=(
             "Sorry that didn't help. I can pass your question to the IT team, and a person will pick it up."))
     best, *rest = shown.alternatives
-    ctx.state.kb_shown = KbShown(title=best.title, url=best.url, alternatives=rest)
+    ctx.state.kb_shown = KbShown(title=best.title, url=best.url, alternatives=rest, question=shown.question)
     ctx.out.cite(best.title, best.url)
     passage = f"\n\n{best.passage}" if best.passage else ""
     return ToolResult(data={"offered": "article", "article": {"title": best.title, "url": best.url},

@@ -139,21 +139,23 @@ async def test_the_tool_audits_what_the_gaps_report_needs(kb: KnowledgeBase, cli
     for question in asked:
         await search_kb(question=question)
     confident = ctx.state.kb_shown is not None
-    await not_helpful(ctx, "")
+    await not_helpful(ctx, "")  # the next best article
+    await not_helpful(ctx, "")  # and that one did not help either
 
     events = file_events(tmp_path / "audit.jsonl")
     tiers = {e["arguments"]["question"]: e["result"]["tier"] for e in events if e["tool"] == "search_kb"}
     assert {tiers[asked[0]], tiers[asked[1]]} <= {"none", "plausible"}  # declined, or only links offered
     assert confident and tiers[asked[2]] == "confident"
     feedback = [e for e in events if e["tool"] == "kb_feedback"]
-    assert len(feedback) == 1 and feedback[0]["arguments"] == {"question": asked[2], "value": "down"}
+    assert len(feedback) == 2 and all(f["arguments"] == {"question": asked[2], "value": "down"} for f in feedback)
+    assert feedback[0]["result"]["article"]["url"] != feedback[1]["result"]["article"]["url"]
     now = datetime.now(UTC)
     clusters = await knowledge_gaps(events, kb, since=now - timedelta(hours=1), until=now + timedelta(minutes=1),
                                     min_size=1, include_unsure=True)
     grouped = {tuple(sorted(q.question for q in c.questions)) for c in clusters}
     assert tuple(sorted(asked[:2])) in grouped  # the two voicemail questions are one gap
     assert (asked[2],) in grouped  # the thumbed-down one is its own
-    assert sum(c.reasons.get("thumbs_down", 0) for c in clusters) == 1
+    assert sum(c.reasons.get("thumbs_down", 0) for c in clusters) == 1  # one conversation, one question
 
 
 async def test_exports_hold_every_question_and_are_spreadsheet_safe() -> None:
