@@ -195,7 +195,8 @@ def detect_bursts(recent: Sequence[Item], baseline: Sequence[Item], *, baseline_
     background = [i.text for i in baseline] + [i.text for i in recent]
     baseline_hours = baseline_days * 24.0
     bursts: list[Burst] = []
-    for rows in groups(labels):
+    for grouped in groups(labels):
+        rows = _one_per_source(recent, grouped)  # three questions in one conversation are one report
         if len(rows) < min_count:
             continue
         centre = centroid(vectors, rows)
@@ -222,6 +223,16 @@ def detect_bursts(recent: Sequence[Item], baseline: Sequence[Item], *, baseline_
         subject = f"Recurring: {lead} ({flagged.peak} similar in {flagged.window_hours:g} h)"
         bursts.append(Burst(subject=subject, evidence=flagged, items=sorted(ordered, key=lambda i: i.at)))
     return bursts
+
+
+def _one_per_source(items: Sequence[Item], rows: Sequence[int]) -> list[int]:
+    seen: set[str] = set()
+    kept = []
+    for row in rows:
+        if items[row].key not in seen:
+            seen.add(items[row].key)
+            kept.append(row)
+    return kept
 
 
 async def add_places(client: FreshserviceClient, bursts: Sequence[Burst]) -> None:

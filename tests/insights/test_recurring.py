@@ -288,3 +288,18 @@ async def test_autonomous_mode_creates_the_problem_at_once(client: FreshserviceC
     assert again.created_problems == [] and again.already_decided == report.proposals  # not proposed again
     created = [e for e in file_events(audit._path) if e["tool"] == "problem_create"]
     assert len(created) == 1 and created[0]["employee"] == "autonomous"
+
+
+def test_one_conversation_asking_five_times_is_not_a_burst() -> None:
+    from copilot.insights.recurring import Item, detect_bursts
+
+    now = datetime.now(UTC)
+    asked = ["vpn not connecting", "VPN still not connecting", "the vpn won't connect", "vpn connection fails",
+             "still no vpn connection"]
+    one = [Item(source="conversation", key="conversation:c1", text=q, at=now - timedelta(minutes=n))
+           for n, q in enumerate(asked)]
+    five = [item.model_copy(update={"key": f"conversation:c{n}"}) for n, item in enumerate(one)]
+
+    assert detect_bursts(one, [], baseline_days=28, window_hours=24) == []
+    flagged = detect_bursts(five, [], baseline_days=28, window_hours=24)
+    assert len(flagged) == 1 and flagged[0].evidence.conversations == 5
