@@ -221,7 +221,7 @@ def detect_bursts(recent: Sequence[Item], baseline: Sequence[Item], *, baseline_
         flagged.examples = [(i.ticket.subject if i.ticket else i.text)[:200] for i in ordered[:3]]
         lead = next((i.ticket.subject for i in ordered if i.ticket is not None), ordered[0].text[:120])
         subject = f"Recurring: {lead} ({flagged.peak} similar in {flagged.window_hours:g} h)"
-        bursts.append(Burst(subject=subject, evidence=flagged, items=sorted(ordered, key=lambda i: i.at)))
+        bursts.append(Burst(subject=subject, evidence=flagged, items=sorted(ordered, key=lambda i: (i.at, i.ticket.id if i.ticket else 0))))
     return bursts
 
 
