@@ -203,7 +203,8 @@ async def _create(proposal: ProblemProposal, *, reviewer: str, requester_id: int
         proposal.attempted_at = now
         await store.save(proposal)  # a crash after the POST still knows where to look for the Problem
     body = ProblemCreate(subject=proposal.subject[:255], description=problem_description(proposal),
-                         requester_id=requester_id, status=1, impact=2, priority=2, due_by=now + timedelta(days=DUE_DAYS))
+                         requester_id=requester_id, status=1, impact=2, priority=2,
+                         due_by=(now + timedelta(days=DUE_DAYS)).replace(microsecond=0))
     outcome: Outcome = "confirmed"
     try:
         problem = await client.create_problem(body, idempotency_key=proposal.idempotency_key,

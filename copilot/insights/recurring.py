@@ -65,7 +65,8 @@ GROWTH = 3.0  # and at least this many times the expected count
 PEAK_HOURS = 1.0  # the short window (the whole recent period is the long one)
 PRIOR_ITEMS = 1.0  # pseudo-items added to the baseline count (a never-seen topic is not infinitely rare)
 DESCRIPTION_CHARS = 300
-RUN_LOCK = "copilot:insights:recurring:lock"
+RUN_LOCK = "copilot:insights:recurring:lock"  # an on-demand run: one at a time, a minute apart
+DAILY_LOCK = "copilot:insights:recurring:daily"  # the daily loop: once a day across replicas
 LAST_RUN = "copilot:insights:recurring:last"
 EXTRA_WORDS = frozenset({"hi", "hello", "hey", "thanks", "thank", "regards", "dear", "team", "it", "please", "pls",
                          "thx", "cheers", "best", "kind", "support", "issue", "problem", "help", "just", "today",
@@ -357,7 +358,7 @@ def proposal_key(burst: Burst) -> str:
 
 # -- command line ------------------------------------------------------------------------------------------
 
-async def _once(hold_seconds: int) -> RecurringReport | None:
+async def _once(lock: str, hold_seconds: int) -> RecurringReport | None:
     from copilot import store
     from copilot.audit import AuditLog
     from copilot.insights.audit_source import stream_events
@@ -367,7 +368,7 @@ async def _once(hold_seconds: int) -> RecurringReport | None:
     settings = get_settings()
     services = build_services(settings)
     redis = await store.get_redis(settings)
-    if not await redis.set(RUN_LOCK, "1", nx=True, ex=hold_seconds):
+    if not await redis.set(lock, "1", nx=True, ex=hold_seconds):
         return None  # another replica ran it within the hold time
     try:
         audit = AuditLog(redis, settings.data_dir / "audit" / "audit.jsonl", secrets=settings.secret_values())
@@ -387,7 +388,7 @@ async def _once(hold_seconds: int) -> RecurringReport | None:
 
 def _summary(report: RecurringReport | None) -> str:
     if report is None:
-        return "Skipped: another replica ran the recurring-issue check moments ago."
+        return "Skipped: the recurring-issue check already ran (another replica, or moments ago)."
     lines = [f"{report.recent_items} recent tickets and conversations, {report.baseline_items} in the baseline."]
     if not report.bursts:
         lines.append("No group grows against its usual rate.")
@@ -407,12 +408,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="run: once now; daily: now and then every 24 hours")
     args = parser.parse_args(argv)
     if args.command == "run":
-        sys.stdout.write(_summary(asyncio.run(_once(hold_seconds=60))) + "\n")
+        sys.stdout.write(_summary(asyncio.run(_once(RUN_LOCK, hold_seconds=60))) + "\n")
         return 0
 
     async def daily() -> None:
         while True:
-            sys.stdout.write(_summary(await _once(hold_seconds=23 * 3600)) + "\n")
+            sys.stdout.write(_summary(await _once(DAILY_LOCK, hold_seconds=23 * 3600)) + "\n")
             sys.stdout.flush()
             await asyncio.sleep(24 * 3600)
 

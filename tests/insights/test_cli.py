@@ -88,4 +88,4 @@ def test_recurring_cli_proposes_once_and_a_second_run_waits(env: dict[str, str],
     assert "Recurring: " in first.stdout and "vpn" in first.stdout.lower()
     assert "Proposals waiting in the reviewer queue" in first.stdout
     assert redis.zcard("copilot:insights:problems:queue") == 1
-    assert second.returncode == 0 and "Skipped" in second.stdout  # another run moments ago holds the lock
+    assert second.returncode == 0 and "Skipped" in second.stdout  # the run moments ago holds the lock
