@@ -80,6 +80,7 @@ class ProblemProposal(BaseModel):
     subject: str
     evidence: Evidence
     tickets: list[LinkedTicket] = Field(default_factory=list)
+    members: list[str] = Field(default_factory=list)  # "ticket:<id>" / "conversation:<id>": how a rerun recognises it
     mode: Literal["shadow", "autonomous"] = "shadow"
     status: ProblemStatus = ProblemStatus.PENDING
     decisions: list[ProblemDecision] = Field(default_factory=list)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import re
 import sys
 import uuid
@@ -313,6 +312,7 @@ async def run_recurring(client: FreshserviceClient, redis: aioredis.Redis, audit
             known_proposals.append(proposal)
         known = {t.id for t in proposal.tickets}
         proposal.tickets += [t for t in burst.tickets if t.id not in known]
+        proposal.members = list(dict.fromkeys([*proposal.members, *(i.key for i in burst.items)]))
         proposal.evidence = burst.evidence
         proposal.subject = burst.subject
         await store.save(proposal)
@@ -338,22 +338,18 @@ async def run_recurring(client: FreshserviceClient, redis: aioredis.Redis, audit
 
 
 def _matching(proposals: Sequence[ProblemProposal], burst: Burst) -> ProblemProposal | None:
-    """A proposal that shares at least half of the smaller ticket set with the burst (the same issue, seen again)."""
-    ids = {t.id for t in burst.tickets}
+    """A proposal that shares at least half of the smaller member set (tickets and conversations) with the
+    burst: the same issue, seen again."""
+    ids = {i.key for i in burst.items}
     for proposal in proposals:
-        mine = {t.id for t in proposal.tickets}
-        if ids and len(ids & mine) * 2 >= min(len(ids), len(mine) or 1):
+        mine = set(proposal.members) | {f"ticket:{t.id}" for t in proposal.tickets}
+        if ids and mine and len(ids & mine) * 2 >= min(len(ids), len(mine)):
             return proposal
     return None
 
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def proposal_key(burst: Burst) -> str:
-    """A short fingerprint of a burst's tickets (for logs and tests)."""
-    return hashlib.sha256(",".join(str(t.id) for t in burst.tickets).encode()).hexdigest()[:12]
 
 
 # -- command line ------------------------------------------------------------------------------------------

@@ -303,3 +303,17 @@ def test_one_conversation_asking_five_times_is_not_a_burst() -> None:
     assert detect_bursts(one, [], baseline_days=28, window_hours=24) == []
     flagged = detect_bursts(five, [], baseline_days=28, window_hours=24)
     assert len(flagged) == 1 and flagged[0].evidence.conversations == 5
+
+
+async def test_a_burst_of_conversations_alone_is_proposed_once(client: FreshserviceClient, redis: aioredis.Redis,
+                                                               audit: AuditLog) -> None:
+    now = datetime.now(UTC) + timedelta(seconds=5)
+    questions = ["is the vpn down?", "vpn not connecting", "GlobalProtect VPN won't connect", "cant connect to the vpn",
+                 "VPN connection keeps failing", "vpn gateway unreachable"]
+    events = [_asked(q, n, now - timedelta(minutes=5 + n)) for n, q in enumerate(questions)]
+
+    first = await run_recurring(client, redis, audit, now=now, events=events)
+    second = await run_recurring(client, redis, audit, now=now + timedelta(seconds=5), events=events)
+
+    assert len(first.bursts) == 1 and first.bursts[0].tickets == []
+    assert first.proposals == second.proposals and len(await ProblemProposalStore(redis).recent()) == 1
