@@ -25,7 +25,7 @@ from copilot.models.offline import nlu as offline_nlu
 from copilot.services import close_services, get_services
 from copilot.settings import get_settings
 from copilot.ui import auth, branding, history, render
-from copilot.web import api, console, portal, routes, webhooks
+from copilot.web import api, console, console_problems, portal, routes, webhooks
 from tools.employee import Employee
 from tools.freshservice import FreshserviceError
 from tools.knowledge import NOT_HELPFUL
@@ -35,8 +35,8 @@ os.environ["CHAINLIT_AUTH_SECRET"] = auth.ensure_auth_secret(settings)
 os.environ.setdefault("CHAINLIT_CUSTOM_AUTH", "true")  # portal tokens (/auth/jwt) work without other callbacks
 history.create_schema(settings)
 history.redact_chainlit_logs()
-routes.install(chainlit_app, api.router, portal.router, auth.router, console.router, branding.router(settings),
-               webhooks.router,
+routes.install(chainlit_app, api.router, portal.router, auth.router, console.router, console_problems.router,
+               branding.router(settings), webhooks.router,
                max_in_flight=settings.max_rest_in_flight)
 branding.apply(settings)  # product name, logo, colours and disclaimer from settings, not Chainlit's
 sio.eio.max_http_buffer_size = render.MAX_SOCKET_BYTES  # a long paste gets words below, not a dropped socket

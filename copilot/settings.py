@@ -159,6 +159,12 @@ class Settings(BaseSettings):
     triage_retry_max_seconds: float = Field(600.0, gt=0)
     triage_poll_interval_seconds: float = Field(60.0, gt=0)  # poller fallback for accounts without webhooks
     triage_modes_file: Path | None = None  # rollout modes per type/category (YAML or JSON); unset: all shadow
+    # Knowledge gaps and recurring issues (copilot/insights/gaps.py, recurring.py; docs/insights-gaps.md).
+    insights_new_article_url: str | None = None  # "write an article" link; unset: <freshservice>/a/solutions/articles/new
+    insights_chat_webhook_url: SecretStr | None = None  # Slack/Teams incoming webhook for problem proposals
+    insights_recurring_mode: Literal["shadow", "autonomous"] = "shadow"  # autonomous creates the Problem at once
+    insights_recurring_window_hours: float = Field(24.0, gt=0)  # the recent period scanned for bursts
+    insights_recurring_baseline_days: float = Field(28.0, gt=0)  # what "usual" is measured on
 
     @property
     def triage_worker_mode(self) -> Literal["embedded", "separate", "off"]:
@@ -168,7 +174,7 @@ class Settings(BaseSettings):
         return "embedded" if self.env == "development" else "separate"
 
     @field_validator("freshservice_url", "portal_url", "redis_url", "model_base_url", "logo_url", "logo_path",
-                     "webhook_secret", "triage_modes_file",
+                     "webhook_secret", "triage_modes_file", "insights_new_article_url", "insights_chat_webhook_url",
                      mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:

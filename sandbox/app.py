@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sandbox.config import PLAN_LIMITS, SandboxConfig
 from sandbox.errors import ApiError, field_error
 from sandbox.limits import FaultInjector, TokenBucket
-from sandbox.routes import catalog, control, people, software, solutions, tickets
+from sandbox.routes import catalog, control, people, problems, software, solutions, tickets
 from sandbox.state import AccountState
 from sandbox.webhooks import WebhookDispatcher
 
@@ -194,7 +194,7 @@ def create_app(config: SandboxConfig | None = None) -> FastAPI:
     app.state.faults = FaultInjector()
     app.state.webhooks = WebhookDispatcher(config.webhooks)
     app.state.calls = deque(maxlen=CALL_LOG_SIZE)
-    for module in (tickets, catalog, people, solutions, software):
+    for module in (tickets, problems, catalog, people, solutions, software):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(solutions.portal)
     app.include_router(control.router)

@@ -76,6 +76,8 @@ class AccountState:
         self.conversations = data.conversations
         self.requested_items = data.requested_items
         self.approvals = data.approvals
+        self.problems: dict[int, Obj] = {}  # the seed has none; created through POST /problems
+        self._problem_ids = itertools.count(1)
         self._ticket_ids = itertools.count(max(self.tickets, default=0) + 1)
         biggest = max(
             [c["id"] for cs in self.conversations.values() for c in cs]
@@ -92,6 +94,9 @@ class AccountState:
 
     def next_object_id(self) -> int:
         return next(self._object_ids)
+
+    def next_problem_id(self) -> int:
+        return next(self._problem_ids)
 
     # -- people ---------------------------------------------------------------------------------------
 

@@ -20,6 +20,8 @@ MAX_PASSAGE_CHARS = 900  # enough for the steps; the link has the rest
 MAX_SUGGESTIONS = 3  # links shown when the articles may help but none is a confident answer
 MAX_ALTERNATIVES = 2  # next best articles a thumbs-down can offer, one per thumbs-down, before a person
 NOT_HELPFUL = "not_helpful"  # the button (and chat thumbs-down) kind
+KB_FEEDBACK = "kb_feedback"  # the audit event of a thumbs-down: the question and the article that did not help
+MAX_QUESTION_CHARS = 500
 
 
 def shown_passage(passages: list[str]) -> str:
@@ -68,14 +70,14 @@ def knowledge_tools(ctx: ToolContext) -> list[AsyncTool]:
             ctx.out.cite(article.title, article.url)
         passage = shown_passage(best.passages)
         data["passages"] = best.passages[:4]
-        ctx.state.kb_shown = _shown(best, articles[1:1 + MAX_ALTERNATIVES])
+        ctx.state.kb_shown = _shown(best, articles[1:1 + MAX_ALTERNATIVES], question)
         return ToolResult(data=data, message=f"From “{best.title}”:\n\n{passage}\n\nFull article: {best.url}")
 
     return [search_kb]
 
 
-def _shown(best: KbArticle, others: list[KbArticle]) -> KbShown:
-    return KbShown(title=best.title, url=best.url, alternatives=[
+def _shown(best: KbArticle, others: list[KbArticle], question: str) -> KbShown:
+    return KbShown(title=best.title, url=best.url, question=question[:MAX_QUESTION_CHARS], alternatives=[
         KbAlternative(title=a.title, url=a.url, passage=shown_passage(a.passages)) for a in others])
 
 
@@ -84,12 +86,15 @@ async def not_helpful(ctx: ToolContext, _argument: str) -> ToolResult:
     """A thumbs-down on the last knowledge answer: the next best article it found, or a person."""
     shown = ctx.state.kb_shown
     ctx.out.offer("escalate", "Talk to the IT team")
+    if shown is not None and shown.question:  # the knowledge-gaps report reads these (copilot.insights.gaps)
+        await ctx.audit.record(ctx.event(KB_FEEDBACK, arguments={"question": shown.question, "value": "down"},
+                                         result={"article": {"title": shown.title, "url": shown.url}}))
     if shown is None or not shown.alternatives:
         ctx.state.kb_shown = None
         return ToolResult(data={"offered": "person", "escalation_offered": True}, message=(
             "Sorry that didn't help. I can pass your question to the IT team, and a person will pick it up."))
     best, *rest = shown.alternatives
-    ctx.state.kb_shown = KbShown(title=best.title, url=best.url, alternatives=rest)
+    ctx.state.kb_shown = KbShown(title=best.title, url=best.url, alternatives=rest, question=shown.question)
     ctx.out.cite(best.title, best.url)
     passage = f"\n\n{best.passage}" if best.passage else ""
     return ToolResult(data={"offered": "article", "article": {"title": best.title, "url": best.url},

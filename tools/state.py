@@ -73,6 +73,7 @@ class KbShown(BaseModel):
     title: str
     url: str
     alternatives: list[KbAlternative] = Field(default_factory=list)
+    question: str = ""  # what was asked (cut to 500 characters), so a thumbs-down can say what was not answered
 
 
 class ShownEntry(BaseModel):

@@ -42,6 +42,8 @@ from tools.freshservice.schemas import (
     Location,
     Me,
     PlaceRequest,
+    Problem,
+    ProblemCreate,
     RequestedItem,
     Requester,
     ServiceCategory,
@@ -325,6 +327,41 @@ class FreshserviceClient:
         async for conversation in self.iter_conversations(ticket_id):
             if not conversation.private and (tag in (conversation.body_text or "") or tag in (conversation.body or "")):
                 return conversation
+        return None
+
+    # -- problems -----------------------------------------------------------------------------------
+
+    def iter_problems(self, *, updated_since: datetime | date | str | None = None) -> AsyncIterator[Problem]:
+        """``GET /problems`` (newest first), optionally only those updated since a time."""
+        params = {"updated_since": _query_value(updated_since)} if updated_since is not None else None
+        return self._paginate("problems", ("problems",), Problem, params)
+
+    async def create_problem(self, problem: ProblemCreate, *, idempotency_key: str | None = None,
+                             attempted_since: datetime | None = None) -> Problem:
+        """Create a Problem record. Never resent blindly: with ``idempotency_key`` the marker paragraph
+        (:func:`note_marker`) is appended to the description and looked for among the problems updated
+        since ``attempted_since`` (default: the last 30 days) before sending and after a lost answer."""
+        body = problem.model_dump(mode="json", exclude_none=True)
+        since = attempted_since or datetime.now(UTC) - timedelta(days=30)
+        if idempotency_key:
+            if (existing := await self.find_problem_by_idempotency_key(idempotency_key, since)) is not None:
+                return existing
+            body["description"] = body["description"] + note_marker(idempotency_key)
+        try:
+            response = await self._send("POST", "problems", json=body)
+        except Unavailable as error:
+            if idempotency_key and error.request_may_have_succeeded:
+                if (landed := await self.find_problem_by_idempotency_key(idempotency_key, since)) is not None:
+                    return landed
+            raise
+        return Problem.model_validate(response.json()["problem"])
+
+    async def find_problem_by_idempotency_key(self, key: str, since: datetime) -> Problem | None:
+        """The problem whose description carries the marker of ``key``, among those updated since ``since``."""
+        tag = idempotency_tag(key)
+        async for problem in self.iter_problems(updated_since=since - timedelta(minutes=5)):
+            if tag in (problem.description or "") or tag in (problem.description_text or ""):
+                return problem
         return None
 
     def iter_conversations(self, ticket_id: int) -> AsyncIterator[Conversation]:

@@ -111,6 +111,41 @@ class TicketCreate(BaseModel):
     custom_fields: dict[str, Any] | None = None
 
 
+class Problem(FSModel):
+    """A Problem record (reference §14): the cause behind several incidents."""
+
+    id: int
+    subject: str | None = None
+    description: str | None = None
+    description_text: str | None = None
+    status: int = 1
+    priority: int = 1
+    impact: int | None = None
+    requester_id: int | None = None
+    agent_id: int | None = None
+    group_id: int | None = None
+    due_by: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class ProblemCreate(BaseModel):
+    """Body of ``POST /api/v2/problems`` (status 1 Open; impact 1-3; priority 1-4); ``None`` is not sent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subject: str
+    description: str
+    requester_id: int | None = None
+    email: str | None = None
+    status: int = 1
+    impact: int = 2
+    priority: int = 2
+    due_by: datetime
+    group_id: int | None = None
+    category: str | None = None
+
+
 class TicketUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

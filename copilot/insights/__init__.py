@@ -1,0 +1,1 @@
+"""IT insights: what the copilot resolves, deflects, escalates and misses."""
