@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Boolean, and_, case, cast, func, literal_column, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement
 
@@ -80,12 +80,6 @@ def pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "–"
 
 
-def _day(connection: AsyncConnection, column: Any) -> ColumnElement[Any]:
-    if connection.dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
-    return func.strftime("%Y-%m-%d", column)
-
-
 def _in_range(column: Any, span: Range) -> ColumnElement[bool]:
     return and_(column >= span.since, column < span.until)
 
@@ -100,20 +94,28 @@ class Dashboard(BaseModel):
     totals: dict[str, int]  # conversations per outcome class, and "all"
 
 
+async def _rollup(connection: AsyncConnection, span: Range, figure: str) -> list[Any]:
+    """The per-day rollup rows of one figure in the range (``insights_daily``)."""
+    d = tables.daily.c
+    result = await connection.execute(select(d.day, d.k1, d.k2, d.k3, d.conversations, d.a, d.b, d.c).where(and_(
+        d.figure == figure, d.day >= span.start.isoformat(), d.day <= span.end.isoformat())))
+    return list(result)
+
+
 async def volume(connection: AsyncConnection, span: Range) -> tuple[Figure, Figure]:
-    c = tables.conversations.c
-    day = _day(connection, c.started_at)
-    after = func.sum(case((cast(c.after_hours, Boolean), 1), else_=0))
-    result = await connection.execute(select(day, func.count(), after).where(_in_range(c.started_at, span)).group_by(day))
-    by_day = {str(row[0]): (_int(row[1]), _int(row[2])) for row in result}
+    by_day: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_hour: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for day, hour, after, _, n, *_ in await _rollup(connection, span, "hour"):
+        late = n if after == "1" else 0
+        by_day[day][0] += n
+        by_day[day][1] += late
+        by_hour[int(hour)][0] += n
+        by_hour[int(hour)][1] += late
     per_day = Figure(key="conversations_per_day", title="Conversations per day",
                      columns=["day", "conversations", "after hours", "after-hours share"])
     for d in span.days():
         total, late = by_day.get(d.isoformat(), (0, 0))
         per_day.rows.append([d.isoformat(), total, late, pct(late, total)])
-    result = await connection.execute(select(c.hour, func.count(), after).where(_in_range(c.started_at, span))
-                                      .group_by(c.hour))
-    by_hour = {int(row[0]): (_int(row[1]), _int(row[2])) for row in result}
     per_hour = Figure(key="conversations_per_hour", title="Conversations per hour of day (UTC)",
                       columns=["hour", "conversations", "after hours"],
                       note="After hours: outside the service desk's default business hours in Freshservice.")
@@ -123,16 +125,15 @@ async def volume(connection: AsyncConnection, span: Range) -> tuple[Figure, Figu
     return per_day, per_hour
 
 
-async def outcomes(connection: AsyncConnection, span: Range) -> tuple[Figure, Figure, Figure, dict[str, int]]:
-    c = tables.conversations.c
-    day = _day(connection, c.started_at)
-    result = await connection.execute(select(day, c.outcome, func.count()).where(_in_range(c.started_at, span))
-                                      .group_by(day, c.outcome))
-    grid: dict[str, dict[str, int]] = defaultdict(dict)
+async def outcomes(connection: AsyncConnection, span: Range) -> tuple[Figure, Figure, Figure, Figure, dict[str, int]]:
+    """Classes per day, class totals, reasons, and the escalation reasons (the escalated class's reasons)."""
+    grid: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     totals: dict[str, int] = dict.fromkeys(OUTCOMES, 0)
-    for row in result:
-        grid[str(row[0])][row[1]] = _int(row[2])
-        totals[row[1]] = totals.get(row[1], 0) + _int(row[2])
+    why: dict[tuple[str, str], int] = defaultdict(int)
+    for day, outcome, reason, _, n, *_ in await _rollup(connection, span, "outcome"):
+        grid[day][outcome] += n
+        totals[outcome] = totals.get(outcome, 0) + n
+        why[(outcome, reason)] += n
     over_time = Figure(key="outcomes_per_day", title="Outcome classes per day",
                        columns=["day", *[OUTCOME_TITLES[o] for o in OUTCOMES]],
                        note="Each class is counted on its own; they are never added up into one rate.")
@@ -143,73 +144,62 @@ async def outcomes(connection: AsyncConnection, span: Range) -> tuple[Figure, Fi
     classes = Figure(key="outcome_classes", title="Outcome classes", columns=["class", "conversations", "share"])
     for o in OUTCOMES:
         classes.rows.append([OUTCOME_TITLES[o], totals[o], pct(totals[o], everything)])
-    result = await connection.execute(select(c.outcome, c.outcome_reason, func.count())
-                                      .where(_in_range(c.started_at, span)).group_by(c.outcome, c.outcome_reason))
     reasons = Figure(key="outcome_reasons", title="Why each conversation got its class",
                      columns=["class", "reason", "conversations"])
-    order = {o: i for i, o in enumerate(OUTCOMES)}
-    for outcome, reason, count in sorted(result, key=lambda r: (order.get(r[0], 99), -_int(r[2]))):
-        reasons.rows.append([OUTCOME_TITLES.get(outcome, outcome), reason, _int(count)])
-    return over_time, classes, reasons, {**totals, "all": everything}
+    order: dict[str, int] = {o: i for i, o in enumerate(OUTCOMES)}
+    for (outcome, reason), count in sorted(why.items(), key=lambda i: (order.get(i[0][0], 99), -i[1], i[0][1])):
+        reasons.rows.append([OUTCOME_TITLES.get(outcome, outcome), reason, count])
+    handover = Figure(key="handover_reasons", title="Escalations by reason", columns=["reason", "conversations"])
+    handover.rows = [[reason, count] for (outcome, reason), count in
+                     sorted(why.items(), key=lambda i: (-i[1], i[0][1])) if outcome == "escalated"]
+    return over_time, classes, reasons, handover, {**totals, "all": everything}
 
 
 async def intents(connection: AsyncConnection, span: Range) -> Figure:
-    c = tables.conversations.c
-    result = await connection.execute(
-        select(c.intent, func.count(), func.sum(case((c.outcome == "resolved", 1), else_=0)),
-               func.sum(case((c.outcome == "escalated", 1), else_=0)))
-        .where(_in_range(c.started_at, span)).group_by(c.intent).order_by(func.count().desc()).limit(MAX_TOP))
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for _, intent, outcome, _, n, *_ in await _rollup(connection, span, "intent"):
+        counts[intent][0] += n
+        counts[intent][1] += n if outcome == "resolved" else 0
+        counts[intent][2] += n if outcome == "escalated" else 0
     figure = Figure(key="top_intents", title="Top intents (what the first question was about)",
                     columns=["intent", "conversations", "resolved", "escalated"])
-    figure.rows = [[row[0], _int(row[1]), _int(row[2]), _int(row[3])] for row in result]
+    top = sorted(counts.items(), key=lambda i: (-i[1][0], i[0]))[:MAX_TOP]
+    figure.rows = [[intent, total, resolved, escalated] for intent, (total, resolved, escalated) in top]
     return figure
 
 
 async def knowledge(connection: AsyncConnection, span: Range) -> Figure:
-    c = tables.conversations.c
-    result = await connection.execute(
-        select(c.kb_tier, func.count(), func.sum(c.thumbs_up), func.sum(c.thumbs_down), func.sum(c.not_helpful))
-        .where(and_(_in_range(c.started_at, span), c.kb_tier.is_not(None))).group_by(c.kb_tier))
-    found = {row[0]: row for row in result}
+    found: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for _, tier, _, _, n, up, down, unhelpful in await _rollup(connection, span, "kb"):
+        slot = found[tier]
+        slot[0] += n
+        slot[1] += up
+        slot[2] += down
+        slot[3] += unhelpful
     figure = Figure(key="kb_tiers", title="Knowledge answers by tier, with thumbs",
                     columns=["tier", "conversations", "thumbs up", "thumbs down", "not helpful (next article)"],
                     note="Tier: the best answer the conversation got — confident (answered), plausible "
                          "(articles suggested), none (declined).")
     for tier in ("confident", "plausible", "none"):
-        row = found.get(tier)
-        figure.rows.append([tier, _int(row[1]) if row else 0, _int(row[2]) if row else 0,
-                            _int(row[3]) if row else 0, _int(row[4]) if row else 0])
-    return figure
-
-
-async def handovers(connection: AsyncConnection, span: Range) -> Figure:
-    c = tables.conversations.c
-    reason = func.coalesce(c.handover_reason, literal_column("'incident created'"))
-    result = await connection.execute(
-        select(reason, func.count()).where(and_(_in_range(c.started_at, span), c.outcome == "escalated"))
-        .group_by(reason).order_by(func.count().desc()))
-    figure = Figure(key="handover_reasons", title="Escalations by reason", columns=["reason", "conversations"])
-    figure.rows = [[row[0], _int(row[1])] for row in result]
+        figure.rows.append([tier, *found.get(tier, [0, 0, 0, 0])])
     return figure
 
 
 async def requests(connection: AsyncConnection, span: Range) -> tuple[Figure, Figure]:
-    c = tables.conversations.c
-    started = and_(_in_range(c.started_at, span), cast(c.request_started, Boolean))
-    item = func.coalesce(c.request_item, literal_column("'(unknown)'"))
-    result = await connection.execute(
-        select(item, func.count(), func.sum(case((cast(c.request_submitted, Boolean), 1), else_=0)))
-        .where(started).group_by(item).order_by(func.count().desc()).limit(MAX_TOP))
+    items_count: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    dropped: dict[str, int] = defaultdict(int)
+    for _, item, dropoff, outcome, n, done, *_ in await _rollup(connection, span, "request"):
+        items_count[item][0] += n
+        items_count[item][1] += done
+        if dropoff and outcome != "escalated":
+            dropped[dropoff] += n
     items = Figure(key="requests_started_submitted", title="Catalog requests started vs submitted",
                    columns=["item", "started", "submitted", "submitted share"])
-    items.rows = [[row[0], _int(row[1]), _int(row[2]), pct(_int(row[2]), _int(row[1]))] for row in result]
-    result = await connection.execute(
-        select(c.dropoff_field, func.count()).where(and_(started, c.dropoff_field.is_not(None),
-                                                         c.outcome != "escalated"))
-        .group_by(c.dropoff_field).order_by(func.count().desc()).limit(MAX_TOP))
+    top = sorted(items_count.items(), key=lambda i: (-i[1][0], i[0]))[:MAX_TOP]
+    items.rows = [[item, started, submitted, pct(submitted, started)] for item, (started, submitted) in top]
     dropoff = Figure(key="request_dropoff", title="Where unsubmitted requests stopped (drop-off by field)",
                      columns=["field", "requests"])
-    dropoff.rows = [[row[0], _int(row[1])] for row in result]
+    dropoff.rows = [[name, n] for name, n in sorted(dropped.items(), key=lambda i: (-i[1], i[0]))[:MAX_TOP]]
     return items, dropoff
 
 
@@ -278,10 +268,9 @@ async def dashboard(engine: AsyncEngine, span: Range, assumptions: Assumptions) 
     """Every figure of the page for ``span`` (one connection, one query per figure)."""
     async with engine.connect() as connection:
         per_day, per_hour = await volume(connection, span)
-        over_time, classes, reasons, totals = await outcomes(connection, span)
+        over_time, classes, reasons, reasons_handover, totals = await outcomes(connection, span)
         top = await intents(connection, span)
         kb = await knowledge(connection, span)
-        reasons_handover = await handovers(connection, span)
         items, dropoff = await requests(connection, span)
         accepted = await triage(connection, span)
         times = await mttr(connection, span)

@@ -29,7 +29,7 @@ from copilot.insights.events import EventRow
 
 OutcomeClass = Literal["resolved", "likely_resolved", "escalated", "not_resolved", "pending", "no_outcome"]
 OUTCOMES: tuple[OutcomeClass, ...] = ("resolved", "likely_resolved", "escalated", "not_resolved", "pending", "no_outcome")
-OUTCOME_TITLES = {"resolved": "Resolved", "likely_resolved": "Likely resolved", "escalated": "Escalated",
+OUTCOME_TITLES: dict[str, str] = {"resolved": "Resolved", "likely_resolved": "Likely resolved", "escalated": "Escalated",
                   "not_resolved": "Not resolved", "pending": "Too early to tell", "no_outcome": "Nothing to measure"}
 HANDOVER_REASONS = {"button": "employee asked for a person", "model": "copilot offered a person",
                     "urgent_word": "urgent report", "auto:failed_turns": "repeated failed turns",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, case, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from copilot.insights import tables
@@ -45,6 +46,47 @@ async def insert_ignoring_duplicates(connection: AsyncConnection, table: Any, ro
 
     statement: Any = (postgresql.insert(table) if connection.dialect.name == "postgresql" else sqlite.insert(table))
     await connection.execute(statement.on_conflict_do_nothing(), rows)
+
+
+def _rollup_row(rows: list[dict[str, Any]], day: str, figure: str, k1: Any, k2: Any = "", k3: Any = "", n: Any = 0,
+                a: Any = 0, b: Any = 0, cc: Any = 0) -> None:
+    rows.append({"day": day, "figure": figure, "k1": str(k1 if k1 is not None else "")[:120],
+                 "k2": str(k2 if k2 is not None else "")[:120], "k3": str(k3)[:80], "conversations": int(n or 0),
+                 "a": int(a or 0), "b": int(b or 0), "c": int(cc or 0)})
+
+
+async def rebuild_days(connection: AsyncConnection, days: Iterable[date]) -> None:
+    """Recompute the per-day rollups (``insights_daily``) of these days from ``insights_conversations``: the
+    dashboard reads a few hundred rollup rows instead of scanning every conversation."""
+    c = tables.conversations.c
+    for day in sorted(set(days)):
+        since = datetime.combine(day, datetime.min.time(), UTC)
+        on_day = and_(c.started_at >= since, c.started_at < since + timedelta(days=1))
+        key = day.isoformat()
+        await connection.execute(delete(tables.daily).where(tables.daily.c.day == key))
+        rows: list[dict[str, Any]] = []
+        add = functools.partial(_rollup_row, rows, key)
+
+        for hour, after, n in await connection.execute(
+                select(c.hour, c.after_hours, func.count()).where(on_day).group_by(c.hour, c.after_hours)):
+            add("hour", f"{int(hour):02d}", "1" if after else "0", n=n)
+        for outcome, reason, n in await connection.execute(
+                select(c.outcome, c.outcome_reason, func.count()).where(on_day).group_by(c.outcome, c.outcome_reason)):
+            add("outcome", outcome, reason, n=n)
+        for intent, outcome, n in await connection.execute(
+                select(c.intent, c.outcome, func.count()).where(on_day).group_by(c.intent, c.outcome)):
+            add("intent", intent, outcome, n=n)
+        for tier, n, up, down, unhelpful in await connection.execute(
+                select(c.kb_tier, func.count(), func.sum(c.thumbs_up), func.sum(c.thumbs_down), func.sum(c.not_helpful))
+                .where(and_(on_day, c.kb_tier.is_not(None))).group_by(c.kb_tier)):
+            add("kb", tier, n=n, a=up, b=down, cc=unhelpful)
+        submitted = func.sum(case((c.request_submitted.is_(True), 1), else_=0))
+        for item, dropoff, outcome, n, done in await connection.execute(
+                select(c.request_item, c.dropoff_field, c.outcome, func.count(), submitted)
+                .where(and_(on_day, c.request_started.is_(True))).group_by(c.request_item, c.dropoff_field, c.outcome)):
+            add("request", item or "(unknown)", dropoff or "", outcome, n=n, a=done)
+        if rows:
+            await connection.execute(insert(tables.daily), rows)
 
 
 class InsightsStore:
@@ -132,10 +174,15 @@ class InsightsStore:
                 continue
             facts.followup_ticket = linked.get(conversation_id)
             rows.append(self._row(facts, now))
+        days = {r["started_at"].astimezone(UTC).date() for r in rows}
         for part in _chunks(list(ids)):
+            before = await connection.execute(select(tables.conversations.c.started_at)
+                                              .where(tables.conversations.c.conversation_id.in_(part)))
+            days |= {_aware(row[0]).astimezone(UTC).date() for row in before if row[0] is not None}  # type: ignore[union-attr]
             await connection.execute(delete(tables.conversations).where(tables.conversations.c.conversation_id.in_(part)))
         if rows:
             await connection.execute(insert(tables.conversations), rows)
+        await rebuild_days(connection, days)
 
     async def recompute(self, ids: Sequence[str], now: datetime) -> None:
         async with self.engine.begin() as connection:
@@ -200,6 +247,7 @@ class InsightsStore:
         async with self.engine.begin() as connection:
             gone = (await connection.execute(delete(tables.events).where(tables.events.c.at < before))).rowcount or 0
             await connection.execute(delete(tables.conversations).where(tables.conversations.c.last_at < before))
+            await connection.execute(delete(tables.daily).where(tables.daily.c.day < before.date().isoformat()))
             await connection.execute(delete(tables.triage).where(func.coalesce(
                 tables.triage.c.decided_at, tables.triage.c.proposed_at) < before))
             await connection.execute(delete(tables.tickets).where(tables.tickets.c.created_at < before))

@@ -71,6 +71,19 @@ conversations = Table(
     Index("ix_insights_conversations_employee", "employee", "answer_at"),
 )
 
+daily = Table(
+    "insights_daily", metadata,  # per-day rollups of insights_conversations, rebuilt for the days a batch touches
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD (UTC) the conversations started
+    Column("figure", String(16), primary_key=True),  # hour, outcome, intent, kb, request
+    Column("k1", String(120), primary_key=True),
+    Column("k2", String(120), primary_key=True),
+    Column("k3", String(80), primary_key=True),
+    Column("conversations", Integer, nullable=False),
+    Column("a", Integer, nullable=False, default=0),
+    Column("b", Integer, nullable=False, default=0),
+    Column("c", Integer, nullable=False, default=0),
+)
+
 tickets = Table(
     "insights_tickets", metadata,
     Column("ticket_id", Integer, primary_key=True, autoincrement=False),
