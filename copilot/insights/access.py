@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import time
 
-from tools.freshservice import Agent, FreshserviceClient, Role
+from copilot import logs
+from tools.freshservice import Agent, FreshserviceClient, PermissionDenied, Role
+
+log = logs.get_logger(__name__)
 
 ROLES_SECONDS = 300.0
 ADMIN_ROLE_TYPE = 2  # Freshservice: role_type 1 = agent role, 2 = admin role
@@ -42,4 +45,9 @@ async def is_insights_admin(agent: Agent, client: FreshserviceClient, *, admin_e
         return True
     if not agent.roles:
         return False
-    return holds_admin_role(agent, await account_roles(client), admin_role_names)
+    try:
+        roles = await account_roles(client)
+    except PermissionDenied:  # the integration's API key may not read roles: only the configured list counts
+        log.warning("insights_roles_not_readable")
+        return False
+    return holds_admin_role(agent, roles, admin_role_names)

@@ -99,9 +99,9 @@ def outcomes(board: Dashboard) -> bytes:
         ax.set_title("Outcome classes per day (each class on its own line)")
         ax.set_ylabel("conversations")
         ax.set_xticks(*_day_ticks(days))
-        ax.legend(frameon=False, loc="upper left", ncols=3, fontsize=9)
+        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=6, fontsize=9)
 
-    return _svg(draw, height=3.6)
+    return _svg(draw, height=3.9)
 
 
 def intents(board: Dashboard) -> bytes:

@@ -81,9 +81,10 @@ async def refresh_forever(settings: Settings) -> None:
     """Keep the gauges current (started by the app with its other background work)."""
     from copilot.insights import runtime
 
-    store = await runtime.insights_store(settings)
+    store = None
     while True:
         try:
+            store = store or await runtime.insights_store(settings)
             await refresh(store, assumptions(settings))
         except asyncio.CancelledError:
             raise

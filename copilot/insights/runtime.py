@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,16 +17,18 @@ from tools.freshservice import FreshserviceClient, FreshserviceError
 
 log = logs.get_logger(__name__)
 _engines: dict[str, AsyncEngine] = {}
+_lock = asyncio.Lock()
 
 
 async def database(settings: Settings) -> AsyncEngine:
     """The analytics engine of this process (one per database URL), tables created on first use."""
     url = settings.history_url
-    engine = _engines.get(url)
-    if engine is None:
-        engine = make_engine(url)
-        await create_tables(engine)
-        _engines[url] = engine
+    async with _lock:  # the consumer, the gauges and the first page load may all ask at once
+        engine = _engines.get(url)
+        if engine is None:
+            engine = make_engine(url)
+            await create_tables(engine)
+            _engines[url] = engine
     return engine
 
 

@@ -139,5 +139,7 @@ async def create_tables(engine: AsyncEngine) -> None:
     """Create the tables that do not exist yet (idempotent; run by the consumer and the dashboard)."""
     async with engine.begin() as connection:
         if engine.dialect.name == "sqlite":
-            await connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+            mode = (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar()
+            if str(mode).lower() != "wal":  # the history database is usually WAL already (copilot.ui.history)
+                await connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         await connection.run_sync(metadata.create_all)

@@ -209,15 +209,28 @@ async def test_charts_are_svg_pictures(http: httpx.AsyncClient) -> None:
         assert response.text.lstrip().startswith("<?xml") and "<svg" in response.text
 
 
-async def test_metrics_carry_the_same_classes(http: httpx.AsyncClient) -> None:
-    deadline = time.monotonic() + 120
+async def test_metrics_carry_the_same_figures(http: httpx.AsyncClient) -> None:
+    """The gauges (refreshed every minute) show the same classes as the page's last 30 days."""
+    wanted = 'copilot_insights_triage_fields{field="category",mode="assist",verdict="unchanged"}'
+    deadline = time.monotonic() + 240
+    samples: dict[str, float] = {}
     while time.monotonic() < deadline:
-        metrics = (await http.get("/metrics")).text
-        if 'copilot_insights_conversations{outcome="resolved"}' in metrics:
+        text = (await http.get("/metrics")).text
+        samples = {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                   if line.startswith("copilot_insights_")}
+        if wanted in samples and sum(v for k, v in samples.items()
+                                     if k.startswith("copilot_insights_conversations{")) == CONVERSATIONS:
             break
-        await asyncio.sleep(2)
-    assert 'copilot_insights_conversations{outcome="escalated"}' in metrics
-    assert 'copilot_insights_triage_fields{field="category",mode="assist",verdict="unchanged"}' in metrics
+        await asyncio.sleep(3)
+    assert wanted in samples
+    last30 = Range.last_days(30)
+    export = await http.get(f"/console/insights/export/outcome_classes.csv?from={last30.start}&to={last30.end}",
+                            headers=as_(ADMIN))
+    page = {row[0]: float(row[1]) for row in list(csv.reader(io.StringIO(export.text)))[1:]}
+    titles = {"resolved": "Resolved", "likely_resolved": "Likely resolved", "escalated": "Escalated",
+              "not_resolved": "Not resolved", "pending": "Too early to tell", "no_outcome": "Nothing to measure"}
+    for key, title in titles.items():
+        assert samples[f'copilot_insights_conversations{{outcome="{key}"}}'] == page[title], key
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
