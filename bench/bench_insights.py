@@ -46,6 +46,7 @@ def row(name: str, values: list[float]) -> str:
 async def measure(url: str, runs: int) -> dict[str, list[float]]:
     from copilot.insights.figures import Assumptions, Range, dashboard
     from copilot.insights.tables import make_engine
+    from copilot.web.insights import forget_charts
 
     timings: dict[str, list[float]] = {"page": [], "page + charts": [], "figures (queries only)": []}
     headers = {"X-Forwarded-Email": ADMIN, "X-Proxy-Secret": SECRET}
@@ -56,7 +57,9 @@ async def measure(url: str, runs: int) -> dict[str, list[float]]:
         for name in CHARTS:
             timings[f"chart {name}"] = []
             await http.get(f"/console/insights/chart/{name}.svg{query}")
+        timings["page + charts, charts cached"] = []
         for _ in range(runs):
+            forget_charts()  # cold: every chart drawn again, as after new events
             started = time.perf_counter()
             response = await http.get("/console/insights" + query)
             page = time.perf_counter() - started
@@ -64,7 +67,12 @@ async def measure(url: str, runs: int) -> dict[str, list[float]]:
             await asyncio.gather(*(http.get(f"/console/insights/chart/{n}.svg{query}") for n in CHARTS))
             timings["page"].append(page)
             timings["page + charts"].append(time.perf_counter() - started)
+            started = time.perf_counter()  # warm: the same data, charts already drawn
+            await http.get("/console/insights" + query)
+            await asyncio.gather(*(http.get(f"/console/insights/chart/{n}.svg{query}") for n in CHARTS))
+            timings["page + charts, charts cached"].append(time.perf_counter() - started)
             for name in CHARTS:
+                forget_charts()
                 started = time.perf_counter()
                 await http.get(f"/console/insights/chart/{name}.svg{query}")
                 timings[f"chart {name}"].append(time.perf_counter() - started)
@@ -121,16 +129,19 @@ def main() -> None:
         "20,000 tickets and 3,000 triage proposals in SQLite; the dashboard's default range (30 days) served by "
         "the real routes with uvicorn, signed in as an IT admin; times over HTTP on this machine "
         f"(2 shared cores; 1-minute load average {load_before:.1f} before, {load_after:.1f} after).",
-        "" if generated is None else f"Filling the database took {generated:.0f} s.",
+        *([] if generated is None else ["", f"Filling the database (`bench/gen_insights.py`) took {generated:.0f} s."]),
         "",
         "| what | runs | median ms | p95 ms |",
         "|---|---|---|---|",
         *[row(name, values) for name, values in timings.items()],
         "",
-        "Goal: the page ≤ 1 s. \"page + charts\" is what a browser waits for: the HTML with every table, then the "
-        "five SVG charts fetched in parallel (each chart recomputes its figures).",
+        "Goal: the page ≤ 1 s. \"page + charts\" is what a browser waits for after new events: the HTML with every "
+        "table, then the five SVG charts fetched in parallel, each drawn again (matplotlib, one at a time); with the "
+        "same data the drawn charts are reused (\"charts cached\", until the consumer's cursor moves). Single "
+        "charts are drawn cold. The tables come from per-day rollups (`insights_daily`), so the page does not scan "
+        "the 100,000 conversations.",
     ]
-    text = "\n".join(line for line in lines if line is not None)
+    text = "\n".join(lines)
     print(text)
     if not args.no_write:
         write_section("## Insights dashboard", "## Insights dashboard\n\n" + text, REPO / "docs" / "benchmarks.md")

@@ -17,9 +17,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from copilot import logs
-from copilot.insights import charts, runtime
+from copilot.insights import charts, runtime, tables
 from copilot.insights.access import is_insights_admin
 from copilot.insights.figures import Dashboard, Range, dashboard
 from copilot.insights.outcomes import OUTCOME_TITLES, OUTCOMES
@@ -41,6 +43,22 @@ COMPANIONS = (("copilot.insights.gaps", "Knowledge gaps", "/console/insights/gap
                "Questions the copilot declined or that were thumbed down, grouped by meaning."),
               ("copilot.insights.recurring", "Recurring issues", "/console/insights/recurring",
                "Clusters of tickets and conversations growing against their baseline."))
+
+
+MAX_CACHED_CHARTS = 64
+_charts: dict[tuple[str, date, date, str], bytes] = {}  # drawn SVGs until the data changes (oldest dropped first)
+
+
+async def data_version(engine: AsyncEngine) -> str:
+    """Changes whenever the consumer stores events or pulls tickets (its cursors), and every day."""
+    async with engine.connect() as connection:
+        rows = await connection.execute(select(tables.cursor.c.name, tables.cursor.c.value))
+        cursors = sorted((str(name), str(value)) for name, value in rows)
+    return f"{datetime.now(UTC).date()}|{cursors}"
+
+
+def forget_charts() -> None:
+    _charts.clear()
 
 
 def parse_range(request: Request, today: date | None = None) -> Range:
@@ -143,7 +161,16 @@ async def chart(name: str, request: Request) -> Response:
     draw = charts.CHARTS.get(name)
     if draw is None:
         return Response("No such chart.", status_code=404, media_type="text/plain", headers=_headers())
-    board = await _board(services, parse_range(request))
-    svg = await asyncio.to_thread(draw, board)
+    span = parse_range(request)
+    engine = await runtime.database(services.settings)
+    version = await data_version(engine)
+    key = (name, span.start, span.end, version)
+    svg = _charts.get(key)
+    if svg is None:
+        board = await dashboard(engine, span, assumptions(services.settings))
+        svg = await asyncio.to_thread(draw, board)
+        _charts[key] = svg
+        while len(_charts) > MAX_CACHED_CHARTS:
+            _charts.pop(next(iter(_charts)))
     return _finish(Response(svg, media_type="image/svg+xml", headers={**_headers(), "X-Content-Type-Options": "nosniff"}),
                    request, gate, services)
