@@ -38,7 +38,7 @@ def _svg(draw: Callable[[Canvas], None], width: float = 8.0, height: float = 3.2
             draw(canvas)
             canvas.tight_layout()
             out = io.BytesIO()
-            canvas.savefig(out, format="svg")
+            canvas.savefig(out, format="svg", bbox_inches="tight")  # legends below the axes stay whole
             return out.getvalue()
         finally:
             plt.close(canvas)
@@ -99,9 +99,9 @@ def outcomes(board: Dashboard) -> bytes:
         ax.set_title("Outcome classes per day (each class on its own line)")
         ax.set_ylabel("conversations")
         ax.set_xticks(*_day_ticks(days))
-        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=6, fontsize=9)
+        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3, fontsize=10)
 
-    return _svg(draw, height=3.9)
+    return _svg(draw, width=9.0, height=4.2)
 
 
 def intents(board: Dashboard) -> bytes:
