@@ -25,7 +25,7 @@ from copilot.models.offline import nlu as offline_nlu
 from copilot.services import close_services, get_services
 from copilot.settings import get_settings
 from copilot.ui import auth, branding, history, render
-from copilot.web import api, console, console_problems, portal, routes, webhooks
+from copilot.web import api, console, console_problems, insights, portal, routes, webhooks
 from tools.employee import Employee
 from tools.freshservice import FreshserviceError
 from tools.knowledge import NOT_HELPFUL
@@ -36,7 +36,7 @@ os.environ.setdefault("CHAINLIT_CUSTOM_AUTH", "true")  # portal tokens (/auth/jw
 history.create_schema(settings)
 history.redact_chainlit_logs()
 routes.install(chainlit_app, api.router, portal.router, auth.router, console.router, console_problems.router,
-               branding.router(settings), webhooks.router,
+               insights.router, branding.router(settings), webhooks.router,
                max_in_flight=settings.max_rest_in_flight)
 branding.apply(settings)  # product name, logo, colours and disclaimer from settings, not Chainlit's
 sio.eio.max_http_buffer_size = render.MAX_SOCKET_BYTES  # a long paste gets words below, not a dropped socket
@@ -244,9 +244,23 @@ async def on_message(message: cl.Message) -> None:
 
 @cl.on_feedback
 async def on_feedback(feedback: Feedback) -> None:
-    """A thumbs-down on the last knowledge answer offers the next best article, then a person."""
+    """Every thumbs is audited once (``feedback``, for the insights); a thumbs-down on the last knowledge
+    answer then offers the next best article, then a person."""
+    await _record_feedback(helpful=feedback.value == 1)
     if feedback.value == 0 and feedback.forId and feedback.forId == cl.user_session.get("kb_answer_id"):
         await _handle(IncomingMessage(action=NOT_HELPFUL))
+
+
+async def _record_feedback(*, helpful: bool) -> None:
+    conversation_id = cl.user_session.get("conversation_id")
+    try:
+        employee = await _employee()
+        if employee is None or not conversation_id:
+            return
+        engine = await (await get_services()).engine()
+        await engine.feedback(conversation_id, employee, helpful=helpful, channel="web")
+    except (ConversationNotFound, FreshserviceError, RedisError) as error:  # a lost thumbs never breaks the chat
+        log.warning("feedback_not_recorded", error=type(error).__name__)
 
 
 @cl.action_callback(render.ACTION_NAME)

@@ -37,7 +37,15 @@ from tools.actions import run_write
 from tools.approvals import ApprovalRules
 from tools.business_hours import OfficeHours
 from tools.catalog import CatalogDirectory
-from tools.context import URGENT_CONTACT, KnowledgeSearch, Outcome, ToolContext, WriteMode, guarded
+from tools.context import (
+    URGENT_CONTACT,
+    AuditEvent,
+    KnowledgeSearch,
+    Outcome,
+    ToolContext,
+    WriteMode,
+    guarded,
+)
 from tools.employee import Employee
 from tools.freshservice import FreshserviceClient, WriteClaims
 from tools.patterns import confirmation
@@ -155,7 +163,7 @@ class Engine:
         """One turn, measured for /metrics (turns, latency, tool calls, escalations, errors)."""
         started = time.perf_counter()
         try:
-            result = await self._handle(conversation_id, employee, message, on_token)
+            result = await self._handle(conversation_id, employee, message, on_token, channel)
         except ConversationNotFound:
             raise
         except Exception:
@@ -172,7 +180,7 @@ class Engine:
         return result
 
     async def _handle(self, conversation_id: str, employee: Employee, message: IncomingMessage,
-                      on_token: TokenCallback | None) -> TurnResult:
+                      on_token: TokenCallback | None, channel: str = "rest") -> TurnResult:
         deps = self.deps
         async with self.store.lock(conversation_id):
             state = await self.state(conversation_id, employee)
@@ -215,12 +223,38 @@ class Engine:
             finally:
                 self._slots.release()
         out = ctx.out
+        await self._audit_turn(ctx, state, message, channel=channel, handed_over_before=was_handed_over)
         messages = [ReplyMessage(text=t) for t in texts if t]
         if messages:
             messages[-1].citations, messages[-1].actions = out.citations, out.actions
         return TurnResult(conversation_id=state.id, messages=messages, handoff=state.handoff is not None,
                           escalated=not was_handed_over and state.handoff is not None,
                           tickets=out.tickets, activities=out.activities)
+
+    async def _audit_turn(self, ctx: ToolContext, state: ConversationState, message: IncomingMessage, *, channel: str,
+                          handed_over_before: bool) -> None:
+        """One ``turn`` event per turn for the insights (``copilot.insights``): what kind of input it was, which
+        tools ran, whether it failed, and where an open request form stands. No message text."""
+        draft = state.draft
+        form = None
+        if draft is not None:
+            current = draft.current_field
+            form = {"item_id": draft.item_display_id, "item": draft.item_name[:80], "stage": draft.stage.value,
+                    "field": current.name if current is not None else None}
+        button = message.action.partition(":")[0][:40] if message.action is not None else None
+        await self.deps.audit.record(ctx.event("turn", outcome="error" if ctx.out.failed else "ok", arguments={
+            "turn": state.turns, "channel": channel, "input": "button" if button else "text", "button": button,
+            "tools": [a.tool for a in ctx.out.activities], "handed_over": handed_over_before,
+            "language": state.language}, result={"form": form, "handoff": state.handoff is not None,
+                                                 "tickets": list(ctx.out.tickets)}))
+
+    async def feedback(self, conversation_id: str, employee: Employee, *, helpful: bool, channel: str = "rest") -> None:
+        """A thumbs-up or thumbs-down on the copilot's last answer, audited once (``feedback``) for the
+        insights. What a thumbs-down then offers (the next article, a person) is the ``not_helpful`` button's job."""
+        state = await self.state(conversation_id, employee)
+        await self.deps.audit.record(AuditEvent(conversation_id=state.id, employee=employee.email, tool="feedback",
+                                                arguments={"value": "up" if helpful else "down", "turn": state.turns,
+                                                           "channel": channel}))
 
     # --- one turn ---------------------------------------------------------------------------
 

@@ -91,6 +91,13 @@ class Services:
                 from copilot.triage.worker import run_embedded
 
                 self._tasks.append(asyncio.create_task(run_embedded(settings, self.knowledge)))
+            from copilot.insights import prometheus, runtime
+
+            if settings.insights_consumer_mode == "embedded":  # production runs `python -m copilot.insights consume`
+                insights_client = background_client(settings)
+                self._background_clients.append(insights_client)
+                self._tasks.append(asyncio.create_task(runtime.run_embedded(settings, insights_client)))
+            self._tasks.append(asyncio.create_task(prometheus.refresh_forever(settings)))
 
     async def employee(self, email: str) -> Employee:
         """The requester behind a server-verified email (never an address the model produced)."""
@@ -137,6 +144,9 @@ class Services:
                 await task
         for client in (self.freshservice, *self._background_clients):
             await client.aclose()
+        from copilot.insights import runtime
+
+        await runtime.dispose()
         await store.close_redis(stop_embedded=True)
 
 

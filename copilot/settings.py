@@ -166,6 +166,33 @@ class Settings(BaseSettings):
     insights_recurring_window_hours: float = Field(24.0, gt=0)  # the recent period scanned for bursts
     insights_recurring_baseline_days: float = Field(28.0, gt=0)  # what "usual" is measured on
 
+    # IT insights (copilot/insights/, docs/insights.md): the audit stream feeds analytics tables in the history
+    # database. Who may open /insights: agents with one of these Freshservice roles, or the listed emails.
+    insights_admins: str = ""  # comma-separated emails that may open the dashboard whatever their role
+    insights_admin_roles: str = "Account Admin,Admin"  # Freshservice role names that count as IT admin
+    insights_retention_days: int = Field(395, ge=1)  # events and conversations older than this are deleted
+    insights_consumer: Literal["embedded", "separate", "off"] | None = None  # like triage_worker
+    insights_poll_seconds: float = Field(2.0, gt=0)  # how long the consumer waits for new events at most
+    insights_ticket_sync_minutes: float = Field(15.0, gt=0)  # Freshservice tickets (MTTR, 72-hour rule)
+    insights_likely_resolved_hours: float = Field(72.0, gt=0)  # the quiet period before "likely resolved"
+    # Time saved: minutes of IT work one conversation of each class saves (shown on the dashboard).
+    insights_minutes_resolved: float = Field(12.0, ge=0)
+    insights_minutes_likely_resolved: float = Field(8.0, ge=0)
+    insights_minutes_escalated: float = Field(3.0, ge=0)  # the ticket arrives with a summary and context
+
+    def insights_admin_emails(self) -> set[str]:
+        return {e.strip().lower() for e in self.insights_admins.split(",") if e.strip()}
+
+    def insights_admin_role_names(self) -> set[str]:
+        return {r.strip().lower() for r in self.insights_admin_roles.split(",") if r.strip()}
+
+    @property
+    def insights_consumer_mode(self) -> Literal["embedded", "separate", "off"]:
+        """Where the insights consumer runs: unset means embedded in development, separate in production."""
+        if self.insights_consumer is not None:
+            return self.insights_consumer
+        return "embedded" if self.env == "development" else "separate"
+
     @property
     def triage_worker_mode(self) -> Literal["embedded", "separate", "off"]:
         """The configured worker placement; unset means embedded in development, separate in production."""

@@ -56,6 +56,7 @@ class AccountState:
         self.locations = {x["id"]: x for x in data.locations}
         self.requesters = {r["id"]: r for r in data.requesters}
         self.agents = {a["id"]: a for a in data.agents}
+        self.roles = {r["id"]: r for r in data.roles}
         self.groups = {g["id"]: g for g in data.groups}
         self.business_hours = {b["id"]: b for b in data.business_hours}
         self.ticket_form_fields = data.ticket_form_fields

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from copilot.triage.proposal import Decision, Proposal, ProposalStatus, ProposalStore
+from copilot.triage.proposal import Decision, Proposal, ProposalStatus, ProposalStore, proposed_values
 from tools.context import AuditEvent, AuditSink, Outcome
 from tools.freshservice import FreshserviceClient, FreshserviceError
 from tools.freshservice.schemas import TicketUpdate
@@ -49,7 +49,8 @@ async def apply(proposal: Proposal, decision: Decision, *, client: FreshserviceC
     await audit.record(AuditEvent(
         conversation_id=f"triage:{proposal.id}", employee=decision.by, tool="triage_update",
         arguments={"ticket_id": proposal.ticket_id, "action": decision.action, "fields": decision.fields,
-                   "mode": proposal.mode.value, "model_version": proposal.model_version},
+                   "mode": proposal.mode.value, "model_version": proposal.model_version,
+                   "proposed": proposed_values(proposal)},
         outcome=outcome, result={"status": proposal.status.value, "error": proposal.error}))
     await store.save(proposal)
     return proposal

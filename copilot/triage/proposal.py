@@ -135,3 +135,12 @@ class ProposalStore:
             return []
         values = await self._redis.mget(keys)
         return [Proposal.model_validate(json.loads(v)) for v in values if v]
+
+
+def proposed_values(proposal: Proposal) -> dict[str, str | int]:
+    """The fields an unchanged approval writes: every proposed field, and the first suggested
+    assignee as the agent when the model proposed no agent itself."""
+    values: dict[str, str | int] = {name: guess.value for name, guess in proposal.fields.items()}
+    if "responder_id" not in values and proposal.assignees:
+        values["responder_id"] = proposal.assignees[0].agent_id
+    return values

@@ -17,7 +17,14 @@ import redis.asyncio as aioredis
 from pydantic import BaseModel, Field
 
 from copilot.triage.dispatch import INT_FIELDS, apply
-from copilot.triage.proposal import TRIAGE_FIELDS, Decision, Proposal, ProposalStatus, ProposalStore
+from copilot.triage.proposal import (
+    TRIAGE_FIELDS,
+    Decision,
+    Proposal,
+    ProposalStatus,
+    ProposalStore,
+    proposed_values,
+)
 from tools.context import AuditSink
 from tools.freshservice import FreshserviceClient
 
@@ -43,17 +50,11 @@ class Outcome(BaseModel):
     fields: dict[str, str | int] = Field(default_factory=dict)
 
 
+__all__ = ["Outcome", "acceptance", "decide", "normalise_edits", "proposed_values"]
+
+
 class InvalidEdit(ValueError):
     """An edited value that is not one of the field's choices (the message names it)."""
-
-
-def proposed_values(proposal: Proposal) -> dict[str, str | int]:
-    """The fields an unchanged approval writes: every proposed field, and the first suggested
-    assignee as the agent when the model proposed no agent itself."""
-    values: dict[str, str | int] = {name: guess.value for name, guess in proposal.fields.items()}
-    if "responder_id" not in values and proposal.assignees:
-        values["responder_id"] = proposal.assignees[0].agent_id
-    return values
 
 
 def normalise_edits(edits: Mapping[str, str | int], allowed: Mapping[str, set[str]] | None = None) -> dict[str, str | int]:

@@ -29,7 +29,14 @@ from copilot.settings import Settings
 from copilot.triage import dispatch
 from copilot.triage.modes import ModesConfig, ModesFileError, load_modes
 from copilot.triage.note import render_note
-from copilot.triage.proposal import Decision, Proposal, ProposalStatus, ProposalStore, RolloutMode
+from copilot.triage.proposal import (
+    Decision,
+    Proposal,
+    ProposalStatus,
+    ProposalStore,
+    RolloutMode,
+    proposed_values,
+)
 from copilot.triage.proposer import BundleSource, Proposer
 from copilot.triage.queue import Delivery, IntakeQueue, TicketEvent, consumer_name, queue_from_settings
 from tools.context import AuditEvent, AuditSink, KnowledgeSearch, WriteGate, WriteMode
@@ -136,7 +143,8 @@ class TriageWorker:
         await self.store.save(proposal)
         await self.audit.record(AuditEvent(
             conversation_id=f"triage:{proposal.id}", employee="triage-worker", tool="triage_note",
-            arguments={"ticket_id": ticket.id, "mode": proposal.mode.value, "model_version": proposal.model_version},
+            arguments={"ticket_id": ticket.id, "mode": proposal.mode.value, "model_version": proposal.model_version,
+                       "proposed": proposed_values(proposal)},
             result={"note_id": note.id, "status": proposal.status.value}))
         return f"proposed:{proposal.mode.value}"
 

@@ -100,6 +100,20 @@ async def post_message(conversation_id: str, request: Request, employee: Employe
     return JSONResponse(payload)
 
 
+class FeedbackRequest(BaseModel):
+    helpful: bool  # thumbs-up (true) or thumbs-down (false) on the last answer
+
+
+@router.post("/conversations/{conversation_id}/feedback", status_code=204)
+async def post_feedback(conversation_id: str, body: FeedbackRequest, employee: EmployeeDep, engine: EngineDep) -> None:
+    """A thumbs on the copilot's last answer, for the insights. A thumbs-down does not by itself show the
+    next article: send the ``not_helpful`` action for that."""
+    try:
+        await engine.feedback(conversation_id, employee, helpful=body.helpful)
+    except ConversationNotFound:
+        raise _problem(404, "No such conversation.") from None
+
+
 @router.get("/conversations/{conversation_id}")
 async def get_conversation(conversation_id: str, employee: EmployeeDep, engine: EngineDep) -> dict[str, Any]:
     try:

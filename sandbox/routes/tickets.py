@@ -321,6 +321,12 @@ async def update_ticket(ticket_id: int, request: Request) -> Any:
         ticket["description_text"] = html_to_text(body["description"] or "")
     if public(ticket) != before:  # an identical PUT (a retry) changes nothing and triggers no workflow
         ticket["updated_at"] = now_iso()
+        if ticket.get("status") in (4, 5):  # resolved / closed: stamped once, as Freshservice's stats do
+            stats = dict(ticket.get("_stats") or {"resolved_at": None, "closed_at": None, "first_responded_at": None})
+            stats["resolved_at"] = stats.get("resolved_at") or ticket["updated_at"]
+            if ticket["status"] == 5:
+                stats["closed_at"] = stats.get("closed_at") or ticket["updated_at"]
+            ticket["_stats"] = stats
         webhooks(request).emit(state, "ticket_updated", ticket)
     return ok({"ticket": public(ticket)})
 

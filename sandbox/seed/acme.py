@@ -29,6 +29,7 @@ WORKSPACE_ID = 2
 KB_FILE = Path(__file__).resolve().parents[1] / "data" / "officedocs-support.jsonl"
 ATTRIBUTION = "Microsoft Corporation, MicrosoftDocs/OfficeDocs-Support, CC BY 4.0"
 
+AGENT_ROLE, ADMIN_ROLE = 21_000_990_001, 21_000_990_002
 # id spaces: large ints like real accounts (> 2**31), one block per kind
 BASE = {"department": 21_000_100_000, "location": 21_000_200_000, "requester": 21_000_300_000,
         "agent": 21_000_400_000, "group": 21_000_500_000, "hours": 21_000_600_000, "sol_cat": 21_000_700_000,
@@ -361,13 +362,18 @@ class _Builder:
                    "location_id": d.locations[0]["id"], "background_information": None, "scoreboard_level_id": 3,
                    "member_of": groups, "observer_of": [], "member_of_pending_approval": [],
                    "observer_of_pending_approval": [],
-                   "roles": [{"role_id": 21_000_990_001, "assignment_scope": "member_groups", "groups": []}],
+                   "roles": [{"role_id": AGENT_ROLE, "assignment_scope": "member_groups", "groups": []}],
                    "last_login_at": self.ago(1), "last_active_at": self.ago(0, 2), "custom_fields": {"skills": skills},
                    "has_logged_in": True, "workspace_ids": [WORKSPACE_ID], "api_key_enabled": False,
                    "created_at": stamp, "updated_at": stamp}
             d.agents.append(obj)
             return obj
 
+        # Freshservice's default roles (GET /roles): role_type 1 = agent role, 2 = admin role.
+        d.roles = [{"id": AGENT_ROLE, "name": "SD Agent", "description": "Works on tickets of their groups",
+                    "default": True, "role_type": 1, "created_at": stamp, "updated_at": stamp},
+                   {"id": ADMIN_ROLE, "name": "Account Admin", "description": "Administers the whole account",
+                    "default": True, "role_type": 2, "created_at": stamp, "updated_at": stamp}]
         api = agent("Portal", "Copilot", "Integration agent (API key owner)", [], "")
         api["email"] = f"portal.copilot@{COMPANY_DOMAIN}"
         api["api_key_enabled"] = True
@@ -387,6 +393,8 @@ class _Builder:
                              "leaders_pending_approval": [], "auto_ticket_assign": index == 0,
                              "created_at": stamp, "updated_at": stamp})
         self.security_agent = d.groups[-1]["leaders"][0]
+        lead = next(a for a in d.agents if a["id"] == d.groups[0]["leaders"][0])  # the service desk lead is the IT admin
+        lead["roles"] = [{"role_id": ADMIN_ROLE, "assignment_scope": "entire_helpdesk", "groups": []}]
         add_leavers(d, agent, self.ago)
 
     def ticket_form(self) -> None:

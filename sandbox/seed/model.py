@@ -39,6 +39,7 @@ class SeedData:
     locations: list[Obj] = field(default_factory=list)
     requesters: list[Obj] = field(default_factory=list)
     agents: list[Obj] = field(default_factory=list)  # custom_fields.skills: "vpn, wifi, ..."
+    roles: list[Obj] = field(default_factory=list)  # agent roles (GET /roles); agents' ``roles`` name them
     groups: list[Obj] = field(default_factory=list)
     business_hours: list[Obj] = field(default_factory=list)
     ticket_form_fields: list[Obj] = field(default_factory=list)

@@ -46,6 +46,7 @@ from tools.freshservice.schemas import (
     ProblemCreate,
     RequestedItem,
     Requester,
+    Role,
     ServiceCategory,
     ServiceItem,
     SolutionArticle,
@@ -405,6 +406,10 @@ class FreshserviceClient:
             if (agent.email or "").lower() == wanted:
                 return agent
         return None
+
+    async def list_roles(self) -> list[Role]:
+        """The account's agent roles (``GET /roles``): names and whether each is an admin role."""
+        return [role async for role in self._paginate("roles", ("roles",), Role)]
 
     async def list_ticket_form_fields(self) -> list[TicketField]:
         """The ticket form (``GET /ticket_form_fields``): choices of priority, group, category and its

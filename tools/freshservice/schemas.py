@@ -206,6 +206,24 @@ class Requester(FSModel):
         return " ".join(p for p in (self.first_name, self.last_name) if p) or (self.primary_email or "")
 
 
+class AgentRole(FSModel):
+    """One role of an agent (``roles`` on the agent): which role, over what scope."""
+
+    role_id: int
+    assignment_scope: str | None = None
+    groups: list[int] = Field(default_factory=list)
+
+
+class Role(FSModel):
+    """An agent role of the account (``GET /roles``); ``role_type`` 2 is an admin role."""
+
+    id: int
+    name: str
+    description: str | None = None
+    default: bool = False
+    role_type: int | None = None
+
+
 class Agent(FSModel):
     id: int
     first_name: str | None = None
@@ -218,6 +236,7 @@ class Agent(FSModel):
     department_ids: list[int] = Field(default_factory=list)
     time_zone: str | None = None
     custom_fields: dict[str, Any] = Field(default_factory=dict)
+    roles: list[AgentRole] = Field(default_factory=list)
 
     @property
     def name(self) -> str:
