@@ -154,3 +154,19 @@ def split_units(body: str, max_words: int = 60) -> list[str]:
         else:
             units.extend(s.strip() for s in _SENT_RE.split(para) if s.strip())
     return units
+
+
+def sentence_units(chunk: Chunk, min_words: int = 3) -> list[str]:
+    """The sentences and list steps of a chunk, each prefixed with the article title and section heading
+    (``"Title — Heading: sentence"``). A small KB indexes these as well as its chunks, so that a question
+    about one fact of an article meets the sentence that states it (issue 14)."""
+    head = chunk.title
+    if chunk.heading and chunk.heading.strip().lower() != chunk.title.strip().lower():
+        head = f"{chunk.title} — {chunk.heading}"
+    out: list[str] = []
+    for unit in split_units(chunk.body):
+        for line in unit.split("\n"):
+            line = _LIST_RE.sub("", line).strip()
+            if len(line.split()) >= min_words:
+                out.append(f"{head}: {line}")
+    return out

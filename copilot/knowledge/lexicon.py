@@ -72,6 +72,16 @@ OUT_OF_SCOPE: tuple[str, ...] = (
 )
 
 
+# English stop words left out of BM25 tokens and of the words a question is matched on
+STOP_WORDS: frozenset[str] = frozenset("""a about above after again against all am an and any are aren't as at be because been
+before being below between both but by can could did do does doing down during each few for from further
+had has have having he her here hers herself him himself his how i if in into is it its itself just let
+me more most my myself no nor not of off on once only or other our ours ourselves out over own same she
+should so some such than that the their theirs them themselves then there these they this those through
+to too under until up very was we were what when where which while who whom why will with would you your
+yours yourself yourselves i'm i've i'd it's don't doesn't can't want need like way possible please get""".split())
+
+
 def synonym_map() -> dict[str, tuple[str, ...]]:
     """word → the other words of its group (each member appears once)."""
     out: dict[str, tuple[str, ...]] = {}

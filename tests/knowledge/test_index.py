@@ -1,5 +1,7 @@
 import pytest
 
+import copilot.knowledge.index as index_module
+from copilot.knowledge.chunking import Chunk, sentence_units
 from copilot.knowledge.index import KbDocument, KnowledgeIndex
 
 from .conftest import TINY_DOCS
@@ -52,5 +54,33 @@ def test_persistence_reuses_embeddings(tmp_path, embedder):
 
     # only the changed document's chunks are embedded
     changed = [*TINY_DOCS[:-1], TINY_DOCS[-1].model_copy(update={"text": TINY_DOCS[-1].text + " Extra line."})]
+    before = fresh.embedded_texts()
     fresh.build(changed)
-    assert fresh.embeddings_computed == 1
+    new_texts = fresh.embedded_texts() - before
+    assert len(new_texts) == 2  # its one chunk and the sentence unit that changed (a small KB indexes sentences)
+    assert fresh.embeddings_computed == len(new_texts)
+
+
+def test_sentence_units_keep_title_heading_and_split_steps():
+    chunk = Chunk("d", 0, "Printing", "Add the printer", "To add it:\n- Open Settings and pick Printers.\n- Choose Add.\n"
+                  "\nDrivers install automatically on Windows and Mac.")
+    units = sentence_units(chunk)
+    assert units == ["Printing — Add the printer: To add it:", "Printing — Add the printer: Open Settings and pick Printers.",
+                     "Printing — Add the printer: Drivers install automatically on Windows and Mac."]  # "Choose Add." is too short
+
+
+def test_small_kb_scores_articles_by_their_sentences(embedder, monkeypatch):
+    idx = KnowledgeIndex(embedder).build(TINY_DOCS)
+    units = [u for c in idx.chunks for u in sentence_units(c)]
+    assert idx.sentence_level and idx.unit_emb.shape[0] == len(units) and set(units) <= idx.embedded_texts()
+    # a fact stated in one sentence of an article (the password expiry), asked loosely
+    resp = idx.query("how often do passwords expire")
+    assert resp.hits[0].doc_id == "pwd"
+    dense = idx._raw_scores("how often do passwords expire")[2]
+    assert dense[idx._doc_ids.index("pwd")] == max(dense)
+
+    monkeypatch.setattr(index_module, "SENTENCE_MAX_CHUNKS", 2)  # a KB bigger than that: chunks and titles only
+    big = KnowledgeIndex(embedder).build(TINY_DOCS)
+    assert not big.sentence_level and big.unit_emb.shape[0] == 0
+    assert big.embedded_texts() == {c.index_text for c in big.chunks} | {d.title for d in TINY_DOCS}
+    assert big.search("my vpn connection keeps dropping")[0].doc_id == "vpn"

@@ -24,8 +24,8 @@ def kb_sandbox(sandbox_factory: Callable[..., SandboxHandle]) -> SandboxHandle:
 
 
 def distinct_texts(kb: KnowledgeBase) -> int:
-    """What one build must embed: every distinct chunk text and article title, once."""
-    return len({c.index_text for c in kb.index.chunks} | {d.title or d.id for d in kb.index.docs.values()})
+    """What one build must embed: every distinct chunk text, article title and sentence unit, once."""
+    return len(kb.index.embedded_texts())
 
 
 async def test_two_replicas_syncing_at_once_embed_each_article_once(
