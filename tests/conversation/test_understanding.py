@@ -75,3 +75,10 @@ def test_a_question_about_an_item_does_not_start_a_request(chat: Chat) -> None:
     reply = chat.say("does a monitor need my manager's approval?")
     assert "Let's request" not in reply, reply
     assert answered_from_kb(chat, reply), reply
+
+
+def test_a_request_finds_the_catalog_item_by_its_description(chat: Chat, copilot: Copilot) -> None:
+    before = tickets_of(copilot, ALICE)
+    reply = chat.say("we'd like to trial a new survey tool in our team")  # the item is "New software evaluation"
+    assert "New software evaluation" in reply, reply
+    assert unchanged(copilot, before)  # nothing is placed before the employee confirms

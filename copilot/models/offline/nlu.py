@@ -1,12 +1,15 @@
 """The offline model's language understanding: a small, deterministic intent classifier + entities.
 
-Intent = TF-IDF (word 1-2-grams and character 3-5-grams) + logistic regression, trained at start-up
-on the example utterances in ``intents.json`` (well under a second, fixed random state), and scored
-per message by a plain numpy path over the fitted vocabularies, idf weights and coefficients (the
-same arithmetic as the sklearn pipeline, without its per-call validation overhead), with a few
-high-precision rules on top where a bag-of-words model is weak: ticket numbers mean a status
-question, one-word yes/no are confirmations, and text with no known words is nonsense. Replies for
-small talk come from ``responses.py``, picked deterministically per conversation turn.
+Intent = two experts combined as a geometric mean of their probabilities: TF-IDF (word 1-2-grams and
+character 3-5-grams) + logistic regression, trained at start-up on the example utterances in
+``intents.json`` (fixed random state) and scored per message by a plain numpy path over the fitted
+vocabularies, idf weights and coefficients (the same arithmetic as the sklearn pipeline, without its
+per-call validation overhead); and a MiniLM model (``semantic.py``: embedding + nearest training phrases,
+cached on disk) that recognises paraphrases with none of the training words. A few high-precision rules
+sit on top where classifiers are weak: ticket numbers mean a status question, one-word yes/no are
+confirmations, text with no known words is nonsense, and the message's form — question, report of
+something happening now, request — corrects the topic (``speech_acts.py``). Replies for small talk come
+from ``responses.py``, picked deterministically per conversation turn.
 """
 
 from __future__ import annotations
