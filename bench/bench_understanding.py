@@ -45,6 +45,16 @@ def rates(path: Path) -> dict[str, tuple[int, float]]:
     return {name: (len(passed), sum(passed) / len(passed)) for name, passed in by.items()}
 
 
+def table_rates(path: Path) -> dict[str, tuple[int, float]]:
+    """``| behaviour | cases | passed |`` rows of a table ``copilot.eval conversations --doc`` wrote."""
+    found: dict[str, tuple[int, float]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip().strip("*") for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[1].isdigit():
+            found[cells[0]] = (int(cells[1]), float(cells[2]))
+    return found
+
+
 def texts() -> list[str]:
     cases = ROOT / "bench" / "data" / "conversations-dev.jsonl"
     found = []
@@ -73,16 +83,23 @@ def main() -> int:
     parser.add_argument("--before", type=Path, required=True)
     parser.add_argument("--after", type=Path, required=True)
     parser.add_argument("--heldout", type=Path)
+    parser.add_argument("--heldout-before-table", type=Path,
+                        help="the held-out table `--doc` wrote before the work (markdown, from git history)")
+    parser.add_argument("--note", default="", help="a reading of the figures, put under the tables")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     before, after = rates(args.before), rates(args.after)
     heldout = rates(args.heldout) if args.heldout else {}
-    header = "| behaviour | dev cases | dev before | dev after |" + (" held-out after |" if heldout else "")
-    lines = [header, "|---|---|---|---|" + ("---|" if heldout else "")]
+    old = table_rates(args.heldout_before_table) if args.heldout_before_table else {}
+    header = ("| behaviour | dev cases | dev before | dev after |" + (" held-out before |" if old else "")
+              + (" held-out after |" if heldout else ""))
+    lines = [header, "|---|---|---|---|" + ("---|" if old else "") + ("---|" if heldout else "")]
     for name in (*CLASSES, "single turn", "dialogues", "overall"):
         if name not in after:
             continue
         row = f"| {name} | {after[name][0]} | {before.get(name, (0, 0.0))[1]:.2f} | {after[name][1]:.2f} |"
+        if old:
+            row += f" {old[name][1]:.2f} |" if name in old else " — |"
         lines.append(row + (f" {heldout[name][1]:.2f} |" if name in heldout else (" — |" if heldout else "")))
     messages = texts()
     load = os.getloadavg()[0]
@@ -96,7 +113,8 @@ def main() -> int:
             "message's form, new training phrasings, catalog items found by description)"
             + (", held-out after it (run once at the end, never tuned on)" if heldout else "") + ".\n\n"
             + "\n".join(lines) + f"\n\n`OfflineNLU.understand` per message ({len(messages)} English first turns of the "
-            f"dev cases; 1-minute load average {load:.1f} on 2 cores when measured):\n\n" + "\n".join(cost) + "\n")
+            f"dev cases; 1-minute load average {load:.1f} on 2 cores when measured):\n\n" + "\n".join(cost) + "\n"
+            + (f"\n{args.note}\n" if args.note else ""))
     print(body)
     if not args.no_write:
         write_section(SECTION, body)
