@@ -120,6 +120,9 @@ class Services:
             settings = self.settings
             # The language model takes ~3 s to load: start it now, in a thread, instead of in a first foreign turn.
             threading.Thread(target=language.warm_up, name="language-warm-up", daemon=True).start()
+            if settings.model == "offline":
+                # fitting the offline model's classifiers (and loading MiniLM) takes seconds: not in a first turn
+                threading.Thread(target=_warm_offline_model, name="offline-model-warm-up", daemon=True).start()
             redis = await store.get_redis(settings)
             secrets = settings.secret_values()
             self._engine = Engine(EngineDeps(
@@ -148,6 +151,12 @@ class Services:
 
         await runtime.dispose()
         await store.close_redis(stop_embedded=True)
+
+
+def _warm_offline_model() -> None:
+    from copilot.models.offline import shared
+
+    shared()
 
 
 def background_client(settings: Settings) -> FreshserviceClient:

@@ -23,6 +23,43 @@ STOPWORDS = {"i", "need", "a", "an", "the", "new", "please", "request", "want", 
              "me", "some", "would", "like", "access", "licence", "license", "seat", "of"}
 
 
+# Words that say nothing about *which* item ("try", "team", "called" do; "the", "want" don't).
+FUNCTION_WORDS = STOPWORDS | set("""and or but with without our we you your it its it's is are was be this that these those
+there here just not no in on at by from into about also too very so our us they them one two any all who what which
+when where why how do does did done ask asked want wants wanted""".split())
+# How employees say what catalog texts say more formally (each word also keeps itself).
+SYNONYMS = {"try": "evaluate", "trial": "evaluate", "pilot": "evaluate", "test": "evaluate", "evaluation": "evaluate",
+            "tool": "software", "app": "software", "application": "software", "program": "software",
+            "stick": "drive", "screen": "monitor", "display": "monitor", "dock": "docking", "mailing": "distribution",
+            "inbox": "mailbox", "administrator": "admin", "joiner": "starter", "hire": "starter",
+            "freelancer": "contractor"}
+DESCRIPTION_SCORE = 72  # a need that shares distinctive words with one item's description, and no other's
+
+
+def _content_words(text: str, synonyms: bool = False) -> set[str]:
+    words = {w[:-1] if len(w) > 4 and w.endswith("s") else w
+             for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) >= 3 and w not in FUNCTION_WORDS}
+    return words | {SYNONYMS[w] for w in words if w in SYNONYMS} if synonyms else words
+
+
+def by_description(need: str, items: list[ServiceItem]) -> ServiceItem | None:
+    """The one item whose name and description share the most *distinctive* words with the need (a word
+    in few items' texts counts more), when it clearly leads: "try a tool that's not in the catalog" ->
+    "New software evaluation" ("…software that is not in the catalog"), "the S: drive folder" -> "Access to a
+    shared drive" ("…a legacy S: drive folder")."""
+    texts = {item.display_id: _content_words(f"{item.name} {item.short_description or ''}") for item in items}
+    frequency: dict[str, int] = {}
+    for words in texts.values():
+        for word in words:
+            frequency[word] = frequency.get(word, 0) + 1
+    wanted = _content_words(need, synonyms=True)
+    weights = sorted(((sum(1.0 / frequency[w] for w in wanted & words), display_id)
+                      for display_id, words in texts.items()), reverse=True)
+    if not weights or weights[0][0] < 1.0 or (len(weights) > 1 and weights[0][0] < 1.5 * weights[1][0] + 0.25):
+        return None
+    return next(item for item in items if item.display_id == weights[0][1])
+
+
 def _key_words(text: str) -> str:
     words = [w for w in re.findall(r"[a-z0-9+#.]+", text.lower()) if w not in STOPWORDS]
     return " ".join(words) or text.lower()
@@ -79,6 +116,11 @@ class CatalogDirectory:
             score = max(name, 0.8 * about, 0.7 * in_choices)
             if score >= ITEM_MATCH_CUTOFF:
                 scored.append((item, score))
+        described = by_description(need, list(self._items.values()))
+        if described is not None:
+            scored = [(item, max(score, DESCRIPTION_SCORE + 10) if item is described else score) for item, score in scored]
+            if all(item is not described for item, _ in scored):
+                scored.append((described, DESCRIPTION_SCORE))
         scored.sort(key=lambda pair: (-pair[1], pair[0].name))
         return scored[:limit]
 

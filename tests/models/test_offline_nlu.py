@@ -16,10 +16,10 @@ HELD_OUT = [
     ("thanks a bunch", "thanks"), ("cheers mate, that worked", "thanks"),
     ("ok bye for now", "goodbye"),
     ("what sort of stuff can you help with", "capabilities"),
-    ("my teams keeps crashing on startup", "kb_question"), ("how can i change my password", "kb_question"),
-    ("vpn keeps dropping every hour", "kb_question"), ("how do i print on the office printers", "kb_question"),
-    ("outlook wont open", "kb_question"), ("how do i get on the guest wifi", "kb_question"),
-    ("excel is frozen when saving", "kb_question"), ("how do I recover a file I deleted from onedrive", "kb_question"),
+    ("my teams keeps crashing on startup", "create_incident"), ("how can i change my password", "kb_question"),
+    ("vpn keeps dropping every hour", "create_incident"), ("how do i print on the office printers", "kb_question"),
+    ("outlook wont open", "create_incident"), ("how do i get on the guest wifi", "kb_question"),
+    ("excel is frozen when saving", "create_incident"), ("how do I recover a file I deleted from onedrive", "kb_question"),
     ("what's the policy for replacing laptops", "kb_question"), ("how do I set up the authenticator app", "kb_question"),
     ("is there a spare visio license", "license_check"), ("any acrobat licences free right now?", "license_check"),
     ("are figma seats available", "license_check"), ("do we have tableau licenses left", "license_check"),
@@ -48,10 +48,63 @@ HELD_OUT = [
     ("the vpn is down for everybody", "outage"),
 ]
 
+# Issue 13: where a single message goes (the tool ``decide`` picks with no form open). Written by hand for this
+# test, not taken from the conversation cases: how-to questions with alarming words go to the knowledge base,
+# things happening now to a person, faults the employee has now become an incident offer, IT questions that
+# mention HR words stay IT, questions *about* an item start no request. None means a reply without a tool.
+ROUTING_HELD_OUT: list[tuple[str, str | None]] = [
+    ("what do I do if my work laptop is ever stolen while travelling?", "search_kb"),
+    ("how should i report a phishing mail i got?", "search_kb"),
+    ("if someone hacked my account how would i even know", "search_kb"),
+    ("what's the drill when a phone with company email is lost", "search_kb"),
+    ("how do i reach the IT service desk by phone", "search_kb"),
+    ("what time does the helpdesk close", "search_kb"),
+    ("who do I contact for IT problems at the weekend?", "search_kb"),
+    ("outlook is crashing constantly, any tips to fix it myself?", "search_kb"),
+    ("my excel has been bombing out since this morning", "create_incident"),
+    ("the laptop screen keeps going wonky and flashing green", "create_incident"),
+    ("teams crashes every time i open a chat, started today", "create_incident"),
+    ("my mouse pointer went nuts since i updated windows", "create_incident"),
+    ("I clicked on a link in a dodgy email 5 min ago", "escalate_to_human"),
+    ("my laptop got stolen at the airport this morning", "escalate_to_human"),
+    ("how much maternity leave do we get", None),
+    ("when are bonuses paid", None),
+    ("the payroll spreadsheet makes excel crash every time i open it", "create_incident"),
+    ("does a monitor need my manager's approval?", "search_kb"),
+    ("can i take my work laptop to a customer site abroad?", "search_kb"),
+    ("i'd like a second monitor please", "start_request"),
+    ("Could you order me a headset?", "start_request"),
+    ("someone nicked my work phone from my desk just now", "escalate_to_human"),
+    ("where do I find the holiday calendar in outlook", "search_kb"),
+    ("do headsets need to be approved by my boss", "search_kb"),
+    ("what happens to my data if my phone gets lost someday?", "search_kb"),
+    ("is the it desk open on bank holidays", "search_kb"),
+    ("my laptop fan is screaming and the pc keeps freezing since lunch", "create_incident"),
+    ("word crashes whenever i print the holiday rota", "create_incident"),
+    ("someone just used my login from another country, i got an alert 2 min ago", "escalate_to_human"),
+    ("can i have a wireless keyboard and mouse", "start_request"),
+    ("how do I claim my travel expenses", None),
+]
+
 
 def test_held_out_examples_are_not_in_training_data() -> None:
     training = {t.lower() for texts in json.loads(DATA.read_text()).values() for t in texts}
     assert not {t.lower() for t, _ in HELD_OUT} & training
+    assert not {t.lower() for t, _ in ROUTING_HELD_OUT} & training
+
+
+def test_single_messages_are_routed_by_what_they_ask() -> None:
+    misses = [(text, want, got) for text, want in ROUTING_HELD_OUT
+              if (got := decide(shared(), text, DialogueState(), TOOLS).tool) != want]
+    assert len(ROUTING_HELD_OUT) >= 30 and len(misses) <= 2, misses
+
+
+def test_the_lexical_model_alone_still_understands() -> None:
+    """Without MiniLM (package missing, export failed) the TF-IDF classifier still routes the basics."""
+    lexical = OfflineNLU(semantic=False)
+    assert lexical.semantic is None
+    hits = sum(lexical.understand(text).intent == want for text, want in HELD_OUT)
+    assert hits / len(HELD_OUT) >= 0.85
 
 
 def test_held_out_accuracy() -> None:

@@ -1,12 +1,15 @@
 """The offline model's language understanding: a small, deterministic intent classifier + entities.
 
-Intent = TF-IDF (word 1-2-grams and character 3-5-grams) + logistic regression, trained at start-up
-on the example utterances in ``intents.json`` (well under a second, fixed random state), and scored
-per message by a plain numpy path over the fitted vocabularies, idf weights and coefficients (the
-same arithmetic as the sklearn pipeline, without its per-call validation overhead), with a few
-high-precision rules on top where a bag-of-words model is weak: ticket numbers mean a status
-question, one-word yes/no are confirmations, and text with no known words is nonsense. Replies for
-small talk come from ``responses.py``, picked deterministically per conversation turn.
+Intent = two experts combined as a geometric mean of their probabilities: TF-IDF (word 1-2-grams and
+character 3-5-grams) + logistic regression, trained at start-up on the example utterances in
+``intents.json`` (fixed random state) and scored per message by a plain numpy path over the fitted
+vocabularies, idf weights and coefficients (the same arithmetic as the sklearn pipeline, without its
+per-call validation overhead); and a MiniLM model (``semantic.py``: embedding + nearest training phrases,
+cached on disk) that recognises paraphrases with none of the training words. A few high-precision rules
+sit on top where classifiers are weak: ticket numbers mean a status question, one-word yes/no are
+confirmations, text with no known words is nonsense, and the message's form — question, report of
+something happening now, request — corrects the topic (``speech_acts.py``). Replies for small talk come
+from ``responses.py``, picked deterministically per conversation turn.
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from copilot.models.dialogue_state import DialogueState
-from copilot.models.offline import entities
+from copilot.models.offline import entities, speech_acts
 from copilot.models.offline.responses import respond as _respond
+from copilot.models.offline.semantic import SemanticModel, load_encoder
 from tools.patterns import AFFIRM, DENY
 
 DATA = Path(__file__).with_name("intents.json")
@@ -83,7 +87,7 @@ class IntentScorer:
 class OfflineNLU:
     """Deterministic intent + entity understanding for the offline model."""
 
-    def __init__(self, examples: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, examples: dict[str, list[str]] | None = None, *, semantic: bool = True) -> None:
         self.examples = examples or json.loads(DATA.read_text(encoding="utf-8"))
         texts = [t for utterances in self.examples.values() for t in utterances]
         labels = [intent for intent, utterances in self.examples.items() for _ in utterances]
@@ -99,6 +103,21 @@ class OfflineNLU:
         self.vocabulary = set(words.vocabulary_) | LEXICON
         self.scorer = IntentScorer(self.pipeline)
         self.classes = [str(c) for c in self.pipeline.classes_]
+        encoder = load_encoder() if semantic else None
+        self.semantic = SemanticModel(encoder, texts, labels, self.classes) if encoder is not None else None
+
+    def probabilities(self, text: str) -> np.ndarray:
+        """The lexical and the MiniLM model's probabilities, combined as a geometric mean (renormalised):
+        an intent must be likely for both, so neither a shared word nor a vague resemblance decides alone,
+        and the result is no more confident than either model (thresholds below keep their meaning)."""
+        lexical = self.scorer.probabilities(text)
+        if self.semantic is None:
+            return lexical
+        semantic = self.semantic.probabilities(text)
+        combined = 0.5 * (np.log(np.maximum(lexical, 1e-12)) + np.log(np.maximum(semantic, 1e-12)))
+        combined -= combined.max()
+        exp = np.exp(combined)
+        return exp / exp.sum()  # type: ignore[no-any-return]
 
     def known_share(self, text: str) -> float:
         tokens = re.findall(r"[a-z]+", text.lower())
@@ -121,7 +140,7 @@ class OfflineNLU:
             return Understanding("affirm", 0.99, found)
         if DENY.match(text):
             return Understanding("deny", 0.99, found)
-        probabilities = self.scorer.probabilities(text)
+        probabilities = self.probabilities(text)
         order = np.argsort(-probabilities)
         ranked = [(self.classes[i], float(probabilities[i])) for i in order[:3]]
         intent, confidence = ranked[0]
@@ -131,7 +150,7 @@ class OfflineNLU:
             return Understanding("ticket_status", max(confidence, 0.9), found, ranked)
         if confidence < MIN_CONFIDENCE and intent not in ("urgent_security", "outage", "human"):
             intent = "kb_question" if self.known_share(text) >= 0.5 and len(text.split()) >= 3 else "nonsense"
-        return Understanding(intent, confidence, found, ranked)
+        return Understanding(speech_acts.refine(intent, text, ranked), confidence, found, ranked)
 
     def respond(self, intent: str, *, conversation_id: str = "", turn: int = 0, first_name: str = "") -> str | None:
         return _respond(intent, conversation_id=conversation_id, turn=turn, first_name=first_name)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from copilot.models.dialogue_state import DialogueState
-from copilot.models.offline import commands
+from copilot.models.offline import commands, speech_acts
 from copilot.models.offline.commands import (
     AnswerQuestion,
     CancelFlow,
@@ -94,7 +94,8 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
     if command is not None:
         return command
     thing = entities.get("software") or entities.get("item")
-    if intent == "nonsense" and thing and len(text.split()) <= 3 and not state.draft_item:
+    if thing and not state.draft_item and intent not in ALWAYS_ROUTE and (
+            (intent == "nonsense" and len(text.split()) <= 3) or speech_acts.names_only(text, str(thing))):
         return StartFlow(item=str(thing), details=text)  # "dock", "usb stick pls"
     if state.draft_item and (fix := correction(text)):
         return CorrectSlot(field=fix[0], value=fix[1])
