@@ -24,7 +24,7 @@ from copilot.identity import UnknownEmployee
 from copilot.models.offline import nlu as offline_nlu
 from copilot.services import close_services, get_services
 from copilot.settings import get_settings
-from copilot.ui import auth, branding, history, render
+from copilot.ui import auth, branding, history, message_guard, render
 from copilot.web import api, console, portal, routes, webhooks
 from tools.employee import Employee
 from tools.freshservice import FreshserviceError
@@ -36,13 +36,15 @@ os.environ.setdefault("CHAINLIT_CUSTOM_AUTH", "true")  # portal tokens (/auth/jw
 history.create_schema(settings)
 history.redact_chainlit_logs()
 routes.install(chainlit_app, api.router, portal.router, auth.router, console.router, branding.router(settings),
-               webhooks.router,
+               webhooks.router, message_guard.router,
                max_in_flight=settings.max_rest_in_flight)
 branding.apply(settings)  # product name, logo, colours and disclaimer from settings, not Chainlit's
 sio.eio.max_http_buffer_size = render.MAX_SOCKET_BYTES  # a long paste gets words below, not a dropped socket
+message_guard.apply()  # and a longer one is shortened in the browser so that the words still come
 portal.install_security_headers(chainlit_app, settings)
 logs.configure(settings.log_level, settings.secret_values())
 log = logs.get_logger("copilot.app")
+unavailable = logs.Throttled(log)  # one line per kind every few seconds when a system is down or busy
 
 HOST_CONTEXT_SECONDS = 2.0
 CHAT_START_SECONDS = 30.0  # how long a first message waits for its chat to finish starting
@@ -120,7 +122,7 @@ async def _say_failure(error: Exception) -> bool:
     failure = failures.explain(error, settings.urgent_contact)
     if failure is None:
         return False
-    log.warning("chat_unavailable", error=type(error).__name__)  # the type only: texts may hold hosts and ports
+    unavailable.warning("chat_unavailable", key=type(error).__name__, error=type(error).__name__)  # the type only: texts may hold hosts and ports
     await cl.ErrorMessage(content=failure.message).send()
     return True
 
