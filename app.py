@@ -114,6 +114,8 @@ async def starters(user: cl.User | None = None, language: str | None = None) -> 
     return [cl.Starter(label=label, message=message) for label, message in STARTERS]
 
 
+LOST_TRACK = ("I lost track of our earlier conversation (anything IT already received is still with them), "
+              "so I've started a new one.")
 NOT_FOUND = "I couldn't find you in the IT system, so I can't help here. Please contact the IT service desk."
 
 
@@ -217,8 +219,15 @@ async def _handle(message: IncomingMessage) -> None:
             await cl.ErrorMessage(content="Please sign in again to continue.").send()
             return
         engine = await (await get_services()).engine()
-        result = await engine.handle(conversation_id, employee, message, on_token=render.safe_stream(streamed),
-                                     channel="web")
+        try:
+            result = await engine.handle(conversation_id, employee, message, on_token=render.safe_stream(streamed),
+                                         channel="web")
+        except ConversationNotFound:  # the store lost it (Redis restarted empty, or it expired): go on in a new one
+            conversation_id = (await engine.start(employee, {})).id
+            cl.user_session.set("conversation_id", conversation_id)
+            await cl.Message(content=LOST_TRACK).send()
+            result = await engine.handle(conversation_id, employee, message, on_token=render.safe_stream(streamed),
+                                         channel="web")
     except ConversationLocked:
         await cl.Message(content="I'm still working on your last message; please send this one again "
                                  "once my reply is there.").send()
