@@ -1,5 +1,6 @@
 """The chat UI (the real Chainlit app, over its socket) when Redis stops and comes back mid-conversation:
-a plain sentence, never "Error 111 connecting to 127.0.0.1", and the same chat goes on afterwards."""
+a plain sentence, never "Error 111 connecting to 127.0.0.1", and the same chat goes on afterwards. The
+app's log of all this holds no message text."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import jwt
@@ -33,6 +35,7 @@ class App:
     url: str
     redis: RedisServer
     sandbox: SandboxHandle
+    log_path: Path
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +66,7 @@ def app(sandbox_factory: Callable[..., SandboxHandle], tmp_path_factory: pytest.
                 pass
             assert time.monotonic() < deadline, "the app did not start"
             time.sleep(0.5)
-        yield App(url=url, redis=server, sandbox=sandbox)
+        yield App(url=url, redis=server, sandbox=sandbox, log_path=data_dir / "app.log")
     finally:
         process.terminate()
         try:
@@ -136,7 +139,7 @@ async def tab(app: App) -> AsyncIterator[ChatTab]:
 async def test_redis_stopped_and_restarted_mid_chat_gets_a_sentence_then_the_chat_goes_on(app: App, tab: ChatTab) -> None:
     assert any("Bob" in text for text in await tab.say("hi"))
     app.redis.stop()
-    shown = " ".join(await tab.say("what's the status of my tickets?"))
+    shown = " ".join(await tab.say("what's the status of my tickets? (Project Bluefin laptop)"))
     assert "Error" not in shown and "127.0.0.1" not in shown and "Traceback" not in shown, shown
     assert "nothing you sent was lost" in shown.lower(), shown
     app.redis.start()  # an empty server: the conversation's state is gone, the employee is not told to sign in
@@ -144,3 +147,14 @@ async def test_redis_stopped_and_restarted_mid_chat_gets_a_sentence_then_the_cha
     assert "went wrong" not in after and "sign in" not in after.lower(), after
     assert "lost track of our earlier conversation" in after and "INC-" in after, after
     assert any("INC-" in text for text in await tab.say("what is the status of my tickets?"))  # and it goes on
+
+
+async def test_the_log_of_failed_and_served_turns_holds_no_message_text(app: App, tab: ChatTab) -> None:
+    await tab.say("my manager Quentin Zabriskie wants the Bluefin budget sheet")
+    app.redis.stop()
+    await tab.say("Zabriskie says the Bluefin sheet is urgent")
+    app.redis.start()
+    await tab.say("still need the Bluefin budget sheet for Zabriskie")
+    logged = app.log_path.read_text(errors="replace")
+    assert "chat_unavailable" in logged  # the failure was logged, by its kind
+    assert "Bluefin" not in logged and "Zabriskie" not in logged
