@@ -170,14 +170,23 @@ def sandbox_process() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         stop(process)
 
 
+def share_models(models: Path | None, data_dir: Path) -> None:
+    """Point a fresh data dir at an already exported and quantised MiniLM (``--models``): a cold start
+    exports and quantises it again, minutes of CPU that are not what this bench measures."""
+    if models is not None and not (data_dir / "models").exists():
+        (data_dir / "models").symlink_to(models.resolve(), target_is_directory=True)
+
+
 @contextlib.contextmanager
-def replicas(count: int, sandbox_url: str, redis_url: str, work: Path) -> Iterator[list[tuple[str, subprocess.Popen[bytes]]]]:
+def replicas(count: int, sandbox_url: str, redis_url: str, work: Path,
+             models: Path | None = None) -> Iterator[list[tuple[str, subprocess.Popen[bytes]]]]:
     started: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
         for index in range(count):
             port = free_port()
             data_dir = work / f"replica-{index}"
             data_dir.mkdir(exist_ok=True)
+            share_models(models, data_dir)
             env = {**os.environ, "COPILOT_ENV": "development", "COPILOT_FRESHSERVICE_URL": sandbox_url,
                    "COPILOT_FRESHSERVICE_API_KEY": API_KEY, "COPILOT_REDIS_URL": redis_url,
                    "COPILOT_DATA_DIR": str(data_dir), "COPILOT_API_TOKENS": TOKEN, "COPILOT_LOG_LEVEL": "WARNING",
@@ -407,6 +416,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="record the replicas with py-spy during saturation (speedscope JSON in DIR)")
+    parser.add_argument("--models", type=Path, metavar="DIR",
+                        help="an app data dir's models/ folder to share (skips exporting MiniLM at each start)")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
     if args.quick:
@@ -422,7 +433,7 @@ def main() -> None:
             emails = [emails[i % len(emails)] for i in range(args.employees)]
         for count in (int(c) for c in args.replicas.split(",")):
             forget_cached_employees(args.redis)
-            with replicas(count, sandbox_url, args.redis, work) as started:
+            with replicas(count, sandbox_url, args.redis, work, args.models) as started:
                 urls = [url for url, _ in started]
                 warm_up(urls, emails[0])
                 proxy: contextlib.AbstractContextManager[tuple[str, subprocess.Popen[bytes] | None]] = (
