@@ -24,7 +24,7 @@ from copilot.identity import UnknownEmployee
 from copilot.models.offline import nlu as offline_nlu
 from copilot.services import close_services, get_services
 from copilot.settings import get_settings
-from copilot.ui import auth, branding, history, render
+from copilot.ui import auth, branding, history, message_guard, render
 from copilot.web import api, console, console_problems, insights, portal, routes, webhooks
 from tools.employee import Employee
 from tools.freshservice import FreshserviceError
@@ -36,13 +36,15 @@ os.environ.setdefault("CHAINLIT_CUSTOM_AUTH", "true")  # portal tokens (/auth/jw
 history.create_schema(settings)
 history.redact_chainlit_logs()
 routes.install(chainlit_app, api.router, portal.router, auth.router, console.router, console_problems.router,
-               insights.router, branding.router(settings), webhooks.router,
+               insights.router, branding.router(settings), webhooks.router, message_guard.router,
                max_in_flight=settings.max_rest_in_flight)
 branding.apply(settings)  # product name, logo, colours and disclaimer from settings, not Chainlit's
 sio.eio.max_http_buffer_size = render.MAX_SOCKET_BYTES  # a long paste gets words below, not a dropped socket
+message_guard.apply()  # and a longer one is shortened in the browser so that the words still come
 portal.install_security_headers(chainlit_app, settings)
 logs.configure(settings.log_level, settings.secret_values())
 log = logs.get_logger("copilot.app")
+unavailable = logs.Throttled(log)  # one line per kind every few seconds when a system is down or busy
 
 HOST_CONTEXT_SECONDS = 2.0
 CHAT_START_SECONDS = 30.0  # how long a first message waits for its chat to finish starting
@@ -112,6 +114,8 @@ async def starters(user: cl.User | None = None, language: str | None = None) -> 
     return [cl.Starter(label=label, message=message) for label, message in STARTERS]
 
 
+LOST_TRACK = ("I lost track of our earlier conversation (anything IT already received is still with them), "
+              "so I've started a new one.")
 NOT_FOUND = "I couldn't find you in the IT system, so I can't help here. Please contact the IT service desk."
 
 
@@ -120,7 +124,7 @@ async def _say_failure(error: Exception) -> bool:
     failure = failures.explain(error, settings.urgent_contact)
     if failure is None:
         return False
-    log.warning("chat_unavailable", error=type(error).__name__)  # the type only: texts may hold hosts and ports
+    unavailable.warning("chat_unavailable", key=type(error).__name__, error=type(error).__name__)  # the type only: texts may hold hosts and ports
     await cl.ErrorMessage(content=failure.message).send()
     return True
 
@@ -215,8 +219,15 @@ async def _handle(message: IncomingMessage) -> None:
             await cl.ErrorMessage(content="Please sign in again to continue.").send()
             return
         engine = await (await get_services()).engine()
-        result = await engine.handle(conversation_id, employee, message, on_token=render.safe_stream(streamed),
-                                     channel="web")
+        try:
+            result = await engine.handle(conversation_id, employee, message, on_token=render.safe_stream(streamed),
+                                         channel="web")
+        except ConversationNotFound:  # the store lost it (Redis restarted empty, or it expired): go on in a new one
+            conversation_id = (await engine.start(employee, {})).id
+            cl.user_session.set("conversation_id", conversation_id)
+            await cl.Message(content=LOST_TRACK).send()
+            result = await engine.handle(conversation_id, employee, message, on_token=render.safe_stream(streamed),
+                                         channel="web")
     except ConversationLocked:
         await cl.Message(content="I'm still working on your last message; please send this one again "
                                  "once my reply is there.").send()

@@ -102,6 +102,17 @@ class Phase:
     def cpu_ms_per_turn(self, part: str) -> float:
         return 1000 * self.cpu.get(part, 0.0) / self.turns if self.turns else float("nan")
 
+    def cpu_ms_per_turn_total(self) -> float:
+        return sum(self.cpu_ms_per_turn(part) for part in self.cpu)
+
+    def ceiling(self, cores: int) -> float:
+        """Turns/s this machine could serve if nothing else ran on it: each replica is one event loop (at most
+        one core), and everything measured (replicas, sandbox, load generator, proxy) shares ``cores``."""
+        app, total = self.cpu_ms_per_turn("app"), self.cpu_ms_per_turn_total()
+        if not self.turns or not total:
+            return float("nan")
+        return min(1000 * self.replicas / app if app else float("inf"), 1000 * cores / total)
+
     def summary(self) -> str:
         errors = sum(self.errors.values())
         detail = f" ({', '.join(f'{k}: {v}' for k, v in self.errors.most_common())})" if errors else ""
@@ -109,7 +120,8 @@ class Phase:
                 f"{self.throughput:.1f} turns/s; p50 {1000 * percentile(self.latencies, .5):.0f} ms, "
                 f"p95 {1000 * percentile(self.latencies, .95):.0f} ms, max {1000 * max(self.latencies, default=0):.0f} ms; "
                 f"errors {errors}{detail}; CPU/turn app {self.cpu_ms_per_turn('app'):.1f} ms, "
-                f"sandbox {self.cpu_ms_per_turn('sandbox'):.1f} ms, load generator {self.cpu_ms_per_turn('client'):.1f} ms; "
+                f"sandbox {self.cpu_ms_per_turn('sandbox'):.1f} ms, load generator {self.cpu_ms_per_turn('client'):.1f} ms, "
+                f"proxy {self.cpu_ms_per_turn('proxy'):.1f} ms; CPU ceiling {self.ceiling(os.cpu_count() or 1):.0f} turns/s; "
                 f"machine load {self.load:.1f}{self.busy_summary()}")
 
     def busy_summary(self) -> str:
@@ -158,14 +170,23 @@ def sandbox_process() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         stop(process)
 
 
+def share_models(models: Path | None, data_dir: Path) -> None:
+    """Point a fresh data dir at an already exported and quantised MiniLM (``--models``): a cold start
+    exports and quantises it again, minutes of CPU that are not what this bench measures."""
+    if models is not None and not (data_dir / "models").exists():
+        (data_dir / "models").symlink_to(models.resolve(), target_is_directory=True)
+
+
 @contextlib.contextmanager
-def replicas(count: int, sandbox_url: str, redis_url: str, work: Path) -> Iterator[list[tuple[str, subprocess.Popen[bytes]]]]:
+def replicas(count: int, sandbox_url: str, redis_url: str, work: Path,
+             models: Path | None = None) -> Iterator[list[tuple[str, subprocess.Popen[bytes]]]]:
     started: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
         for index in range(count):
             port = free_port()
             data_dir = work / f"replica-{index}"
             data_dir.mkdir(exist_ok=True)
+            share_models(models, data_dir)
             env = {**os.environ, "COPILOT_ENV": "development", "COPILOT_FRESHSERVICE_URL": sandbox_url,
                    "COPILOT_FRESHSERVICE_API_KEY": API_KEY, "COPILOT_REDIS_URL": redis_url,
                    "COPILOT_DATA_DIR": str(data_dir), "COPILOT_API_TOKENS": TOKEN, "COPILOT_LOG_LEVEL": "WARNING",
@@ -343,11 +364,11 @@ def write_report(args: argparse.Namespace, phases: list[Phase]) -> None:
              f"{args.saturation_clients} conversations sending back to back for {args.saturation_seconds:g} s. "
              "CPU per turn is process CPU time (/proc) divided by turns served (the app's includes opening the "
              "conversations and resolving each employee once). Offered = employees / mean think time (steady state); "
-             "served = turns / wall time of the phase, ramp-up and tail included. Machine load = 1-minute load "
+             "served = turns / wall time of the phase, ramp-up and tail included. Proxy = HAProxy's process. Machine load = 1-minute load "
              "average at the end of the phase: other work sharing the cores, which bounds throughput but not CPU/turn.", "",
              "| phase | replicas | employees / clients | offered turns/s | served turns/s | p50 | p95 | max | errors "
-             "| app CPU/turn | sandbox CPU/turn | load generator CPU/turn | machine load |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| app CPU/turn | sandbox CPU/turn | load generator CPU/turn | proxy CPU/turn | CPU ceiling | machine load |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for p in phases:
         who = {"employees": args.employees, "overload": args.overload_clients}.get(p.name, args.saturation_clients)
         offered = f"{p.offered:.1f}" if p.offered else "max"
@@ -355,7 +376,8 @@ def write_report(args: argparse.Namespace, phases: list[Phase]) -> None:
                      f"{1000 * percentile(p.latencies, .5):.0f} ms | {1000 * percentile(p.latencies, .95):.0f} ms | "
                      f"{1000 * max(p.latencies, default=0):.0f} ms | {sum(p.errors.values())} | "
                      f"{p.cpu_ms_per_turn('app'):.1f} ms | {p.cpu_ms_per_turn('sandbox'):.1f} ms | "
-                     f"{p.cpu_ms_per_turn('client'):.1f} ms | {p.load:.1f} |")
+                     f"{p.cpu_ms_per_turn('client'):.1f} ms | {p.cpu_ms_per_turn('proxy'):.1f} ms | "
+                     f"{p.ceiling(os.cpu_count() or 1):.0f} turns/s | {p.load:.1f} |")
     for p in phases:
         if p.name == "overload":
             lines += ["", f"Overload, {p.replicas} replica(s), {args.overload_clients} conversations back to back: "
@@ -365,6 +387,13 @@ def write_report(args: argparse.Namespace, phases: list[Phase]) -> None:
     if 1 in saturation and 2 in saturation and saturation[1]:
         lines += ["", f"Scale-out: two replicas serve {saturation[2] / saturation[1]:.2f}× the turns per second of one "
                       "at saturation (same machine: the replicas, the sandbox and the load generator share its cores)."]
+        ceilings = {p.replicas: p.ceiling(os.cpu_count() or 1) for p in phases if p.name == "saturation"}
+        if ceilings.get(1) and ceilings.get(2):
+            lines += ["", f"CPU ceiling = min(replicas × 1000 ms ÷ app CPU/turn, cores × 1000 ms ÷ CPU/turn of every "
+                          f"measured process): what the CPU per turn allows on {os.cpu_count()} idle cores. At saturation "
+                          f"it is {ceilings[1]:.0f} turns/s for one replica and {ceilings[2]:.0f} for two: "
+                          f"{ceilings[2] / ceilings[1]:.2f}× is the most two replicas can gain on this machine, before "
+                          "any other work on it (docs/scale-out.md)."]
     write_section(SECTION, "\n".join(lines))
     print(f"wrote {BENCHMARKS_MD}")
 
@@ -387,6 +416,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="record the replicas with py-spy during saturation (speedscope JSON in DIR)")
+    parser.add_argument("--models", type=Path, metavar="DIR",
+                        help="an app data dir's models/ folder to share (skips exporting MiniLM at each start)")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
     if args.quick:
@@ -402,14 +433,16 @@ def main() -> None:
             emails = [emails[i % len(emails)] for i in range(args.employees)]
         for count in (int(c) for c in args.replicas.split(",")):
             forget_cached_employees(args.redis)
-            with replicas(count, sandbox_url, args.redis, work) as started:
+            with replicas(count, sandbox_url, args.redis, work, args.models) as started:
                 urls = [url for url, _ in started]
                 warm_up(urls, emails[0])
                 proxy: contextlib.AbstractContextManager[tuple[str, subprocess.Popen[bytes] | None]] = (
                     haproxy(urls, work) if args.proxy else contextlib.nullcontext(("", None)))
-                with proxy as (proxy_url, _):
+                with proxy as (proxy_url, balancer):
                     targets = [proxy_url] if proxy_url else urls
                     parts = {"app": [p.pid for _, p in started], "sandbox": [sandbox.pid], "client": [os.getpid()]}
+                    if balancer is not None:
+                        parts["proxy"] = [balancer.pid]
                     if not args.skip_employees:
                         phase = Phase("employees", count)
                         phase.offered = args.employees / (sum(args.think) / 2)  # steady state

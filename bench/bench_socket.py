@@ -4,9 +4,10 @@ Starts the sandbox and the real Chainlit app (``chainlit run app.py``, offline m
 on a shared Redis, signs each employee in through ``/auth/jwt`` with a portal token (the widget's
 path), opens a socket.io connection per employee with the session cookie, starts the chat
 (``connection_successful``) and sends ``--messages`` messages ``--think`` seconds apart. A turn's
-latency is from emitting ``client_message`` to the server's ``task_end`` for it (the reply is on
-screen by then). Errors: a refused/dropped connection, an error message from the app, or a turn
-with no answer within 60 s.
+latency is from emitting ``client_message`` to the end of its ``on_message`` run (Chainlit updates the
+run step when the handler returns; the reply is on screen by then). Errors: a refused/dropped
+connection, an error message from the app, or a turn with no answer within 60 s. ``--profile FILE``
+samples the app with py-spy during the employees phase.
 
 Prints the figures and writes the "Chat UI over the socket" section of docs/benchmarks.md
 (``--no-write`` to skip).
@@ -39,8 +40,10 @@ from bench_load import (  # noqa: E402
     Phase,
     measure,
     percentile,
+    profile,
     requester_emails,
     sandbox_process,
+    share_models,
     stop,
     wait_ready,
 )
@@ -54,8 +57,10 @@ SECRET = "bench-socket-secret-0123456789-0123456789-abcdef"
 TURN_SECONDS = 60.0
 
 
-def start_app(sandbox_url: str, redis_url: str, data_dir: Path) -> tuple[str, subprocess.Popen[bytes]]:
+def start_app(sandbox_url: str, redis_url: str, data_dir: Path,
+              models: Path | None = None) -> tuple[str, subprocess.Popen[bytes]]:
     port = free_port()
+    share_models(models, data_dir)
     env = {**os.environ, "COPILOT_ENV": "development", "COPILOT_FRESHSERVICE_URL": sandbox_url,
            "COPILOT_FRESHSERVICE_API_KEY": API_KEY, "COPILOT_REDIS_URL": redis_url, "COPILOT_DATA_DIR": str(data_dir),
            "CHAINLIT_AUTH_SECRET": SECRET, "COPILOT_LOG_LEVEL": "WARNING", "HF_HUB_OFFLINE": "1",
@@ -82,12 +87,15 @@ class Session:
         self.done = asyncio.Event()
         self.failed: str | None = None
         self.replies = 0  # assistant messages received
-        self.client.on("task_end", self._task_end)
         self.client.on("new_message", self._message)
+        self.client.on("update_message", self._update)
         self.client.on("disconnect", self._disconnect)
 
-    async def _task_end(self, *_: object) -> None:
-        self.done.set()
+    async def _update(self, data: dict[str, object]) -> None:
+        # Chainlit updates a callback's run step when the callback returns: the end of the chat start or
+        # of a turn. (``task_end`` is no such mark: one comes at once on connect, before the chat starts.)
+        if data.get("type") == "run" and data.get("name") in ("on_chat_start", "on_message"):
+            self.done.set()
 
     async def _message(self, data: dict[str, object]) -> None:
         if data.get("isError"):
@@ -106,8 +114,7 @@ class Session:
                                   headers={"Cookie": self.cookie}, auth=auth, wait_timeout=30)
         self.done.clear()
         await self.client.emit("connection_successful")
-        await asyncio.wait_for(self.done.wait(), TURN_SECONDS)  # the first task_end comes at once
-        await asyncio.sleep(0.5)  # let on_chat_start open the conversation
+        await asyncio.wait_for(self.done.wait(), TURN_SECONDS)  # on_chat_start has opened the conversation
 
     async def say(self, text: str) -> float:
         self.done.clear()
@@ -164,17 +171,24 @@ def main() -> None:
     parser.add_argument("--think", type=float, nargs=2, default=(10.0, 30.0), metavar=("MIN", "MAX"))
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profile", type=Path, metavar="FILE", help="py-spy speedscope profile of the app")
+    parser.add_argument("--models", type=Path, metavar="DIR",
+                        help="an app data dir's models/ folder to share (skips exporting MiniLM at start)")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
     with sandbox_process() as (sandbox_url, sandbox), tempfile.TemporaryDirectory() as work:
-        url, app = start_app(sandbox_url, args.redis, Path(work))
+        url, app = start_app(sandbox_url, args.redis, Path(work), args.models)
         try:
             emails = requester_emails(sandbox_url, args.employees)
             cookies = [sign_in(url, email) for email in emails]
             phase = Phase("employees", 1)
             phase.offered = len(cookies) / (sum(args.think) / 2)
             parts = {"app": [app.pid], "sandbox": [sandbox.pid], "client": [os.getpid()]}
+            seconds = args.think[1] * (args.messages + 1)
+            profiler = profile(app.pid, args.profile, seconds) if args.profile else None
             measure(phase, parts, employees(phase, url, cookies, args.messages, tuple(args.think), args.seed))
+            if profiler is not None:
+                profiler.wait()
         finally:
             stop(app)
     if not args.no_write:

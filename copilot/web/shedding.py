@@ -14,9 +14,10 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from copilot import failures
+from copilot import failures, logs
 
 PREFIX = "/api/v1/"
+log = logs.get_logger(__name__)
 
 
 class LoadShedding:
@@ -24,12 +25,14 @@ class LoadShedding:
         self.app = app
         self.max_in_flight = max_in_flight
         self.in_flight = 0
+        self.refusals = logs.Throttled(log)  # under overload: one line every few seconds, with a count
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not str(scope.get("path", "")).startswith(PREFIX):
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.max_in_flight:
+            self.refusals.warning("request_shed", in_flight=self.in_flight, limit=self.max_in_flight)
             await self._busy(send)
             return
         self.in_flight += 1

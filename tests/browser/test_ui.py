@@ -192,3 +192,66 @@ def test_sign_in_while_freshservice_is_down_says_so(page: Page, app: RunningApp)
         app.sandbox.control("DELETE", "/_sandbox/faults")
     page.click("button[type='submit']")  # the IT system is back: the same form now signs in
     expect(page.locator("#chat-input")).to_be_visible()
+
+
+def test_a_five_megabyte_paste_is_refused_with_words_and_the_chat_goes_on(browser: object, app: RunningApp) -> None:
+    """Pasting megabytes would freeze the tab (Chainlit renders the text before sending it) and then the
+    socket would drop the message: the message guard refuses the paste and says why."""
+    context = browser.new_context()  # type: ignore[attr-defined]
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app.url)
+    page = context.new_page()
+    try:
+        sign_in(page, app, "bob.martin@acme.example")
+        box = page.locator("#chat-input")
+        expect(box).to_be_editable()
+        page.evaluate("n => navigator.clipboard.writeText('Error: disk full at /var/log/app.log\\n'.repeat(n))", 140_000)
+        box.focus()
+        box.press("Control+V")  # 5.2 MB, a real paste
+        notice = page.get_by_role("alert").filter(has_text="too long for me")
+        expect(notice).to_be_visible()
+        assert box.input_value() == ""
+        page.evaluate("navigator.clipboard.writeText('How do I reset my password?')")
+        box.press("Control+V")  # a normal paste still pastes
+        assert box.input_value() == "How do I reset my password?"
+        page.locator("#chat-submit").click()
+        expect(page.get_by_text(re.compile("From “Reset your Acme password”")).first).to_be_visible()
+    finally:
+        context.close()
+
+
+SEND_OVER_THE_SOCKET = """async (size) => {
+  // The chat's own socket protocol (Engine.IO 4 / Socket.IO 5) on a socket of this page, signed in by its cookie.
+  const ws = new WebSocket(location.origin.replace("http", "ws") + "/ws/socket.io/?EIO=4&transport=websocket");
+  return await new Promise((resolve) => {
+    ws.onmessage = (event) => {
+      const data = String(event.data);
+      if (data === "2") { ws.send("3"); return; }
+      if (data.startsWith("0{")) {
+        ws.send("40" + JSON.stringify({clientType: "webapp", sessionId: crypto.randomUUID(), threadId: null,
+                                       userEnv: "{}", chatProfile: null}));
+      } else if (data.startsWith("40")) {
+        ws.send('42["connection_successful"]');
+        ws.send("42" + JSON.stringify(["client_message", {message: {threadId: "", id: crypto.randomUUID(), name: "User",
+          type: "user_message", output: "x".repeat(size), createdAt: new Date().toISOString()}, fileReferences: []}]));
+      } else if (data.includes("too long for me")) {
+        ws.close();
+        resolve("answered");
+      }
+    };
+    ws.onclose = () => resolve("closed");
+  });
+}"""
+
+
+def test_a_frame_above_the_socket_buffer_still_gets_words(page: Page, app: RunningApp) -> None:
+    """Whatever puts 5 MB into one message (not a paste: a script, a drop), the guard cuts the frame so the
+    server answers "too long" instead of Engine.IO closing the socket."""
+    sign_in(page, app, "bob.martin@acme.example")
+    assert page.evaluate(SEND_OVER_THE_SOCKET, 5 * 1024 * 1024) == "answered"
+    page.goto(f"{app.url}/healthz")  # same origin and cookie, a page without the guard: the socket is dropped
+    assert page.evaluate(SEND_OVER_THE_SOCKET, 5 * 1024 * 1024) == "closed"
+
+
+def test_the_portal_widget_loads_the_message_guard_first(page: Page, app: RunningApp) -> None:
+    page.goto(f"{app.url}/portal?employee=bob.martin@acme.example")
+    assert page.evaluate("window.__copilotMessageGuard") is True

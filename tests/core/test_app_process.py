@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -55,10 +56,10 @@ def embedded_redis_processes(data_dir: Path) -> list[psutil.Process]:
     return found
 
 
-@pytest.fixture(scope="module")
-def app(sandbox_factory: Callable[..., SandboxHandle], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    sandbox = sandbox_factory(knowledge="org")
-    data_dir = tmp_path_factory.mktemp("app-embedded")
+@contextmanager
+def started_app(sandbox: SandboxHandle, data_dir: Path) -> Iterator[RunningApp]:
+    """``chainlit run app.py`` on embedded Redis (no COPILOT_REDIS_URL) until its Redis is up; stopped after,
+    and no embedded redis-server is left behind even if a test fails."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("COPILOT_REDIS")}
     env.update({"COPILOT_ENV": "development", "COPILOT_FRESHSERVICE_URL": sandbox.base_url,
@@ -90,6 +91,12 @@ def app(sandbox_factory: Callable[..., SandboxHandle], tmp_path_factory: pytest.
         log.close()
         for leftover in embedded_redis_processes(data_dir):  # never leave a server behind, even on failure
             leftover.kill()
+
+
+@pytest.fixture(scope="module")
+def app(sandbox_factory: Callable[..., SandboxHandle], tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    with started_app(sandbox_factory(knowledge="org"), tmp_path_factory.mktemp("app-embedded")) as running:
+        yield running
 
 
 def token(**claims: object) -> str:
@@ -176,8 +183,17 @@ async def test_it_system_down_at_chat_start_is_said_with_the_urgent_line(app: Ru
 
 
 def test_sigterm_stops_the_embedded_redis(app: RunningApp) -> None:
+    stopping_leaves_no_redis(app, signal.SIGTERM)
+
+
+def test_ctrl_c_stops_the_embedded_redis(sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path) -> None:
+    with started_app(sandbox_factory(knowledge="org"), tmp_path) as running:
+        stopping_leaves_no_redis(running, signal.SIGINT)  # what Ctrl-C in the terminal sends
+
+
+def stopping_leaves_no_redis(app: RunningApp, stop: signal.Signals) -> None:
     assert embedded_redis_processes(app.data_dir), "the app should run an embedded redis-server under its data dir"
-    app.process.send_signal(signal.SIGTERM)
+    app.process.send_signal(stop)
     app.process.wait(timeout=30)
     # the server may still be writing its last save as the app exits: give it time to finish, not forever
     _, alive = psutil.wait_procs(embedded_redis_processes(app.data_dir), timeout=20)

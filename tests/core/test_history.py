@@ -86,6 +86,8 @@ async def test_sqlite_history_survives_many_concurrent_writers(tmp_path: Path) -
     await asyncio.gather(*(write(n) for n in range(100)))
     with sqlite3.connect(tmp_path / "history.db") as connection:
         assert connection.execute("SELECT COUNT(*) FROM steps").fetchone()[0] == 100
+    # the layer's own connections commit without an fsync each (NORMAL = 1; FULL = 2 is SQLite's default)
+    assert await layers[0].execute_sql("PRAGMA synchronous", {}) == [{"synchronous": 1}]
     for layer in layers:
         await layer.engine.dispose()
 

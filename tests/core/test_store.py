@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psutil
 import pytest
+from redis.exceptions import RedisError
 
 from copilot import store
 from copilot.settings import Settings
@@ -37,3 +39,22 @@ def test_describe_hides_credentials() -> None:
     settings = Settings(redis_url="redis://:hunter2@redis.internal:6379/0")
     assert "hunter2" not in store.describe(settings)
     assert "redis.internal:6379/0" in store.describe(settings)
+
+
+def test_a_stopped_embedded_redis_is_never_started_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Shutdown stops the embedded server; work still finishing in threads (a knowledge build) that asks for
+    Redis afterwards gets an error, not a new server that nobody will stop."""
+    monkeypatch.setattr(store, "_embedded_stopped", False)  # restored after the test for the rest of the session
+    store.start_embedded_redis(tmp_path)
+    store.stop_embedded_redis()
+    with pytest.raises(RedisError):
+        store.start_embedded_redis(tmp_path)
+    running = []
+    for process in psutil.process_iter(["name"]):
+        try:
+            if "redis-server" in (process.info["name"] or "") and Path(process.cwd()).resolve() == tmp_path.resolve() \
+                    and process.status() != psutil.STATUS_ZOMBIE:
+                running.append(process)
+        except psutil.Error:
+            continue
+    assert not running
