@@ -96,15 +96,18 @@ def stop_embedded_redis() -> None:
             process.terminate()
 
 
-def client_options(*, name: str | None = None) -> dict[str, Any]:
-    """The connection options every Redis client of the product uses (see the module docstring)."""
+def client_options(*, name: str | None = None, unix_socket: bool = False) -> dict[str, Any]:
+    """The connection options every Redis client of the product uses (see the module docstring);
+    ``unix_socket``: for the embedded server's socket (no TCP keepalive there)."""
     options: dict[str, Any] = {
         "decode_responses": True, "socket_connect_timeout": 5.0, "socket_timeout": SOCKET_TIMEOUT_SECONDS,
-        "socket_keepalive": True, "health_check_interval": 30,
+        "health_check_interval": 30,
         "maint_notifications_config": MaintNotificationsConfig(enabled=False),
         "retry": Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), COMMAND_RETRIES,
                        supported_errors=(RedisConnectionError, RedisTimeoutError)),
     }
+    if not unix_socket:
+        options["socket_keepalive"] = True
     if name:
         options["client_name"] = name  # shown by CLIENT LIST: which process holds which connection
     return options
@@ -114,7 +117,7 @@ def connect(url: str, *, max_connections: int = 64, pool_timeout: float = 1.0, n
             ) -> aioredis.Redis:
     """A new client with its own bounded pool (a worker or a tool that should not share the app's)."""
     pool = BoundedPool.from_url(url, max_connections=max_connections, timeout=pool_timeout,
-                                **client_options(name=name))
+                                **client_options(name=name, unix_socket=url.startswith("unix:")))
     return aioredis.Redis.from_pool(pool)
 
 
@@ -143,7 +146,7 @@ async def get_redis(settings: Settings | None = None, *, name: str | None = None
             socket = await asyncio.to_thread(start_embedded_redis, settings.data_dir)
             pool = BoundedPool(connection_class=aioredis.UnixDomainSocketConnection, path=socket,
                                max_connections=settings.redis_max_connections, timeout=settings.redis_pool_timeout,
-                               **client_options(name=name))
+                               **client_options(name=name, unix_socket=True))
             client = aioredis.Redis.from_pool(pool)
         client = _clients.setdefault(loop, client)
     return client
