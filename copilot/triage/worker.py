@@ -42,6 +42,7 @@ RETRAIN_CHECK_SECONDS = 3600.0
 EVENT_SECONDS = 120.0  # one event, end to end (handle + acknowledge): past this it is failed and retried later
 STUCK_GRACE_SECONDS = 30.0  # a slot still busy this long after its event's deadline ignored the cancel: recycled
 RECORD_SECONDS = 15.0  # recording a failure or a dead letter (Redis calls) may take at most this
+WARM_SECONDS = 120.0  # loading the bundle and the directories before the first event
 LOOP_CALL_SECONDS = 30.0  # one round of the read loop's Redis calls (XCLAIM, XPENDING, XREADGROUP BLOCK 1 s)
 RESOLVED_STATUSES = (4, 5)  # Resolved, Closed
 AUTONOMOUS_ACTION = "triage_autonomous"  # the policy action autonomous writes ask the gate about
@@ -90,6 +91,7 @@ class TriageWorker:
     stuck_grace_seconds: float = STUCK_GRACE_SECONDS
     handled: int = 0
     recycled: int = 0  # slots the watchdog took back from a task that ignored its deadline
+    warmed: asyncio.Event = field(default_factory=asyncio.Event)  # set once the models and directories are loaded
     _inflight: dict[str, Slot] = field(default_factory=dict)
     _abandoned: set[asyncio.Task[None]] = field(default_factory=set)  # recycled tasks, kept until they end
 
@@ -281,6 +283,12 @@ class TriageWorker:
         (:meth:`recycle_stuck`) frees a slot whose task ignored its deadline."""
         stop = stop or asyncio.Event()
         await self.queue.ensure_group()
+        try:
+            async with asyncio.timeout(WARM_SECONDS):
+                await self.proposer.warm()
+        except Exception as error:  # the first events load what is missing themselves
+            log.warning("triage_worker_not_warmed", error=type(error).__name__)
+        self.warmed.set()
         log.info("triage_worker_started", consumer=self.consumer, concurrency=self.concurrency)
         housekeeping_every = max(0.5, self.queue.claim_idle / 3)
         last_housekeeping = 0.0
