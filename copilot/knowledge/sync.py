@@ -22,6 +22,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -267,9 +268,20 @@ class KnowledgeBase:
                 log.warning("knowledge_sync_failed", error=type(error).__name__, status=error.status)
             await asyncio.sleep(interval_seconds)
 
-    async def search(self, question: str, k: int = 3) -> KbAnswer:
-        """Answer from the local index only (no Freshservice call)."""
-        response: SearchResponse = await in_daemon_thread(self.index.query, question, k)
+    def embedding_text(self, question: str) -> str:
+        """The text the index embeds for ``question`` (spelling corrected against the KB's words); a caller
+        that embeds it itself passes the vector to :meth:`search`."""
+        return self.index.correct_spelling(question)
+
+    @property
+    def embedder(self) -> Any:
+        """The model that embeds this index's questions (a caller's vector must come from it)."""
+        return self.index.embedder
+
+    async def search(self, question: str, k: int = 3, *, vector: Any = None) -> KbAnswer:
+        """Answer from the local index only (no Freshservice call). ``vector``: the :attr:`embedder`'s
+        vector of :meth:`embedding_text` of ``question``, when the caller already has it."""
+        response: SearchResponse = await in_daemon_thread(partial(self.index.query, question, k, qvec=vector))
         threshold = self.threshold if self.threshold is not None else response.threshold
         answer = bool(response.hits) and response.confidence >= threshold
         plausible = bool(response.hits) and response.confidence >= min(threshold, response.plausible_threshold)

@@ -20,7 +20,7 @@ from copilot import logs, store
 from copilot.settings import Settings, get_settings
 from copilot.triage import train
 from copilot.triage.modes import ModesFileError, load_modes
-from copilot.triage.queue import IntakeQueue, queue_from_settings
+from copilot.triage.queue import IntakeQueue, consumer_name, queue_from_settings
 
 
 def parser() -> argparse.ArgumentParser:
@@ -68,7 +68,11 @@ async def run_worker(settings: Settings, concurrency: int | None) -> int:
     client = background_client(settings)
     sync_client = background_client(settings)
     await services.knowledge.load()
-    redis = await store.get_redis(settings)
+    # the worker's own pool, its connections named in CLIENT LIST (the app's shared client otherwise)
+    own_redis = store.connect(settings.redis_url, max_connections=settings.redis_max_connections,
+                              pool_timeout=settings.redis_pool_timeout,
+                              name=f"copilot-triage-worker-{consumer_name()}") if settings.redis_url else None
+    redis = own_redis or await store.get_redis(settings)
     stop = _stop_on_signals()
     background = [asyncio.create_task(services.knowledge.sync_forever(sync_client, settings.kb_sync_interval_seconds)),
                   asyncio.create_task(retrain_forever(settings, sync_client, redis, stop))]
@@ -84,6 +88,8 @@ async def run_worker(settings: Settings, concurrency: int | None) -> int:
                 await task
         await client.aclose()
         await sync_client.aclose()
+        if own_redis is not None:
+            await own_redis.aclose()
         await services.aclose()
     return 0
 

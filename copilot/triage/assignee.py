@@ -119,6 +119,7 @@ class AssigneeRanker:
         self._directory_at = -math.inf
         self._directory_lock = asyncio.Lock()
         self._workload: dict[int, tuple[int, float]] = {}
+        self._counting: dict[int, asyncio.Task[int | None]] = {}  # counts under way, shared by their askers
         self._group_counts: dict[tuple[int, int], int] = {}
         if index is not None:
             for ticket in index.tickets:
@@ -152,6 +153,10 @@ class AssigneeRanker:
             self._hours, self._default_hours = hours, default
             self._directory_at = self._clock()
 
+    async def warm(self) -> None:
+        """Read the agents, groups and business hours now (the worker calls it before its first event)."""
+        await self._directory()
+
     def members(self, group_id: int) -> list[Agent]:
         group = self._groups.get(group_id)
         ids = list(group.members) if group is not None and group.members else [
@@ -169,10 +174,30 @@ class AssigneeRanker:
         return marked
 
     async def open_tickets(self, agent_id: int) -> int | None:
-        """Open and pending tickets assigned to the agent (cached briefly; None if the API failed)."""
+        """Open and pending tickets assigned to the agent (None if the API failed).
+
+        Cached for ``workload_ttl``; for one more ``workload_ttl`` after that the cached count is still
+        answered at once while it is recounted in the background, so a burst of tickets does not
+        wait, every minute, for one ticket search per group member. Concurrent askers share one count."""
         cached = self._workload.get(agent_id)
-        if cached is not None and self._clock() - cached[1] < self.workload_ttl:
+        age = self._clock() - cached[1] if cached is not None else math.inf
+        if cached is not None and age < self.workload_ttl:
             return cached[0]
+        if cached is not None and age < 2 * self.workload_ttl:
+            self._counting_task(agent_id)  # stale but recent: answered now, refreshed for the next ticket
+            return cached[0]
+        return await asyncio.shield(self._counting_task(agent_id))
+
+    def _counting_task(self, agent_id: int) -> asyncio.Task[int | None]:
+        task = self._counting.get(agent_id)
+        if task is None:
+            task = asyncio.create_task(self._count_open(agent_id), name=f"triage-workload-{agent_id}")
+            self._counting[agent_id] = task
+            task.add_done_callback(lambda _: self._counting.pop(agent_id, None))
+        return task
+
+    async def _count_open(self, agent_id: int) -> int | None:
+        cached = self._workload.get(agent_id)
         try:
             count = 0
             async for _ in self.client.filter_tickets(f"agent_id:{int(agent_id)} AND (status:2 OR status:3)"):

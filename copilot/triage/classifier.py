@@ -133,11 +133,49 @@ def _probabilities(estimator: Any, x: Any, n_classes: int, temperature: float) -
     if hasattr(estimator, "predict_proba"):
         out[:, columns] = estimator.predict_proba(x)
         return out
-    raw = estimator.decision_function(x)
-    if raw.ndim == 1:  # binary problem: one column, positive = second class
-        raw = np.column_stack([-raw, raw])
-    out[:, columns] = _softmax(raw * temperature)
+    out[:, columns] = _softmax(_two_sided(estimator.decision_function(x)) * temperature)
     return out
+
+
+def _two_sided(raw: np.ndarray) -> np.ndarray:
+    """A binary model's one score column as two (negative class, positive class)."""
+    return np.column_stack([-raw, raw]) if raw.ndim == 1 else raw
+
+
+class _Linear:
+    """A fitted linear model's weights, applied without scikit-learn's per-call input validation.
+
+    Predicting one ticket used to spend more time in scikit-learn's checks (about 17 validations per
+    ticket) than in the arithmetic. The weights are read once per loaded bundle; the results are the
+    same numbers as ``decision_function`` / ``predict_proba`` (tests/triage/test_classifier.py)."""
+
+    def __init__(self, estimator: Any) -> None:
+        coef = estimator.coef_
+        self.coef_t = (coef.T.tocsr() if sparse.issparse(coef) else np.ascontiguousarray(np.asarray(coef).T))
+        self.intercept = np.asarray(estimator.intercept_, dtype=np.float64)
+        self.classes = np.asarray(estimator.classes_)
+        self.logistic = hasattr(estimator, "predict_proba")
+
+    def decision(self, x: Any) -> np.ndarray:
+        raw = np.asarray(x @ self.coef_t, dtype=np.float64) + self.intercept
+        return raw.ravel() if raw.shape[1] == 1 else raw
+
+    def probabilities(self, x: Any, n_classes: int, temperature: float) -> np.ndarray:
+        """As :func:`_probabilities` (a binary logistic model: the logistic of its score, like sklearn)."""
+        out = np.zeros((x.shape[0], n_classes), dtype=np.float64)
+        raw = self.decision(x)
+        if self.logistic:
+            out[:, self.classes] = _logistic_proba(raw)
+        else:
+            out[:, self.classes] = _softmax(_two_sided(raw) * temperature)
+        return out
+
+
+def _logistic_proba(raw: np.ndarray) -> np.ndarray:
+    if raw.ndim == 1:
+        positive = 1.0 / (1.0 + np.exp(-raw))
+        return np.column_stack([1.0 - positive, positive])
+    return _softmax(raw)
 
 
 def _knn_probabilities(sims: np.ndarray, targets: np.ndarray, n_classes: int, k: int) -> np.ndarray:
@@ -222,6 +260,7 @@ class TriageModel:
         self._fields: dict[str, _FieldModel] = {}
         self._neighbours: np.ndarray | None = None  # MiniLM vectors of the training texts (for the kNN part)
         self._embed = embed
+        self._linear_cache: dict[str, tuple[_Linear, _Linear | None]] | None = None
 
     # ------------------------------------------------------------------ training
     @classmethod
@@ -365,14 +404,24 @@ class TriageModel:
         return fm, probs
 
     # ------------------------------------------------------------------ prediction
-    def predict(self, texts: list[str]) -> list[dict[str, FieldGuess]]:
-        """One dict per text: field → value, calibrated confidence, and ``auto`` (above the shipped threshold)."""
+    def predict(self, texts: list[str], vectors: np.ndarray | None = None) -> list[dict[str, FieldGuess]]:
+        """One dict per text: field → value, calibrated confidence, and ``auto`` (above the shipped threshold).
+
+        ``vectors``: the texts' MiniLM embeddings when the caller already has them (the triage worker
+        embeds a ticket once for the fields, the similar tickets and the KB); computed here otherwise."""
         if self._features is None:
             raise RuntimeError("the triage model is not trained")
         out: list[dict[str, FieldGuess]] = [{} for _ in texts]
         if not texts:
             return out
-        vectors = self._embeddings(texts)
+        if not self.config.embeddings:
+            vectors = None
+        elif vectors is None:
+            vectors = self._embeddings(texts)
+        else:
+            vectors = np.asarray(vectors, dtype=np.float32)
+            vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        linear = self._linear()
         x = self._stack(self._features.transform(texts), vectors)
         sims = vectors @ self._neighbours.T if vectors is not None and self._neighbours is not None else None
         probs: dict[str, np.ndarray] = {}
@@ -384,12 +433,13 @@ class TriageModel:
                 conf = np.full(len(texts), float(fm.report.accuracy))
             else:
                 xf = self._with_chain(x, everyone, fm.chain_inputs, probs)
-                p = _probabilities(fm.estimator, xf, len(fm.classes), self.config.temperature)
+                estimator, calibrator = linear[name]
+                p = estimator.probabilities(xf, len(fm.classes), self.config.temperature)
                 if fm.blend < 1.0 and sims is not None and fm.rows is not None and fm.targets is not None:
                     p = fm.blend * p + (1 - fm.blend) * _knn_probabilities(sims[:, fm.rows], fm.targets,
                                                                            len(fm.classes), self.config.knn)
                 feats = _confidence_features(p, fm.prior)
-                conf = (fm.calibrator.predict_proba(feats)[:, 1] if fm.calibrator is not None
+                conf = (_logistic_proba(calibrator.decision(feats))[:, 1] if calibrator is not None
                         else np.full(len(texts), fm.report.accuracy))
             probs[name] = p
             best = p.argmax(axis=1)
@@ -398,6 +448,20 @@ class TriageModel:
                 out[i][name] = FieldGuess(value=fm.classes[best[i]], confidence=c,
                                           auto=fm.threshold is not None and c >= fm.threshold)
         return [{f: row[f] for f in self.fields} for row in out]
+
+    @property
+    def uses_default_embedder(self) -> bool:
+        """True when this model embeds with the process-wide MiniLM (``get_embedder``), so a caller's
+        vectors from that embedder are the ones it would compute."""
+        return self._embed is None or self._embed is _DEFAULT_EMBED
+
+    def _linear(self) -> dict[str, tuple[_Linear, _Linear | None]]:
+        """Each field's classifier and calibrator weights, read once per model (see :class:`_Linear`)."""
+        if self._linear_cache is None:
+            self._linear_cache = {
+                name: (_Linear(fm.estimator), _Linear(fm.calibrator) if fm.calibrator is not None else None)
+                for name, fm in self._fields.items() if fm.estimator is not None}
+        return self._linear_cache
 
     @property
     def thresholds(self) -> dict[str, float | None]:

@@ -16,10 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from copilot import logs
-from copilot.triage.proposal import TRIAGE_FIELDS, AssigneeGuess, FieldGuess, KbLink, Proposal, SimilarTicket
+from copilot.triage.proposal import AssigneeGuess, FieldGuess, KbLink, Proposal, SimilarTicket
+from copilot.triage.reader import Reading, ReadRequest, TicketReader
 from tools.context import KbAnswer, KnowledgeSearch
 from tools.freshservice import FreshserviceClient, FreshserviceError
 from tools.freshservice.schemas import Ticket
@@ -32,9 +33,26 @@ BUNDLE_CHECK_SECONDS = 30.0
 MAX_QUERY_CHARS = 1000
 
 
+@runtime_checkable
+class VectorKnowledge(Protocol):
+    """A knowledge index that takes the caller's vector of its query (``copilot.knowledge.sync.KnowledgeBase``)."""
+
+    @property
+    def ready(self) -> bool: ...
+
+    @property
+    def embedder(self) -> Any: ...
+
+    def embedding_text(self, question: str) -> str: ...
+
+    async def search(self, question: str, k: int = 3, *, vector: Any = None) -> KbAnswer: ...
+
+
 class Ranker(Protocol):
     async def rank(self, group_id: int, similar: list[SimilarTicket], *, now: datetime,
                    text: str | None = None) -> list[AssigneeGuess]: ...
+
+    async def warm(self) -> None: ...
 
 
 @dataclass
@@ -117,12 +135,26 @@ def ticket_text(ticket: Ticket) -> str:
 class Proposer:
     def __init__(self, client: FreshserviceClient, *, knowledge: KnowledgeSearch | None,
                  bundle: Callable[[], Any], ranker: Callable[[Any], Ranker | None] | None = None,
-                 directory: Directory | None = None) -> None:
+                 directory: Directory | None = None, reader: TicketReader | None = None) -> None:
         self.client = client
         self.knowledge = knowledge
         self.bundle = bundle
         self.ranker = ranker
         self.directory = directory or Directory(client)
+        self.reader = reader or TicketReader()
+
+    async def warm(self) -> None:
+        """Load, before the first event, what every proposal needs: the trained bundle (seconds: off the
+        event loop), the group and agent names, and the ranker's directory. Without it the first
+        events of a worker waited for all of it (and a bundle loaded on the loop held up every event)."""
+        bundle = await asyncio.to_thread(self.bundle)
+        await self.directory.refresh()
+        ranker = self.ranker(bundle) if bundle is not None and self.ranker else None
+        if ranker is not None:
+            try:
+                await ranker.warm()
+            except FreshserviceError as error:  # the first proposal will try again
+                log.warning("triage_assignees_unavailable", error=type(error).__name__, status=error.status)
 
     async def propose(self, ticket: Ticket, proposal_id: str, *, requester_name: str | None = None,
                       requester_email: str | None = None) -> tuple[Proposal, Evidence]:
@@ -130,14 +162,18 @@ class Proposer:
         await self.directory.refresh()
         text = ticket_text(ticket)
         bundle = self.bundle()
-        fields: dict[str, FieldGuess] = {}
-        similar: list[SimilarTicket] = []
+        kb_available = self.knowledge is not None and self.knowledge.ready
+        vector_kb = self.knowledge if kb_available and isinstance(self.knowledge, VectorKnowledge) else None
+        question = text[:MAX_QUERY_CHARS]
+        reading = Reading()
+        if bundle is not None or vector_kb is not None:  # the models' work, batched with the other events in hand
+            reading = await self.reader.read(ReadRequest(
+                text=text, bundle=bundle, kb_text=vector_kb.embedding_text(question) if vector_kb else None,
+                kb_embedder=vector_kb.embedder if vector_kb else None))
+        fields = {k: self._labelled(k, g) for k, g in reading.fields.items()}
+        similar = reading.similar
         assignees: list[AssigneeGuess] = []
         if bundle is not None:
-            predictions = await asyncio.to_thread(bundle.model.predict, [text])
-            fields = {k: self._labelled(k, g) for k, g in (predictions[0] if predictions else {}).items()
-                      if k in TRIAGE_FIELDS}
-            similar = list(await asyncio.to_thread(bundle.similar.find, text, 3))[:3]
             group = fields.get("group_id")
             group_id = int(group.value) if group is not None and str(group.value).isdigit() else ticket.group_id
             ranker = self.ranker(bundle) if self.ranker else None
@@ -147,9 +183,10 @@ class Proposer:
                 except FreshserviceError as error:  # workload unknown: propose without assignees
                     log.warning("triage_assignees_unavailable", error=type(error).__name__, status=error.status)
         kb: KbAnswer | None = None
-        kb_available = self.knowledge is not None and self.knowledge.ready
-        if kb_available and self.knowledge is not None:
-            kb = await self.knowledge.search(text[:MAX_QUERY_CHARS], 3)
+        if vector_kb is not None:
+            kb = await vector_kb.search(question, 3, vector=reading.kb_vector)
+        elif kb_available and self.knowledge is not None:
+            kb = await self.knowledge.search(question, 3)
         articles = [KbLink(title=a.title, url=a.url, score=a.score) for a in (kb.articles if kb else [])[:3]] \
             if kb is not None and kb.tier != "none" else []
         proposal = Proposal(

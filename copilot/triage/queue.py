@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -176,9 +177,10 @@ class IntakeQueue:
         """How long an event delivered ``deliveries`` times must sit idle before it is retried."""
         return float(min(self.claim_idle * 2 ** max(0, deliveries - 1), self.retry_max))
 
-    async def reclaim(self, consumer: str, count: int) -> list[Delivery]:
+    async def reclaim(self, consumer: str, count: int, *, busy: Collection[str] = ()) -> list[Delivery]:
         """Take over events whose worker failed or died, once their backoff has passed; events out of
-        attempts go to the dead-letter stream instead."""
+        attempts go to the dead-letter stream instead. ``busy``: ids the caller is still working on
+        (never taken twice by the same worker)."""
         await self.ensure_group()
         pending = await self.redis.xpending_range(self.stream, GROUP, min="-", max="+", count=max(count * 4, 20),
                                                   idle=int(self.claim_idle * 1000))
@@ -187,6 +189,8 @@ class IntakeQueue:
             if len(taken) >= count:
                 break
             entry_id = _text(entry["message_id"])
+            if entry_id in busy:
+                continue
             times = int(entry["times_delivered"])
             wait_ms = int(self.backoff_seconds(times) * 1000)
             if int(entry["time_since_delivered"]) < wait_ms:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,6 +28,7 @@ DENSE_WEIGHT = 0.8  # share of the cosine in the blended similarity; the rest is
 DESCRIPTION_CHARS = 300  # of the description embedded with the subject (the start says what is wrong)
 RESOLUTION_CHARS = 400  # of the resolution shown in a proposal
 QUERY_CACHE = 512  # query vectors kept: the proposer's find() and the ranker's neighbours() embed a ticket once
+SCORES_CACHE = 64  # score rows kept (one float per past ticket each): find() and neighbours() score a ticket once
 META, VECTORS = "similar.json", "vectors.npy"
 
 
@@ -56,6 +58,8 @@ class SimilarTickets:
         self.model_name = model_name or (embedder.name if embedder is not None else "")
         self._by_id = {t.ticket_id: t for t in tickets}
         self._queries: dict[str, np.ndarray] = {}
+        self._scores: dict[str, np.ndarray] = {}
+        self._cache_lock = threading.Lock()
         self._bm25: bm25s.BM25 | None = None
         if tickets:
             self._bm25 = bm25s.BM25()
@@ -105,9 +109,16 @@ class SimilarTickets:
                 self._remember(text, vector)
 
     def _remember(self, text: str, vector: np.ndarray) -> None:
-        if len(self._queries) >= QUERY_CACHE:
-            self._queries.pop(next(iter(self._queries)))
-        self._queries[text] = vector
+        with self._cache_lock:  # searches run in worker threads
+            if len(self._queries) >= QUERY_CACHE:
+                self._queries.pop(next(iter(self._queries)), None)
+            self._queries[text] = vector
+
+    def remember(self, text: str, vector: np.ndarray) -> None:
+        """Use ``vector`` (this index's embedder's vector of ``text``) for the next searches of ``text``:
+        the triage worker embeds a ticket once, for all its models, for the events in hand together."""
+        if text not in self._queries:
+            self._remember(text, np.asarray(vector, dtype=np.float32))
 
     def _query_vector(self, text: str) -> np.ndarray:
         vector = self._queries.get(text)
@@ -117,9 +128,21 @@ class SimilarTickets:
         return vector
 
     def scores(self, text: str) -> np.ndarray:
-        """Blended similarity of ``text`` to every past ticket (cosine and BM25, 0..1)."""
+        """Blended similarity of ``text`` to every past ticket (cosine and BM25, 0..1). The scores of the
+        last few texts are kept: the note's similar tickets and the assignee evidence read the same ones."""
         if not self.tickets or not text.strip():
             return np.zeros(len(self.tickets), dtype=np.float64)
+        kept = self._scores.get(text)
+        if kept is not None:
+            return kept
+        blended = self._score(text)
+        with self._cache_lock:
+            if len(self._scores) >= SCORES_CACHE:
+                self._scores.pop(next(iter(self._scores)), None)
+            self._scores[text] = blended
+        return blended
+
+    def _score(self, text: str) -> np.ndarray:
         query = self._query_vector(text)
         dense = np.clip(self.vectors @ query, 0.0, 1.0).astype(np.float64)
         tokens = tokenize(text)

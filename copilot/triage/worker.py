@@ -46,7 +46,11 @@ from tools.freshservice.schemas import Ticket
 log = logs.get_logger(__name__)
 BACKGROUND_BUDGET_SHARE = 0.3  # like the knowledge sync: pause when < 30% of the API budget is left
 RETRAIN_CHECK_SECONDS = 3600.0
-EVENT_SECONDS = 120.0  # one event that hangs (a call that never answers) is failed and retried, never holds a slot
+EVENT_SECONDS = 120.0  # one event, end to end (handle + acknowledge): past this it is failed and retried later
+STUCK_GRACE_SECONDS = 30.0  # a slot still busy this long after its event's deadline ignored the cancel: recycled
+RECORD_SECONDS = 15.0  # recording a failure or a dead letter (Redis calls) may take at most this
+WARM_SECONDS = 120.0  # loading the bundle and the directories before the first event
+LOOP_CALL_SECONDS = 30.0  # one round of the read loop's Redis calls (XCLAIM, XPENDING, XREADGROUP BLOCK 1 s)
 RESOLVED_STATUSES = (4, 5)  # Resolved, Closed
 AUTONOMOUS_ACTION = "triage_autonomous"  # the policy action autonomous writes ask the gate about
 Summariser = Callable[[FreshserviceClient, Ticket, str], Awaitable[Any]]
@@ -70,6 +74,15 @@ def resolution_summariser(settings: Settings) -> Summariser:
 
 
 @dataclass
+class Slot:
+    """One event in hand: its task, and since when (for the watchdog)."""
+
+    delivery: Delivery
+    task: asyncio.Task[None]
+    started: float
+
+
+@dataclass
 class TriageWorker:
     client: FreshserviceClient
     queue: IntakeQueue
@@ -81,8 +94,13 @@ class TriageWorker:
     summarise: Summariser | None = None
     consumer: str = field(default_factory=consumer_name)
     concurrency: int = 8
+    event_seconds: float = EVENT_SECONDS
+    stuck_grace_seconds: float = STUCK_GRACE_SECONDS
     handled: int = 0
-    _inflight: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    recycled: int = 0  # slots the watchdog took back from a task that ignored its deadline
+    warmed: asyncio.Event = field(default_factory=asyncio.Event)  # set once the models and directories are loaded
+    _inflight: dict[str, Slot] = field(default_factory=dict)
+    _abandoned: set[asyncio.Task[None]] = field(default_factory=set)  # recycled tasks, kept until they end
 
     # -- one event ---------------------------------------------------------------------------------
 
@@ -193,70 +211,127 @@ class TriageWorker:
     # -- the loop ----------------------------------------------------------------------------------
 
     async def process(self, delivery: Delivery) -> None:
-        """Handle one delivery and acknowledge it; on failure leave it pending for a retry (or dead-letter it)."""
+        """Handle one delivery and acknowledge it, within ``event_seconds``; on failure leave it pending
+        for a retry after backoff (or dead-letter it after the last attempt). Never raises but for a cancel."""
         started = time.perf_counter()
         try:
-            outcome = await asyncio.wait_for(self.handle(delivery.event), EVENT_SECONDS)
-            await self.queue.ack(delivery)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # any failure: retried after backoff, dead-lettered after the last attempt
-            reason = f"{type(error).__name__}" + (f" ({error.status})" if isinstance(error, FreshserviceError)
-                                                  and error.status else "")
-            log.warning("triage_event_failed", ticket_id=delivery.event.ticket_id, kind=delivery.event.event,
-                        attempt=delivery.attempts, error=reason)
-            with contextlib.suppress(Exception):
-                await self.queue.record_failure(delivery, reason)
-                if delivery.attempts >= self.queue.max_attempts:
-                    await self.queue.dead_letter(delivery, reason)
+            async with asyncio.timeout(self.event_seconds):
+                outcome = await self.handle(delivery.event)
+                await self.queue.ack(delivery)
+        except Exception as error:  # any failure, the deadline included: retried after backoff
+            await self._failed(delivery, error)
             return
         self.handled += 1
         log.info("triage_event_done", ticket_id=delivery.event.ticket_id, kind=delivery.event.event,
                  outcome=outcome, attempt=delivery.attempts, ms=round((time.perf_counter() - started) * 1000))
 
+    async def _failed(self, delivery: Delivery, error: BaseException) -> None:
+        """Log the failure, remember its reason for the dead letter, and dead-letter the last attempt.
+        Each step is bounded and logged when it fails: the event then simply stays pending and is
+        reclaimed (and dead-lettered there once out of attempts), so nothing is lost."""
+        reason = f"{type(error).__name__}" + (f" ({error.status})" if isinstance(error, FreshserviceError)
+                                              and error.status else "")
+        log.warning("triage_event_failed", ticket_id=delivery.event.ticket_id, kind=delivery.event.event,
+                    attempt=delivery.attempts, error=reason)
+        steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
+            ("record_failure", lambda: self.queue.record_failure(delivery, reason))]
+        if delivery.attempts >= self.queue.max_attempts:
+            steps.append(("dead_letter", lambda: self.queue.dead_letter(delivery, reason)))
+        for step, call in steps:
+            try:
+                async with asyncio.timeout(RECORD_SECONDS):
+                    await call()
+            except Exception as failure:  # Redis away: the reclaim path retries or dead-letters it later
+                log.warning("triage_failure_not_recorded", ticket_id=delivery.event.ticket_id, step=step,
+                            error=type(failure).__name__)
+
     def _spawn(self, delivery: Delivery) -> None:
-        task = asyncio.create_task(self.process(delivery))
-        self._inflight[delivery.id] = task
-        key = delivery.id
+        task = asyncio.create_task(self.process(delivery), name=f"triage:{delivery.id}")
+        slot = Slot(delivery=delivery, task=task, started=time.monotonic())
+        self._inflight[delivery.id] = slot
 
         def done(_: asyncio.Task[None]) -> None:
-            self._inflight.pop(key, None)
+            if self._inflight.get(delivery.id) is slot:
+                del self._inflight[delivery.id]
 
         task.add_done_callback(done)
 
+    def recycle_stuck(self, now: float | None = None) -> int:
+        """The watchdog: take back every slot whose task outlived its deadline by the grace period.
+
+        ``process`` bounds an event with ``event_seconds``, so a slot outliving it means its task did
+        not end when cancelled (a call that swallows the cancel, a lock never released). Left alone it
+        would hold the slot for good, and ``touch`` would keep its event fresh so no other worker
+        could reclaim it either: the worker would stall with its slots full. Instead the task is
+        cancelled again and set aside, the slot is freed, and the event — no longer touched — is
+        reclaimed after its backoff like any failed one (its note is idempotent, so a late finish of
+        the old task writes nothing twice). Returns how many slots were recycled."""
+        now = time.monotonic() if now is None else now
+        limit = self.event_seconds + self.stuck_grace_seconds
+        recycled = 0
+        for key, slot in list(self._inflight.items()):
+            if now - slot.started <= limit:
+                continue
+            log.error("triage_slot_stuck", ticket_id=slot.delivery.event.ticket_id, kind=slot.delivery.event.event,
+                      stream_id=key, seconds=round(now - slot.started), consumer=self.consumer)
+            del self._inflight[key]
+            slot.task.cancel()
+            if not slot.task.done():
+                self._abandoned.add(slot.task)
+                slot.task.add_done_callback(self._abandoned.discard)
+            recycled += 1
+        self.recycled += recycled
+        return recycled
+
     async def run(self, stop: asyncio.Event | None = None) -> None:
-        """Read, reclaim and handle events until ``stop`` is set (then finish the ones in hand)."""
+        """Read, reclaim and handle events until ``stop`` is set (then finish the ones in hand).
+
+        Nothing here can wait forever: each round of Redis calls is bounded (``LOOP_CALL_SECONDS``;
+        Redis away → wait and try again), each event is bounded by ``process``, and the watchdog
+        (:meth:`recycle_stuck`) frees a slot whose task ignored its deadline."""
         stop = stop or asyncio.Event()
         await self.queue.ensure_group()
+        try:
+            async with asyncio.timeout(WARM_SECONDS):
+                await self.proposer.warm()
+        except Exception as error:  # the first events load what is missing themselves
+            log.warning("triage_worker_not_warmed", error=type(error).__name__)
+        self.warmed.set()
         log.info("triage_worker_started", consumer=self.consumer, concurrency=self.concurrency)
         housekeeping_every = max(0.5, self.queue.claim_idle / 3)
         last_housekeeping = 0.0
         while not stop.is_set():
             try:
-                now = time.monotonic()
-                if now - last_housekeeping >= housekeeping_every:
-                    last_housekeeping = now
-                    await self.queue.touch(self.consumer, list(self._inflight))
-                    free = self.concurrency - len(self._inflight)
-                    if free > 0:
-                        for delivery in await self.queue.reclaim(self.consumer, free):
-                            self._spawn(delivery)
+                self.recycle_stuck()
                 free = self.concurrency - len(self._inflight)
                 if free <= 0:
-                    await asyncio.wait(list(self._inflight.values()), timeout=0.5,
+                    await asyncio.wait([s.task for s in self._inflight.values()], timeout=0.5,
                                        return_when=asyncio.FIRST_COMPLETED)
-                    continue
-                block = 50 if self._inflight else 1000
-                for delivery in await self.queue.read(self.consumer, free, block_ms=block):
-                    self._spawn(delivery)
+                    if time.monotonic() - last_housekeeping < housekeeping_every:
+                        continue
+                async with asyncio.timeout(LOOP_CALL_SECONDS):
+                    now = time.monotonic()
+                    if now - last_housekeeping >= housekeeping_every:
+                        last_housekeeping = now
+                        await self.queue.touch(self.consumer, list(self._inflight))
+                        free = self.concurrency - len(self._inflight)
+                        if free > 0:
+                            for delivery in await self.queue.reclaim(self.consumer, free, busy=set(self._inflight)):
+                                self._spawn(delivery)
+                    free = self.concurrency - len(self._inflight)
+                    if free <= 0:
+                        continue
+                    block = 50 if self._inflight else 1000
+                    for delivery in await self.queue.read(self.consumer, free, block_ms=block):
+                        self._spawn(delivery)
             except asyncio.CancelledError:
                 break
             except Exception as error:  # Redis away: wait and try again; nothing is lost, events stay queued
                 log.warning("triage_worker_waiting", error=type(error).__name__)
                 await asyncio.sleep(2.0)
         if self._inflight:
-            await asyncio.wait(list(self._inflight.values()), timeout=30)
-        log.info("triage_worker_stopped", consumer=self.consumer, handled=self.handled)
+            await asyncio.wait([s.task for s in self._inflight.values()], timeout=30)
+        log.info("triage_worker_stopped", consumer=self.consumer, handled=self.handled, recycled=self.recycled)
 
 
 def _html_paragraphs(text: str) -> str:

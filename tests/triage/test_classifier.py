@@ -142,3 +142,42 @@ def test_threshold_needs_evidence() -> None:
     # a coin-flip field never reaches 0.97 with a margin, and a handful of right answers is not evidence
     assert choose_threshold(rng.random(500), rng.random(500) < 0.5, 0.97) is None
     assert choose_threshold(np.ones(5), np.ones(5, dtype=bool), 0.97) is None
+
+
+def test_the_fast_linear_path_gives_scikit_learns_numbers(trained: tuple[TriageModel, list[dict[str, str]]]) -> None:
+    """predict() applies the fitted weights itself (no per-call input validation); every probability and
+    confidence must equal what scikit-learn's decision_function / predict_proba give."""
+    from copilot.triage import classifier
+
+    model, unseen = trained
+    texts = texts_of(unseen[:200])
+    x = model._stack(model._features.transform(texts), None)
+    everyone = np.arange(len(texts))
+    fast = model._linear()
+    for name, fm in model._fields.items():
+        if fm.estimator is None:
+            continue
+        xf = model._with_chain(x, everyone, fm.chain_inputs, {})
+        slow = classifier._probabilities(fm.estimator, xf, len(fm.classes), model.config.temperature)
+        mine = fast[name][0].probabilities(xf, len(fm.classes), model.config.temperature)
+        np.testing.assert_allclose(mine, slow, rtol=0, atol=1e-12)
+        if fm.calibrator is not None:
+            feats = classifier._confidence_features(slow, fm.prior)
+            np.testing.assert_allclose(classifier._logistic_proba(fast[name][1].decision(feats))[:, 1],
+                                       fm.calibrator.predict_proba(feats)[:, 1], rtol=0, atol=1e-12)
+
+
+def test_a_logistic_field_model_matches_too() -> None:
+    """The logistic-regression variant (compared in the benchmark) goes through the same fast path."""
+    from copilot.triage import classifier
+
+    rows = dev_rows()[:500]
+    model = TriageModel.fit(texts_of(rows), {"category": [r["category"] for r in rows]},
+                            config=TriageConfig(embeddings=False, classifier="logreg"))
+    texts = texts_of(dev_rows()[500:600])
+    x = model._stack(model._features.transform(texts), None)
+    fm = model._fields["category"]
+    slow = classifier._probabilities(fm.estimator, x, len(fm.classes), model.config.temperature)
+    mine = model._linear()["category"][0].probabilities(x, len(fm.classes), model.config.temperature)
+    np.testing.assert_allclose(mine, slow, rtol=0, atol=1e-6)  # scikit-learn's softmax runs in float32 here
+    assert (mine.argmax(axis=1) == slow.argmax(axis=1)).all()

@@ -4,6 +4,7 @@ stream and writes ONE private note; rollout modes, failures, dead letters and re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
+from copilot import store
 from copilot.triage.modes import ModeRule, ModesConfig
 from copilot.triage.proposal import ProposalStatus, ProposalStore, RolloutMode
 from copilot.triage.queue import IntakeQueue
@@ -25,6 +27,7 @@ from tools.freshservice import FreshserviceClient, TicketCreate
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUESTER = "alice.nguyen@acme.example"
+WORKER_CLIENT = "copilot-triage-worker-under-test"
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +38,20 @@ def webhooks_on(intake: Intake) -> Intake:
 
 @asynccontextmanager
 async def running_worker(intake: Intake, knowledge: Any, tmp_path: Path, modes: ModesConfig | None = None,
-                         **overrides: Any) -> AsyncIterator[TriageWorker]:
+                         *, concurrency: int | None = None, event_seconds: float | None = None,
+                         stuck_grace_seconds: float | None = None, **overrides: Any) -> AsyncIterator[TriageWorker]:
+    """A production worker on its own Redis client, built like ``python -m copilot.triage worker`` builds
+    it (``store.connect``); its connections are named ``WORKER_CLIENT`` in CLIENT LIST."""
     settings = triage_settings(intake.sandbox, intake.redis_url, tmp_path, **overrides)
-    redis = aioredis.from_url(intake.redis_url, decode_responses=True)
+    redis = store.connect(intake.redis_url, name=WORKER_CLIENT)
     client = FreshserviceClient(intake.sandbox.base_url, intake.sandbox.api_key)
     worker = build_worker(settings, redis, client=client, knowledge=knowledge, modes=modes or ModesConfig())
+    if concurrency is not None:
+        worker.concurrency = concurrency
+    if event_seconds is not None:
+        worker.event_seconds = event_seconds
+    if stuck_grace_seconds is not None:
+        worker.stuck_grace_seconds = stuck_grace_seconds
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
     try:
@@ -124,6 +136,7 @@ async def test_each_ticket_gets_one_note_whatever_its_events(webhooks_on: Intake
     assert len(triage_notes(sandbox, ticket_id)) == 1
 
 
+@pytest.mark.timeout(600)  # the waits below fail first, with their reason
 async def test_failures_retry_then_dead_letter_then_replay(webhooks_on: Intake, redis: aioredis.Redis,
                                                            knowledge: Any, tmp_path: Path) -> None:
     sandbox = webhooks_on.sandbox
@@ -151,8 +164,112 @@ async def test_failures_retry_then_dead_letter_then_replay(webhooks_on: Intake, 
     assert replayed.returncode == 0 and "Replayed 1 event" in replayed.stdout, replayed.stderr
     assert await queue.dead() == []
     async with running_worker(webhooks_on, knowledge, tmp_path):
-        await wait_until(lambda: proposal_for(redis, ticket_id), within=300)  # a cold worker on a busy machine
+        # the replayed event is handled, or fails its attempts again and is back in the dead letters:
+        # either way this returns, so a worker that gives up on it fails here with the reason, not by timing out
+        await wait_until(lambda: _proposed_or_dead(redis, queue, ticket_id), within=240)
+    assert await queue.dead() == [], [d.reason for d in await queue.dead()]
     assert len(triage_notes(sandbox, ticket_id)) == 1
+
+
+async def cut_connections(redis_url: str, name: str, stop: asyncio.Event) -> int:
+    """Close every Redis connection called ``name`` from the server side (``CLIENT KILL``), again and again
+    until ``stop``, as a Redis restart, a failover or an idle timeout would; returns how many were cut."""
+    admin = aioredis.from_url(redis_url, decode_responses=True)
+    cut = 0
+    try:
+        while not stop.is_set():
+            for client in await admin.client_list():
+                if client.get("name") == name:
+                    cut += int(await admin.execute_command("CLIENT", "KILL", "ID", client["id"]) or 0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.3)
+    finally:
+        await admin.aclose()
+    return cut
+
+
+async def test_the_worker_rides_out_its_redis_connections_being_cut(
+        webhooks_on: Intake, redis: aioredis.Redis, knowledge: Any, tmp_path: Path) -> None:
+    """redis-py 8 handed a connection the server had closed back out of its pool and retried nothing, so
+    each cut cost an event one of its attempts (3 here) and a replayed event could end in the dead
+    letters again. The worker's client now replaces closed connections and retries on a fresh one."""
+    sandbox = webhooks_on.sandbox
+    queue = IntakeQueue(redis)
+    stop_cutting = asyncio.Event()
+    async with running_worker(webhooks_on, knowledge, tmp_path) as worker:
+        await wait_until(lambda: _worker_connected(redis), within=60)
+        cutter = asyncio.create_task(cut_connections(webhooks_on.redis_url, WORKER_CLIENT, stop_cutting))
+        try:
+            ids = [await new_ticket(sandbox, f"Docking station {n} not detected", "My screens stay black "
+                                    "when I plug the laptop into the dock.") for n in range(12)]
+            await wait_until(lambda: _all_have_proposals(redis, ids, queue), within=240)
+        finally:
+            stop_cutting.set()
+            cut = await cutter
+    assert cut >= 3, f"only {cut} connections were cut: the test did not exercise the fault"
+    assert await queue.dead() == [], [d.reason for d in await queue.dead()]
+    assert worker.handled >= len(ids)
+    for ticket_id in ids:
+        assert len(triage_notes(sandbox, ticket_id)) == 1
+
+
+async def _worker_connected(redis: aioredis.Redis) -> bool:
+    return any(c.get("name") == WORKER_CLIENT for c in await redis.client_list())
+
+
+async def _all_have_proposals(redis: aioredis.Redis, ids: list[int], queue: IntakeQueue) -> bool:
+    if await queue.dead():
+        return True  # settled, badly: the assertions say why
+    return all([await proposal_for(redis, i) is not None for i in ids])
+
+
+class KnowledgeThatHangsOnce:
+    """The real knowledge search, except that its first call never returns and swallows every cancel —
+    as a call stuck behind a lock or a thread that ignores cancellation would."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.release = asyncio.Event()
+        self.hung = False
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.inner.ready)
+
+    async def search(self, question: str, k: int = 3) -> Any:
+        if not self.hung:
+            self.hung = True
+            while not self.release.is_set():
+                try:
+                    await self.release.wait()
+                except asyncio.CancelledError:
+                    continue  # the misbehaviour under test: the cancel is swallowed
+        return await self.inner.search(question, k)
+
+
+async def test_a_slot_stuck_past_its_deadline_is_recycled_and_the_worker_keeps_going(
+        webhooks_on: Intake, redis: aioredis.Redis, knowledge: Any, tmp_path: Path) -> None:
+    """One slot (concurrency 1) and an event whose handling hangs and ignores its deadline: before the
+    watchdog the worker stalled for good with that event in hand (and kept it from other workers).
+    Now the slot is recycled, the next tickets are triaged, and the stuck one is retried and gets its
+    single note."""
+    sandbox = webhooks_on.sandbox
+    hanging = KnowledgeThatHangsOnce(knowledge)
+    async with running_worker(webhooks_on, hanging, tmp_path, concurrency=1, event_seconds=10.0,
+                              stuck_grace_seconds=2.0) as worker:
+        try:
+            stuck = await new_ticket(sandbox, "Laptop will not wake from sleep", "Black screen after lunch.")
+            await wait_until(lambda: hanging.hung, within=60)
+            others = [await new_ticket(sandbox, f"Headset {n} crackles", "Noise on every Teams call.")
+                      for n in range(2)]
+            await wait_until(lambda: _all_have_proposals(redis, [*others, stuck], IntakeQueue(redis)), within=240)
+            assert worker.recycled == 1
+        finally:
+            hanging.release.set()  # the abandoned task may now finish: its note is already there, none is added
+        await wait_until(lambda: not worker._abandoned, within=60)
+    assert await IntakeQueue(redis).dead() == []
+    for ticket_id in [stuck, *others]:
+        assert len(triage_notes(sandbox, ticket_id)) == 1
 
 
 async def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -163,6 +280,10 @@ async def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[st
 
 async def _dead_count(queue: IntakeQueue) -> int:
     return len(await queue.dead())
+
+
+async def _proposed_or_dead(redis: aioredis.Redis, queue: IntakeQueue, ticket_id: int) -> bool:
+    return await proposal_for(redis, ticket_id) is not None or bool(await queue.dead())
 
 
 async def test_poller_feeds_the_same_stream_without_webhooks(
