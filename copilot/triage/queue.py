@@ -26,6 +26,7 @@ import socket
 from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 from pydantic import BaseModel, Field
@@ -71,6 +72,9 @@ class TicketEvent(BaseModel):
     updated_at: str
     source: Literal["webhook", "poller", "replay"] = "webhook"
     received_at: str = Field(default_factory=lambda: normalise_time(datetime.now(UTC)))
+    # The Freshservice account (host) whose intake queued it: a worker of another account sharing the
+    # Redis database by mistake dead-letters it instead of triaging a ticket of the same number at home.
+    account: str = ""
 
     @property
     def key(self) -> str:
@@ -79,7 +83,7 @@ class TicketEvent(BaseModel):
 
     def fields(self) -> dict[str, str]:
         return {"event": self.event, "ticket_id": str(self.ticket_id), "updated_at": self.updated_at,
-                "source": self.source, "received_at": self.received_at}
+                "source": self.source, "received_at": self.received_at, "account": self.account}
 
     @classmethod
     def from_fields(cls, fields: dict[str, Any]) -> TicketEvent:
@@ -123,8 +127,10 @@ class IntakeQueue:
     """The stream, its consumer group, the dedup keys and the dead-letter stream."""
 
     def __init__(self, redis: aioredis.Redis, *, namespace: str = NAMESPACE, dedup_ttl_seconds: int = 7 * 24 * 3600,
-                 claim_idle_seconds: float = 30.0, retry_max_seconds: float = 600.0, max_attempts: int = 5) -> None:
+                 claim_idle_seconds: float = 30.0, retry_max_seconds: float = 600.0, max_attempts: int = 5,
+                 account: str = "") -> None:
         self.redis = redis
+        self.account = account  # stamped on what this queue enqueues; see TicketEvent.account
         self.stream = f"{namespace}:events"
         self.dead_stream = f"{namespace}:dead"
         self.errors = f"{namespace}:errors"  # stream id -> the last failure's error type (for the DLQ)
@@ -142,6 +148,8 @@ class IntakeQueue:
 
     async def enqueue(self, event: TicketEvent) -> str | None:
         """Append ``event`` unless its key was seen within the TTL; the stream id, or None for a duplicate."""
+        if self.account and not event.account:
+            event = event.model_copy(update={"account": self.account})
         args: list[Any] = [self.dedup_ttl]
         for name, value in event.fields().items():
             args += [name, value]
@@ -310,4 +318,10 @@ def queue_from_settings(settings: Settings, redis: aioredis.Redis) -> IntakeQueu
     """The queue with the configured dedup TTL and retry policy."""
     return IntakeQueue(redis, dedup_ttl_seconds=settings.webhook_dedup_ttl_seconds,
                        claim_idle_seconds=settings.triage_claim_idle_seconds,
-                       retry_max_seconds=settings.triage_retry_max_seconds, max_attempts=settings.triage_max_attempts)
+                       retry_max_seconds=settings.triage_retry_max_seconds, max_attempts=settings.triage_max_attempts,
+                       account=account_of(settings.freshservice_base_url))
+
+
+def account_of(freshservice_url: str) -> str:
+    """The account an event belongs to: the Freshservice host (and port), lower case."""
+    return (urlsplit(freshservice_url).netloc or freshservice_url).lower()

@@ -214,6 +214,14 @@ class TriageWorker:
         """Handle one delivery and acknowledge it, within ``event_seconds``; on failure leave it pending
         for a retry after backoff (or dead-letter it after the last attempt). Never raises but for a cancel."""
         started = time.perf_counter()
+        if self.queue.account and delivery.event.account and delivery.event.account != self.queue.account:
+            log.error("triage_event_of_another_account", ticket_id=delivery.event.ticket_id,
+                      account=delivery.event.account, ours=self.queue.account)
+            with contextlib.suppress(Exception):  # Redis away: it stays pending and comes back here later
+                await self.queue.dead_letter(
+                    delivery, f"queued by another Freshservice account ({delivery.event.account}): "
+                              "give each deployment its own Redis database")
+            return
         try:
             async with asyncio.timeout(self.event_seconds):
                 outcome = await self.handle(delivery.event)

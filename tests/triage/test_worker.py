@@ -371,3 +371,20 @@ async def test_autonomous_mode_applies_confident_fields_and_sends_the_kb_answer(
     assert len(replies) == 1 and "Reset your Acme password" in (replies[0].body or "")
     assert kb_proposal.articles and kb_proposal.articles[0].title == "Reset your Acme password"
     assert any(e["tool"] == "triage_reply" and e["arguments"]["ticket_id"] == answered for e in audit)
+
+
+async def test_an_event_of_another_account_is_dead_lettered_not_triaged(
+        intake: Intake, redis: aioredis.Redis, knowledge: Any, tmp_path: Path) -> None:
+    """Two deployments sharing one Redis database by mistake: a worker never triages the other account's
+    ticket number on its own account; the event waits in the dead letters, with the reason, for replay."""
+    from copilot.triage.queue import TicketEvent
+
+    foreign = IntakeQueue(redis, account="other-company.freshservice.com")
+    await foreign.enqueue(TicketEvent(event="ticket_created", ticket_id=1, updated_at="2026-11-30T08:00:00Z"))
+    queue = IntakeQueue(redis)
+    async with running_worker(intake, knowledge, tmp_path):
+        await wait_until(lambda: _dead_count(queue), within=120)
+    [letter] = await queue.dead()
+    assert letter.event.account == "other-company.freshservice.com" and letter.event.ticket_id == 1
+    assert "another Freshservice account" in letter.reason
+    assert triage_notes(intake.sandbox, 1) == []
