@@ -146,12 +146,17 @@ def checkbox_mention(field: DraftField, text: str) -> bool | None:
     return None
 
 
+# Words that ask for the thing, not why ("I would like to request Visio" gives no reason).
+ASKING_WORDS = {"request", "requesting", "order", "ordering", "buy", "purchase", "install", "ask", "apply", "obtain",
+                "have", "licence", "license", "seat", "copy", "hello", "hey", "thanks"}
+
+
 def purpose(text: str, ignore: set[str]) -> str | None:
     """Why the employee needs it, from "for the client audit", "I'm doing the finance slides", "need it to
     debug a driver" — the first such phrase that says more than a value already read (a choice, a date)."""
     for match in PURPOSE.finditer(text):
         rest = match.group("rest").strip(" -–—:")
-        content = [w for w in tokens(rest) if w not in FILLER and not w.isdigit() and len(w) >= 3
+        content = [w for w in tokens(rest) if w not in FILLER | ASKING_WORDS and not w.isdigit() and len(w) >= 3
                    and not any(u.startswith(w) for u in ignore)]
         if content:
             return rest

@@ -105,7 +105,8 @@ PICK = re.compile(r"\b(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4
                   re.I)
 WHERE_WERE_WE = re.compile(r"where\s+were\s+we|what\s+was\s+i\s+doing|what\s+were\s+we\s+doing|where\s+was\s+i", re.I)
 TEXT_TYPES = {FieldType.TEXT, FieldType.PARAGRAPH, FieldType.URL}
-REQUEST_CUE = re.compile(r"\b(?:need|want|order|get\s+me|add|i'?d\s+like|can\s+i\s+(?:get|have)|also\s+get)\b", re.I)
+REQUEST_CUE = re.compile(r"\b(?:need|want|order|get\s+me|add|i'?d\s+like|can\s+i\s+(?:get|have)|also\s+get|"
+                         r"let'?s\s+do|(?:do|start|sort)\s+(?:the|a|an|my)\s+.+\s+first|first\s*[.!?]*$|before\s+that)\b", re.I)
 STATUS_WORDS = re.compile(r"\b(?:approved|status|news|update|progress|yet|arrived|shipped|stuck|sign(?:ed)?\s+off|"
                           r"moved|heard|happening|waiting)\b",
                           re.I)
