@@ -199,7 +199,8 @@ class Engine:
                             elif state.handoff is not None:
                                 texts.append((await guarded(ctx, lambda: handover.relay(ctx, text,
                                                                                         turn=state.turns))).message)
-                                texts.append(await self._meanwhile(ctx, state, text))
+                                if meanwhile := await self._meanwhile(ctx, state, text):
+                                    texts.append(meanwhile)
                             else:
                                 texts += await self._converse(ctx, state, text, on_token)
                         texts += await handover.agent_replies(ctx)

@@ -100,8 +100,9 @@ def mentioned_choices(field: DraftField, text: str, *, loose: bool = False) -> l
         compact = "".join(label)
         spots = [i for i in range(len(words) - len(label) + 1) if words[i:i + len(label)] == label]
         spots += [i for i, w in enumerate(words) if len(label) > 1 and w == compact]
-        if len(compact) <= 3 and choice.label not in text:  # "US", "UK": the word "us" is not the layout
-            spots = []
+        if len(compact) <= 3 and choice.label not in text:  # "US", "UK": the word "us" is not the layout …
+            named = {w for w in tokens(field.label) if len(w) >= 4}  # … unless beside the field's name: "keyboard uk"
+            spots = [i for i in spots if any(0 <= j < len(words) and words[j] in named for j in (i - 1, i + 1))]
         exact = bool(spots)
         if not spots:
             others = {w for c, other in labels.items() if c != choice.label for w in other}

@@ -223,3 +223,9 @@ def test_a_reason_said_before_the_request_fills_the_justification() -> None:
     assert form.answers["business_justification"] == "I'm on the road most weeks seeing customers"
     assert prefill_reason(draft("Mobile phone"), "how do I set up voicemail?") == []
 
+
+
+def test_a_two_letter_option_counts_lower_case_beside_its_field_name() -> None:
+    layout = FORMS["New laptop"][2]
+    assert one_choice(layout, "macbook air 13, keyboard uk") == layout.choices[0]  # a read-in-English reply
+    assert one_choice(layout, "let us know when it ships") is None

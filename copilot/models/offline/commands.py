@@ -256,7 +256,10 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
                 return Route(intent="create_incident")
             value = _fits_current(draft, text)
             if value is not None and asked.field_type not in TEXT_TYPES:
-                return SetSlot(value=value)
+                # the whole message when it names the choice itself: the flow reads the other values in it too
+                # ("MacBook Air 13, keyboard UK", "2027-01-20, no recording"); the label for "the second one"
+                more = bool(asked.choices) and bool(re.search(r",|;|\band\b", text))
+                return SetSlot(value=text if more and one_choice(asked, text, last=True) is not None else value)
             if value is not None:
                 purposeful = bool(PURPOSE_START.match(text) or PURPOSE.search(text) or REASON_LINK.search(text)) \
                     or about_the_item(draft, text)
