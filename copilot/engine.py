@@ -207,6 +207,8 @@ class Engine:
                             elif state.handoff is not None:
                                 texts.append((await guarded(ctx, lambda: handover.relay(ctx, text,
                                                                                         turn=state.turns))).message)
+                                if meanwhile := await self._meanwhile(ctx, state, text):
+                                    texts.append(meanwhile)
                             else:
                                 texts += await self._converse(ctx, state, text, on_token)
                         texts += await handover.agent_replies(ctx)
@@ -300,6 +302,21 @@ class Engine:
             state.failed_turns = state.frustrated_turns = 0
         return replies
 
+    @staticmethod
+    async def _meanwhile(ctx: ToolContext, state: ConversationState, text: str) -> str:
+        """"What should I do while I wait?" while handed over: also answered from the knowledge base about the
+        report that led to the handover (read in English when the conversation is in another language)."""
+        code = state.language if state.language in language.SUPPORTED else ""
+        question = f"{text} {language.gloss(text, code)}" if code else text
+        since = state.handoff.since if state.handoff is not None else None
+        before = next((e.text for e in reversed(state.transcript[:-1]) if e.role == "employee"
+                       and not e.text.startswith("[pressed") and (since is None or e.at <= since)), "")
+        about = language.gloss(before, code) if code and before else before
+        try:
+            return await handover.meanwhile(ctx, question, about)
+        except Exception:  # a knowledge answer is extra here: the message already reached IT
+            return ""
+
     def _in_language(self, state: ConversationState, found: language.Identification, replies: list[str]) -> list[str]:
         """Replies to a message in another language start, once per conversation and language, with one line
         in that language saying answers are in English (an LLM answers in the employee's language instead)."""
@@ -356,7 +373,7 @@ class Engine:
             if current is not None:
                 dialogue.awaiting = "field"
                 dialogue.field = FieldPrompt(name=current.name, label=current.label, field_type=current.field_type,
-                                             choices=[c.label for c in current.choices])
+                                             choices=[c.label for c in current.choices], tentative=draft.tentative)
         dialogue.parked_items = [d.item_name for d in state.parked if d.open]
         if state.last_shown is not None:
             dialogue.last_shown = Shown(kind=state.last_shown.kind, labels=[e.label for e in state.last_shown.entries],

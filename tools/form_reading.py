@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from tools.patterns import find_dates
+from tools.patterns import confirmation, find_dates
 from tools.request_draft import Choice, DraftField, FieldType, InvalidAnswer, RequestDraft, parse_value
 
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -63,6 +63,20 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower().replace("'", ""))
 
 
+CLAUSE_BREAK = re.compile(r"[,;.!?()]|\s[-–—]\s|\b(?:but|instead|rather|so)\b", re.I)
+INSTEAD_OF = re.compile(r"\b(?:instead\s+of|rather\s+than|in\s+place\s+of|other\s+than)\b", re.I)
+
+
+def _negated_spots(text: str) -> set[int]:
+    """Token positions (as in ``tokens``) a negation governs: up to two words after "no"/"not"/"without"/
+    "instead of", never across a clause break — in "not iPhone, Samsung" only the iPhone is refused."""
+    marked = INSTEAD_OF.sub(" not ", text).lower().replace("'", "")
+    breaks = [m.start() for m in CLAUSE_BREAK.finditer(marked)]
+    spans = [(m.group(0), sum(1 for b in breaks if b < m.start())) for m in _TOKEN.finditer(marked)]
+    return {index for index, (_, clause) in enumerate(spans)
+            if any(word in NEGATION and where == clause for word, where in spans[max(0, index - 2):index])}
+
+
 @dataclass(frozen=True)
 class Mention:
     choice: Choice
@@ -70,11 +84,13 @@ class Mention:
     exact: bool  # the whole label was written, not only a distinctive word of it
 
 
-def mentioned_choices(field: DraftField, text: str) -> list[Mention]:
+def mentioned_choices(field: DraftField, text: str, *, loose: bool = False) -> list[Mention]:
     """The field's choices named in ``text``: the whole label ("usb-c", "London - Thames") or a word only
     that choice has ("home" → Home address, "mac" → macOS, "samsung"); a negated mention ("no recording",
-    "not the office") does not count."""
-    words = tokens(text)
+    "not the office", "instead of the Air") does not count. ``loose`` (a correction: "make it the pro") lets a
+    short distinctive word ("pro", "air") count on its own."""
+    words = tokens(INSTEAD_OF.sub(" not ", text))
+    negated = _negated_spots(text)
     found: list[Mention] = []
     labels = {c.label: tokens(c.label) for c in field.choices}
     for choice in field.choices:
@@ -84,16 +100,17 @@ def mentioned_choices(field: DraftField, text: str) -> list[Mention]:
         compact = "".join(label)
         spots = [i for i in range(len(words) - len(label) + 1) if words[i:i + len(label)] == label]
         spots += [i for i, w in enumerate(words) if len(label) > 1 and w == compact]
-        if len(compact) <= 3 and choice.label not in text:  # "US", "UK": the word "us" is not the layout
-            spots = []
+        if len(compact) <= 3 and choice.label not in text:  # "US", "UK": the word "us" is not the layout …
+            named = {w for w in tokens(field.label) if len(w) >= 4}  # … unless beside the field's name: "keyboard uk"
+            spots = [i for i in spots if any(0 <= j < len(words) and words[j] in named for j in (i - 1, i + 1))]
         exact = bool(spots)
         if not spots:
             others = {w for c, other in labels.items() if c != choice.label for w in other}
             distinctive = [w for w in label if w not in others and w not in GENERIC and len(w) >= 3 and not w.isdigit()]
             spots = [i for i, w in enumerate(words) for d in distinctive
-                     if (w == d and (len(d) >= 4 or _beside(words, i, label)))
+                     if (w == d and (len(d) >= 4 or loose or _beside(words, i, label)))
                      or (w != d and len(w) >= 3 and d.startswith(w) and len(w) * 2 >= len(d))]
-        spots = [i for i in spots if not NEGATION & set(words[max(0, i - 2):i])]
+        spots = [i for i in spots if i not in negated]
         if spots:
             found.append(Mention(choice, max(spots) + (len(label) - 1 if exact else 0), exact))
     return found
@@ -104,9 +121,9 @@ def _beside(words: list[str], index: int, label: list[str]) -> bool:
     return any(0 <= j < len(words) and words[j] in label for j in (index - 1, index + 1))
 
 
-def one_choice(field: DraftField, text: str, *, last: bool = False) -> Choice | None:
+def one_choice(field: DraftField, text: str, *, last: bool = False, loose: bool = False) -> Choice | None:
     """The single choice ``text`` names (whole labels win over single words), or the one said last."""
-    found = mentioned_choices(field, text)
+    found = mentioned_choices(field, text, loose=loose)
     exact = [m for m in found if m.exact]
     pool = exact or found
     if not pool:
@@ -130,15 +147,37 @@ def checkbox_mention(field: DraftField, text: str) -> bool | None:
     return None
 
 
+# Words that ask for the thing, not why ("I would like to request Visio" gives no reason).
+ASKING_WORDS = {"request", "requesting", "order", "ordering", "buy", "purchase", "install", "ask", "apply", "obtain",
+                "have", "licence", "license", "seat", "copy", "hello", "hey", "thanks"}
+
+
 def purpose(text: str, ignore: set[str]) -> str | None:
     """Why the employee needs it, from "for the client audit", "I'm doing the finance slides", "need it to
     debug a driver" — the first such phrase that says more than a value already read (a choice, a date)."""
     for match in PURPOSE.finditer(text):
         rest = match.group("rest").strip(" -–—:")
-        content = [w for w in tokens(rest) if w not in FILLER and not w.isdigit() and len(w) >= 3
+        content = [w for w in tokens(rest) if w not in FILLER | ASKING_WORDS and not w.isdigit() and len(w) >= 3
                    and not any(u.startswith(w) for u in ignore)]
         if content:
             return rest
+    return None
+
+
+SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|,\s*(?=(?:can|could|would|may|pls|please|so)\b)", re.I)
+FIRST_PERSON = re.compile(r"^\s*(?:i|i'?m|im|i'?ve|i'?ll|we|we'?re|we'?ve|my|our|as\s+(?:a|an|the)|being)\b", re.I)
+ASKING = re.compile(r"\b(?:need|want|wanna|like|get|order|request|give|send|can|could|please|pls|plz)\b", re.I)
+
+
+def statement(text: str) -> str | None:
+    """A sentence in which the employee says something about themselves or their work ("I travel a lot",
+    "we're onboarding three contractors next week") — not the request itself and not a question: the
+    business reason as people give it, before or around what they ask for."""
+    for sentence in SENTENCE.split(text.strip()):
+        sentence = sentence.strip(" .!;,-–—")
+        if (FIRST_PERSON.match(sentence) and len(sentence.split()) >= 3 and not ASKING.search(sentence)
+                and not looks_like_question(sentence)):
+            return sentence
     return None
 
 
@@ -161,7 +200,8 @@ def _fits(field: DraftField, raw: Any) -> Any:
         return None
 
 
-def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True, last: bool = False) -> dict[str, Any]:
+def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True, last: bool = False,
+                loose: bool = False) -> dict[str, Any]:
     """Field name → raw value for every field of the form that ``text`` gives a value for (not validated)."""
     values: dict[str, Any] = {}
     used: set[str] = set(tokens(draft.item_name))
@@ -171,7 +211,7 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
         if only_unanswered and field.name in draft.answers:
             continue
         if field.choices and field.field_type in (FieldType.DROPDOWN, FieldType.MULTI_SELECT):
-            choice = one_choice(field, text, last=last)
+            choice = one_choice(field, text, last=last, loose=loose)
             if choice is not None:
                 values[field.name] = choice.label
                 used |= set(tokens(choice.label))
@@ -196,6 +236,13 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
         if (field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and PURPOSE_LABEL.search(field.label)
                 and not (only_unanswered and field.name in draft.answers) and field.name not in values):
             why = purpose(text, used | months)
+            about_self = statement(text)
+            if about_self and len(about_self.split()) >= len(text.split()) - 1:
+                about_self = None  # the whole message ("I start Monday and the team uses Figma") is the request
+            if about_self and why and why.lower() not in about_self.lower():
+                why = f"{about_self}; {why}"
+            elif about_self:
+                why = about_self
             if why:
                 values[field.name] = why
     return values
@@ -216,6 +263,19 @@ def prefill(draft: RequestDraft, text: str) -> list[str]:
             filled.append("Quantity")
         except InvalidAnswer:
             pass
+    return filled
+
+
+def prefill_reason(draft: RequestDraft, earlier: str) -> list[str]:
+    """Fill an unanswered reason field from what the employee said about themselves just before asking
+    ("I travel a lot" — then "can I get a company phone?"); the labels filled (shown, then reviewed)."""
+    said = statement(earlier)
+    filled: list[str] = []
+    for field in draft.fields:
+        if (said and field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and PURPOSE_LABEL.search(field.label)
+                and field.name not in draft.answers):
+            filled.append(draft.set(field.name, said).label)
+            break
     return filled
 
 
@@ -253,7 +313,8 @@ def corrections(draft: RequestDraft, text: str) -> list[tuple[str, Any]]:
             if switched is not None:
                 return [(field.label, switched.label)]
     changes: list[tuple[str, Any]] = []
-    for name, raw in read_values(draft, text, only_unanswered=False, last=True).items():
+    loose = bool(CORRECTION_CUE.search(text))  # "make it the pro", "not the Air, the Pro"
+    for name, raw in read_values(draft, text, only_unanswered=False, last=True, loose=loose).items():
         field = next(f for f in draft.fields if f.name == name)
         if name not in draft.answers or PURPOSE_LABEL.search(field.label):
             continue
@@ -265,3 +326,55 @@ def corrections(draft: RequestDraft, text: str) -> list[tuple[str, Any]]:
     if number is not None and number != draft.quantity and draft.allow_quantity:
         changes.append(("quantity", number))
     return changes
+
+
+# --- what a free-text answer is, when it is not the answer ---------------------------------------------------
+
+# Something not working, said as it happens ("wifi keeps dropping", "my outlook keeps crashing", "VPN just died").
+MALFUNCTION = re.compile(
+    r"\b(?:keeps?\s+(?:on\s+)?(?:crash|drop|freez|fail|disconnect|dy|restart|reboot|logg|hang|clos|los|cut|jamm|flicker|"
+    r"glitch|lagg|buffer|turn|shut|beep|overheat)\w*|crash(?:es|ed|ing)?|dropp(?:ed|ing)|died|dead|broken|broke|not\s+working|"
+    r"(?:is|are)n'?t\s+working|(?:does|do)n'?t\s+work|stopped\s+working|won'?t\s+(?:start|open|load|connect|turn|boot|print|"
+    r"work|sync|charge)|can'?t\s+(?:connect|log\s*in|sign\s*in|open|print|access|get\s+into|reach)|cannot\s+(?:connect|log|"
+    r"sign|open|print|access|reach)|jamm(?:ed|ing)|flicker\w*|froze|frozen|freez\w*|error\s+(?:message|code)|"
+    r"(?:is|went|are)\s+down|locked\s+out|(?:very|so|super|really|painfully)\s+slow|blue\s+screen|no\s+(?:sound|signal|internet))\b",
+    re.I)
+# Words that make a problem the *reason* for this request ("my old one keeps crashing, so…", "because mine broke").
+REASON_LINK = re.compile(r"\b(?:because|cause|cos|so\s+(?:i|we)|that'?s\s+why|hence|therefore|replace|replacement|"
+                         r"old|current|existing|mine|my\s+own|need\s+(?:a|one|it|this)|for\s+(?:the|my|our|a))\b", re.I)
+TEXT_FIELD_TYPES = {FieldType.TEXT, FieldType.PARAGRAPH, FieldType.URL}
+
+
+def about_the_item(draft: RequestDraft, text: str, *, choices: bool = True) -> bool:
+    """The message names the thing being requested (a word of its name or, with ``choices``, of one of its
+    form's choices: "my current macbook keeps crashing" is about a laptop)."""
+    words = set(tokens(text))
+    names = {w for w in tokens(draft.item_name) if len(w) >= 3 and w not in GENERIC}
+    if choices:
+        names |= {w for f in draft.fields for c in f.choices for w in tokens(c.label) if len(w) >= 4 and w not in GENERIC}
+    return bool(words & names) or any(w.rstrip("s") in names for w in words)
+
+
+def not_an_answer(draft: RequestDraft, field: DraftField, text: str) -> str | None:
+    """Why ``text`` is not a value for the free-text ``field`` being asked, judged by its structure — it is
+    another dialogue act: "question" (where do I collect it?), "cancel" (forget it), "confirmation" (a bare
+    yes/ok says nothing), "correction" (no wait, the other model), "problem" (wifi keeps dropping in the
+    office — unless it is the reason for this very request: "my old phone keeps dying"). None: it may be
+    the value. Both the offline model and the ``answer_request_field`` tool ask this, so an LLM cannot
+    store such a message either."""
+    if field.field_type not in TEXT_FIELD_TYPES:  # a choice field: only a problem report is told apart here
+        report = MALFUNCTION.search(text) and len(text.split()) > 3 and not about_the_item(draft, text, choices=False)
+        return "problem" if report and not REASON_LINK.search(text) else None
+    if looks_like_question(text):
+        return "question"
+    said = confirmation(text)
+    if said is False:
+        return "cancel"
+    if said is True:
+        return "confirmation"
+    if CORRECTION_CUE.search(text) and corrections(draft, text):
+        return "correction"
+    if MALFUNCTION.search(text) and not about_the_item(draft, text) and not REASON_LINK.search(text):
+        return "problem"
+    return None
+

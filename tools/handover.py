@@ -7,11 +7,13 @@ urgent word or an automatic rule started it.
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from tools.actions import button, confirmed_write
 from tools.context import AsyncTool, ToolContext, tool
 from tools.freshservice import FreshserviceError, TicketCreate
+from tools.knowledge import shown_passage
 from tools.results import ToolResult
 from tools.state import Handoff, PendingAction
 from tools.summary import problem_subject, summary_html
@@ -162,3 +164,37 @@ async def agent_replies(ctx: ToolContext) -> list[str]:
     except FreshserviceError:
         return []
     return shown
+
+
+# "what should I do while I wait?", "anything I can do in the meantime?" — asked of the copilot, not the agent.
+MEANWHILE = re.compile(r"\b(?:while\s+i\s+wait|in\s+the\s+meantime|meanwhile|until\s+then|till\s+then|before\s+they|"
+                       r"what\s+(?:should|can|do|must)\s+i\s+do|anything\s+i\s+(?:should|can|must)\s+do|"
+                       r"what\s+now|what\s+do\s+i\s+do\s+now|"
+                       # the same in the other languages employees write in (es, pt, de, fr, it, nl, pl)
+                       r"mientras\s+(?:tanto|espero)|enquanto\s+(?:isso|espero)|in\s+der\s+zwischenzeit|währenddessen|"
+                       r"solange\s+ich\s+warte|en\s+attendant|pendant\s+ce\s+temps|nel\s+frattempo|mentre\s+aspetto|"
+                       r"ondertussen|intussen|w\s+międzyczasie)\b", re.I)
+GENERIC_REASONS = re.compile(r"^(?:employee asked for a person|auto-escalation)", re.I)
+
+
+async def meanwhile(ctx: ToolContext, question: str, about: str = "") -> str:
+    """While handed over, "what should I do while I wait?" is answered from the knowledge base about what
+    the handover is for (``about``, the employee's report in English; else the handover's reason), as well
+    as passed to the IT team. "" when it isn't such a question or nothing confident is found."""
+    handoff = ctx.state.handoff
+    if handoff is None or not MEANWHILE.search(question) or ctx.knowledge is None or not ctx.knowledge.ready:
+        return ""
+    topic = about or re.sub(r"^Employee reported:\s*", "", handoff.reason)
+    if not topic or GENERIC_REASONS.match(topic):
+        return ""
+    found = await ctx.knowledge.search(topic, k=2)
+    if not found.articles or found.tier not in ("confident", "plausible"):
+        return ""
+    best = found.articles[0]
+    if found.tier == "confident" and found.answer:
+        ctx.out.cite(best.title, best.url)
+        return f"While you wait — from “{best.title}”:\n\n{shown_passage(best.passages)}\n\nFull article: {best.url}"
+    for article in found.articles:
+        ctx.out.cite(article.title, article.url)
+    return "While you wait, these articles may help:\n\n" + "\n".join(f"- {a.title}: {a.url}" for a in found.articles)
+

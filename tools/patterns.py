@@ -36,18 +36,23 @@ _BARE_NUMBER = re.compile(r"^\s*(\d{1,9})\s*$")
 # Words a confirmation may consist of ("looks right, please submit", "yep do it", "ok go ahead"); at least
 # one of the strong ones must be there, and none of the words that turn it into a change or a refusal.
 _CONFIRM_WORDS = frozenset("""yes y yep yeah yup sure ok okay k kk confirm confirmed correct right perfect great fine
-good absolutely please pls thanks thank you go ahead do it for submit send create place order proceed lgtm alright
-cool that's thats this that is all looks sounds now away just then exactly and the it's to me works ship fire
-brilliant lovely""".split())
+good absolutely please pls plz thanks thank you cheers go ahead do it for submit send create place order proceed lgtm
+alright cool that's thats this that is all looks look sounds now away just then exactly and the it's to me works ship
+fire brilliant lovely right off along through on in with everything ready accurate spot request definitely certainly
+agreed awesome excellent nice sweet yea ya yah you we us i one""".split())
 _CONFIRM_STRONG = frozenset("""yes y yep yeah yup sure ok okay k kk confirm confirmed correct perfect fine absolutely
-go submit send create place proceed lgtm alright do good works ship fire brilliant lovely great""".split())
+go submit send create place proceed lgtm alright do good works ship fire brilliant lovely great right definitely
+certainly agreed awesome excellent nice sweet yea ya yah""".split())
 _NOT_CONFIRM = frozenset("""no not don't dont cancel wait stop never change but instead actually hold nope nah
 without except""".split())
 _CALL_OFF = re.compile(
-    r"\b(?:cancel|abort|scrap (?:it|that|this)|forget (?:about )?(?:it|that|this)|never ?mind|nevermind|no thanks|"
+    r"\b(?:cancel|abort|nvm|scrap (?:it|that|this)|forget (?:about )?(?:it|that|this)|never ?mind|nevermind|no thanks|"
     r"not now|don'?t (?:send|submit|order|place|create)|do not (?:send|submit)|changed? my mind|scratch (?:that|it|this)|"
     r"don'?t bother|no need|let'?s not|hold off|forget (?:about )?(?:the whole thing|everything)|drop (?:it|that|this)|"
-    r"(?:don'?t|do not) (?:need|want) (?:it|this|that|one|them)|not yet)\b|\bactually,? don'?t[\s.!]*$", re.I)
+    r"(?:don'?t|do not) (?:need|want) (?:it|this|that|one|them)|not yet|(?:not|no longer) (?:needed|necessary|required) "
+    r"(?:any ?more|after all)|no longer (?:need|want)\w*|(?:don'?t|do not) need (?:it |this |that |one |them )?any ?more|"
+    r"(?:let'?s |we can )?(?:leave|skip) it(?: for now)?[\s.!]*$|call (?:it|that) off|kill (?:it|that)|bin (?:it|that))\b|"
+    r"\bactually,? don'?t[\s.!]*$", re.I)
 _THUMBS = frozenset({"👍", "✅", "👌", "👍🏻", "👍🏼", "👍🏽"})
 _QUESTION = re.compile(r"\?\s*$|^\s*(?:can|could|will|would|how|what|when|why|where|is|are|do|does|should)\b", re.I)
 

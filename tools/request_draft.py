@@ -149,6 +149,7 @@ class RequestDraft(BaseModel):
     quantity: int = 1
     allow_quantity: bool = True  # the catalog item's allow_quantity (set when the draft is opened)
     last_set: str | None = None  # the field changed last ("no wait — the other model")
+    tentative: str | None = None  # an answer to the current free-text field the employee is asked to confirm first
     stage: Stage = Stage.COLLECTING
     ticket_id: int | None = None
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
@@ -195,6 +196,7 @@ class RequestDraft(BaseModel):
             raise InvalidAnswer("All required details are filled in; say which field to change, or confirm.")
         self.answers[field.name] = parse_value(field, raw)
         self.last_set = field.name
+        self.tentative = None
         self._touch()
 
     def set(self, name_or_label: str, raw: Any) -> DraftField:

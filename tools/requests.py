@@ -13,14 +13,15 @@ from tools.actions import button, confirmed_write
 from tools.approvals import ApproverPreview, preview_chain
 from tools.context import AsyncTool, ToolContext, WriteMode, tool
 from tools.form_reading import (
-    CORRECTION_CUE,
     corrections,
-    looks_like_question,
+    not_an_answer,
     one_choice,
     prefill,
+    prefill_reason,
     read_values,
 )
 from tools.freshservice import PlaceRequest, ServiceItem
+from tools.patterns import confirmation
 from tools.request_draft import Choice, DraftClosed, DraftField, FieldType, InvalidAnswer, RequestDraft, Stage
 from tools.results import ToolResult
 from tools.state import PendingAction
@@ -29,6 +30,10 @@ REQUEST_TOOLS = frozenset({"start_request", "answer_request_field", "change_requ
                            "resume_request"})
 TEXT_TYPES = {FieldType.TEXT, FieldType.PARAGRAPH, FieldType.URL}
 
+# What a message that is not the field's value was taken for (``form_reading.not_an_answer``).
+NOT_AN_ANSWER = {"question": "That sounds like a question", "cancel": "That sounds like you'd rather stop (say "
+                 "“cancel the request” to drop it)", "confirmation": "I need a few words here, not just a yes",
+                 "problem": "That sounds like a problem to report (I can log it for you)"}
 MAX_CHOICE_BUTTONS = 8  # more choices than this are typed (the question lists them all)
 ASKABLE_TYPES = {"custom_text", "custom_paragraph", "custom_dropdown", "custom_multi_select_dropdown",
                  "custom_checkbox", "custom_number", "custom_decimal", "custom_date", "custom_url"}
@@ -162,6 +167,8 @@ async def begin(ctx: ToolContext, item: ServiceItem, preset: dict[str, str], det
         except InvalidAnswer:
             pass
     filled = prefill(draft, details) if details else []
+    if (earlier := said_just_before(ctx)) is not None:
+        filled += prefill_reason(draft, earlier)
     state.draft = draft
     state.show("item", [(str(item.display_id), item.name)], subject=item.name)
     intro = f"Let's request **{item.name}**."
@@ -174,6 +181,17 @@ async def begin(ctx: ToolContext, item: ServiceItem, preset: dict[str, str], det
     if current is not None:
         intro = f"I've put your **{current.item_name}** request aside; we can finish it after this one. " + intro
     return await next_step(ctx, draft, intro)
+
+
+def said_just_before(ctx: ToolContext) -> str | None:
+    """The employee's message before this one, if no request was opened since ("I travel a lot" — then "can I
+    get a company phone?"): what they said about themselves may be the reason for this request."""
+    said = [e for e in ctx.state.transcript if e.role == "employee"]
+    if len(said) < 2 or said[-2].text.startswith("[pressed"):
+        return None
+    before = said[-2]
+    opened = [d.created_at for d in [ctx.state.draft, *ctx.state.parked] if d is not None]
+    return None if any(at >= before.at for at in opened) else before.text
 
 
 def resume_note(ctx: ToolContext) -> str:
@@ -245,26 +263,43 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
         return await begin(ctx, chosen, preset, details)
 
     @tool(ctx, "Recorded your answer")
-    async def answer_request_field(answer: str) -> ToolResult:
+    async def answer_request_field(answer: str, ask_first: bool = False) -> ToolResult:
         """Answer the question the copilot asked for the open request (the current form field). Only a
-        value that fits that field is stored; a question is not an answer (answer it, then ask again)."""
+        value that fits that field is stored; a question, a problem report, a cancel or a correction is not
+        an answer (handle that, then ask again). ``ask_first``: unsure the message is meant as this field's
+        value — the employee is asked "should I put that as …?" and a yes stores it."""
         draft = state.draft
         if draft is None or not draft.open:
             return ToolResult(ok=False, message="There's no request in progress. What would you like to request?")
         field = draft.current_field
         if field is None:
             return await next_step(ctx, draft, "Everything is filled in.")
-        if field.field_type in TEXT_TYPES and looks_like_question(answer):
+        if draft.tentative is not None and field.field_type in TEXT_TYPES:
+            held, draft.tentative = draft.tentative, None
+            said = confirmation(answer)
+            if said is True or answer.strip() == held:
+                answer, ask_first = held, False
+            elif said is False:
+                offer_choices(ctx, draft)
+                return ToolResult(ok=True, data={"invalid": True, "reason": "declined"},
+                                  message="OK, I haven't stored it. " + question_for(draft))
+        if (why := not_an_answer(draft, field, answer)) is not None:
             offer_choices(ctx, draft)
-            return ToolResult(ok=True, data={"invalid": True, "reason": "question"}, message=(
-                f"That sounds like a question rather than the {field.label.lower()}, so I haven't stored it. "
-                + question_for(draft)))
-        if field.field_type in TEXT_TYPES and CORRECTION_CUE.search(answer) and (changes := corrections(draft, answer)):
-            label, value = changes[-1]
-            offer_choices(ctx, draft)
-            return ToolResult(ok=True, data={"invalid": True, "reason": "correction", "field": label, "value": value},
-                              message=(f"That sounds like a change to {label} ({value}) rather than the "
-                                       f"{field.label.lower()}, so I haven't stored it as that. " + question_for(draft)))
+            data: dict[str, object] = {"invalid": True, "reason": why}
+            if why == "correction":
+                label, value = corrections(draft, answer)[-1]
+                data |= {"field": label, "value": value}
+                lead = f"That sounds like a change to {label} ({value})"
+            else:
+                lead = NOT_AN_ANSWER[why]
+            return ToolResult(ok=True, data=data, message=(
+                f"{lead} rather than the {field.label.lower()}, so I haven't stored it as that. " + question_for(draft)))
+        if ask_first and field.field_type in TEXT_TYPES:
+            draft.tentative = answer.strip()
+            ctx.out.offer(f"keep_answer:{field.name}", f"Yes, use that as the {field.label.lower()}")
+            return ToolResult(ok=True, data={"tentative": draft.tentative, "field": field.label}, message=(
+                f"Should I put “{draft.tentative[:200]}” as the {field.label.lower()}? (yes or no — or just type "
+                f"the {field.label.lower()})"))
         choice = one_choice(field, answer, last=True) if field.choices else None
         try:
             draft.answer(choice.label if choice is not None else answer)
@@ -290,7 +325,7 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
                 changed = _change_by_value(draft, value)
             else:
                 target = draft.field(field)
-                choice = one_choice(target, value, last=True) if target.choices else None
+                choice = one_choice(target, value, last=True, loose=True) if target.choices else None
                 changed = draft.set(target.name, choice.label if choice is not None else value).label
         except (InvalidAnswer, DraftClosed, ValueError) as problem:
             offer_choices(ctx, draft)
@@ -331,7 +366,7 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
 
 def _change_by_value(draft: RequestDraft, value: str) -> str:
     """Set the one field whose choices ``value`` names; otherwise say which options there are."""
-    fitting = [(f, c) for f in draft.fields if f.choices and (c := one_choice(f, value, last=True)) is not None]
+    fitting = [(f, c) for f in draft.fields if f.choices and (c := one_choice(f, value, last=True, loose=True)) is not None]
     if len(fitting) == 1:
         return draft.set(fitting[0][0].name, fitting[0][1].label).label
     values = read_values(draft, value, only_unanswered=False, last=True)
@@ -355,6 +390,17 @@ async def answer_by_choice(ctx: ToolContext, argument: str) -> ToolResult:
     if field.name != field_name or not index.isdigit() or int(index) >= len(field.choices):
         return await next_step(ctx, draft, "That button was for an earlier question.")
     draft.answer(field.choices[int(index)].label)
+    return await next_step(ctx, draft, "Got it.")
+
+
+@button("keep_answer")
+async def keep_answer(ctx: ToolContext, field_name: str) -> ToolResult:
+    """The "Yes, use that as …" button after "should I put that as …?": stores the answer held back."""
+    draft = ctx.state.draft
+    field = draft.current_field if draft is not None and draft.open else None
+    if draft is None or field is None or field.name != field_name or draft.tentative is None:
+        return ToolResult(ok=True, message="That question isn't open any more.", data={"stale": True})
+    draft.answer(draft.tentative)
     return await next_step(ctx, draft, "Got it.")
 
 

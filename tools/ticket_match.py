@@ -28,7 +28,9 @@ working work holding hold up stuck long taking take takes waiting wait sign sign
 approvals approve approving manager boss lead come coming arrive arrived arriving ship shipped delivered delivery
 sorted fixed fix resolved closed open opened pending finished done end in the end at least least far whole
 request requests requested order orders ordered ticket tickets incident incidents sr inc no not anything else
+other another rest remaining first second third fourth fifth last about moved move moving heard news all
 """.split())
+OTHER = re.compile(r"\b(?:other|another|rest|remaining)\b", re.I)
 REQUEST_WORDS = {"order", "orders", "ordered", "request", "requests", "requested", "arrive", "arrived", "arriving",
                  "ship", "shipped", "delivered", "delivery", "approve", "approved", "approval", "approvals",
                  "sign", "signed", "manager", "boss", "licence", "license"}
@@ -58,6 +60,7 @@ class Query:
     wants_open: bool = False
     wants_done: bool = False
     pronoun: bool = False
+    other: bool = False  # "and the other one?": not the ticket talked about last
     topic: str = ""
     unmatched: list[str] = field(default_factory=list)
 
@@ -77,6 +80,7 @@ def read_query(text: str) -> Query:
     query.wants_open = bool(token_set & OPEN_WORDS) and not (token_set & DONE_WORDS)
     query.wants_done = False  # "did it get fixed?" asks *whether* it is done; it does not exclude open ones
     query.pronoun = bool(PRONOUN.search(text))
+    query.other = bool(OTHER.search(text))
     return query
 
 

@@ -156,9 +156,10 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
         query = read_query(text)
         tickets = [t for t in await own_tickets() if not t.deleted and owns(t, me.requester_id)]
         pool = await candidates(tickets)
-        best = rank(query, list(pool.values()))
         last = ctx.state.last_ticket
-        if not query.content and last in pool and query.pronoun:
+        searched = [c for c in pool.values() if not (query.other and c.ticket_id == last)]  # "and the other one?"
+        best = rank(query, searched)
+        if not query.content and last in pool and query.pronoun and not query.other:
             best = [pool[last]]  # "who is it stuck with?" — the ticket we were just talking about
         elif not query.content and len(best) > 1:
             best = [c for c in best if c.is_open] or best

@@ -21,6 +21,7 @@ class FieldPrompt(BaseModel):
     label: str
     field_type: str
     choices: list[str] = Field(default_factory=list)
+    tentative: str | None = None  # "Should I put “…” as the reason?" was asked: a yes/no answers that
 
 
 class FormSlot(BaseModel):

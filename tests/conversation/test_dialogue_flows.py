@@ -151,3 +151,87 @@ def test_the_second_one_after_a_ticket_list(chat: Chat) -> None:
     second = re.findall(r"\*\*((?:INC|SR)-\d+)\*\*", listed)[1]
     assert second in chat.say("the second one")
     assert second in chat.say("who is it stuck with?")
+
+
+# --- issue 13, the defects a newcomer found: each checked in what reached the sandbox --------------------------
+
+def test_an_incident_typed_at_the_justification_is_not_stored_as_the_reason(as_employee: Any, copilot: Copilot) -> None:
+    chat = as_employee(BOB)
+    before = len(tickets_of(copilot, BOB))
+    assert "Business justification?" in chat.say("I need an encrypted USB drive")
+    offer = chat.say("wifi keeps dropping in the office")
+    assert "Shall I create it?" in offer and "Business justification" not in offer  # one question at a time
+    assert state_of(chat)["draft"]["answers"] == {}
+    back = chat.say("no")
+    assert "Back to your **Encrypted USB drive** request: Business justification?" in back
+    review = chat.say("for the supplier audit next month")
+    assert "Business justification: for the supplier audit next month" in review
+    sr = number(chat.say("yes, go ahead"), "SR")
+    stored = requested(copilot, sr)["business_justification"]
+    assert "supplier audit" in stored and "wifi" not in stored
+    assert len(tickets_of(copilot, BOB)) == before + 1  # the request only: the incident was declined
+
+
+def test_a_reason_said_before_the_request_is_prefilled_and_shown(as_employee: Any, copilot: Copilot) -> None:
+    chat = as_employee(BOB)
+    chat.say("I travel a lot")
+    review = chat.say("can I get a company phone? the samsung, no number porting")
+    assert "Business justification: I travel a lot" in review and "Shall I submit it?" in review
+    sr = number(chat.say("sounds good, submit it"), "SR")
+    stored = requested(copilot, sr)
+    assert stored["model"] == "Samsung Galaxy S25" and stored["business_justification"] == "I travel a lot"
+
+
+@pytest.mark.parametrize("confirm", ["looks right", "looks fine, send it off", "alright, place it", "yeah that's it"])
+def test_more_natural_confirmations_submit_exactly_once(chat: Chat, copilot: Copilot, confirm: str) -> None:
+    before = len(tickets_of(copilot, ALICE))
+    chat.say("headset, usb-c")
+    sr = number(chat.say(confirm), "SR")
+    assert requested(copilot, sr)["connection"] == "USB-C"
+    assert len(tickets_of(copilot, ALICE)) == before + 1
+
+
+@pytest.mark.parametrize("change", ["not the Air, the Pro", "instead of the Air give me the Pro"])
+def test_a_correction_at_review_orders_the_model_asked_for(as_employee: Any, copilot: Copilot, change: str) -> None:
+    chat = as_employee(DAN)
+    review = chat.say("new laptop, the macbook air, for building the ios app")
+    assert "Laptop model: MacBook Air 13" in review
+    again = chat.say(change)
+    assert "Laptop model: MacBook Pro 14" in again and "Shall I submit it?" in again
+    sr = number(chat.say("yes"), "SR")
+    assert requested(copilot, sr)["laptop_model"] == "MacBook Pro 14"
+
+
+@pytest.mark.parametrize("call_off", ["nvm", "not needed anymore thx", "call it off", "scrap that"])
+def test_calling_it_off_at_a_free_text_field_cancels_and_stores_nothing(as_employee: Any, copilot: Copilot,
+                                                                       call_off: str) -> None:
+    chat = as_employee(BOB)
+    before = len(tickets_of(copilot, BOB))
+    chat.say("can I get an encrypted usb drive")
+    reply = chat.say(call_off)
+    assert "cancelled" in reply and "Nothing was sent" in reply
+    draft = state_of(chat)["draft"]
+    assert draft["stage"] == "cancelled" and draft["answers"] == {}
+    assert len(tickets_of(copilot, BOB)) == before
+
+
+def test_follow_ups_after_a_status_answer(chat: Chat, copilot: Copilot) -> None:
+    mine = {t["id"]: t for t in tickets_of(copilot, ALICE)}
+    monitor = next(i for i, t in mine.items() if "Monitor" in t["subject"])
+    vpn = next(i for i, t in mine.items() if "VPN" in t["subject"])
+    assert f"SR-{monitor}" in chat.say("status of my monitor request")
+    assert "Bob Martin" in chat.say("who is it stuck with?")
+    assert f"SR-{monitor}" in chat.say("any news on it?")
+    other = chat.say("and the other one?")
+    assert f"INC-{vpn}" in other and mine[vpn]["subject"] in other
+    assert len(tickets_of(copilot, ALICE)) == len(mine)  # questions only: nothing was created
+
+
+def test_what_to_do_while_waiting_for_it_is_answered_and_passed_on(chat: Chat, copilot: Copilot) -> None:
+    handed = chat.say("i clicked a link in an email and typed my password into it")
+    ticket = number(handed, "INC")
+    reply = chat.say("what should I do while I wait?")
+    assert f"Added to INC-{ticket}" in reply and "While you wait" in reply and "password" in reply.lower()
+    with sandbox_api(copilot) as api:
+        notes = api.get(f"/tickets/{ticket}/conversations").json()["conversations"]
+    assert any("while I wait" in (n.get("body_text") or n.get("body") or "") for n in notes)

@@ -161,3 +161,31 @@ async def test_a_reference_is_resolved_from_the_last_shown_context(llm: tuple[Se
     state = await engine.state(conversation, erin)
     assert state.draft is not None and state.draft.answers == {"operating_system": "Windows"}
     assert not recording.steps
+
+
+async def test_a_problem_report_filed_as_the_justification_is_refused_and_a_doubtful_one_is_asked_first(
+        llm: tuple[Services, Recording]) -> None:
+    services, recording = llm
+    engine, bob, conversation = await open_chat(services, "bob.martin@acme.example")
+    recording.expect(call("start_request", item="Encrypted USB drive"), REPLY)
+    assert "Business justification?" in await say(engine, bob, conversation, "I need an encrypted usb drive")
+    # the model files an incident report as the reason: the flow refuses it, whatever the model thought
+    recording.expect(call("answer_request_field", answer="wifi keeps dropping in the office"), REPLY)
+    reply = await say(engine, bob, conversation, "wifi keeps dropping in the office")
+    assert "problem to report" in reply and "haven't stored it" in reply and "Business justification?" in reply
+    state = await engine.state(conversation, bob)
+    assert state.draft is not None and state.draft.answers == {}
+    # unsure whether a message is the reason, the model asks the flow to check with the employee first
+    recording.expect(call("answer_request_field", answer="the usual stuff", ask_first=True), REPLY)
+    reply = await say(engine, bob, conversation, "the usual stuff")
+    assert "Should I put “the usual stuff” as the business justification?" in reply
+    state = await engine.state(conversation, bob)
+    assert state.draft is not None and state.draft.answers == {} and state.draft.tentative == "the usual stuff"
+    recording.expect(call("answer_request_field", answer="yes"), REPLY)
+    review = await say(engine, bob, conversation, "yes")
+    assert "Business justification: the usual stuff" in review and "Shall I submit it?" in review
+    done = await say(engine, bob, conversation, "looks right")  # decided in code, no model call
+    ticket = int(done.split("SR-")[1].split("*")[0])
+    items = await services.freshservice.list_requested_items(ticket)
+    assert items[0].custom_fields["business_justification"] == "the usual stuff"
+    assert not recording.steps

@@ -9,7 +9,15 @@ import re
 
 import pytest
 
-from tools.form_reading import corrections, looks_like_question, one_choice, prefill
+from tools.form_reading import (
+    corrections,
+    looks_like_question,
+    not_an_answer,
+    one_choice,
+    prefill,
+    prefill_reason,
+    statement,
+)
 from tools.patterns import find_dates
 from tools.request_draft import Choice, DraftField, RequestDraft, Stage
 
@@ -137,3 +145,87 @@ def test_short_words_do_not_pick_an_option_by_accident() -> None:
     d = draft("New laptop")
     prefill(d, "a macbook air with a US keyboard")
     assert d.answers["laptop_model"] == "MacBook Air 13" and d.answers["keyboard_layout"] == "US"
+
+
+# --- a free-text answer that is really another dialogue act (issue 13) -------------------------------------
+
+def at_the_reason(item: str = "New laptop", **answers: str) -> tuple[RequestDraft, DraftField]:
+    form = draft(item)
+    form.answers.update(answers)
+    asked = form.current_field
+    assert asked is not None and asked.label == "Business justification"
+    return form, asked
+
+
+@pytest.mark.parametrize(("text", "act"), [
+    ("wifi keeps dropping in the office", "problem"), ("my outlook keeps crashing", "problem"),
+    ("printer on the third floor is jammed again", "problem"), ("hang on, my vpn just died", "problem"),
+    ("the shared calendar isn't working since lunch", "problem"),
+    ("nvm", "cancel"), ("scrap that", "cancel"), ("not needed anymore thx", "cancel"), ("call it off", "cancel"),
+    ("ok", "confirmation"), ("yep", "confirmation"),
+    ("where would I pick it up", "question"), ("do I need my manager's ok for this?", "question"),
+    ("sorry, the macbook pro instead", "correction"),
+])
+def test_another_act_at_a_free_text_field_is_not_its_value(text: str, act: str) -> None:
+    form, asked = at_the_reason(laptop_model="MacBook Air 13")
+    assert not_an_answer(form, asked, text) == act
+
+
+@pytest.mark.parametrize("text", [
+    "my current laptop keeps crashing when I compile", "because mine broke last week", "client demos on the road",
+    "the audit team keeps asking for encrypted copies", "I keep travelling between the two sites",
+])
+def test_a_reason_is_a_value_even_when_it_mentions_a_problem(text: str) -> None:
+    form, asked = at_the_reason(laptop_model="MacBook Air 13")
+    assert not_an_answer(form, asked, text) is None
+
+
+def test_a_problem_report_does_not_pick_a_choice_that_it_mentions() -> None:
+    form = draft("Monitor")
+    asked = form.current_field
+    assert asked is not None and asked.label == "Delivery location"
+    assert not_an_answer(form, asked, "the wifi keeps dropping in the office") == "problem"
+    assert not_an_answer(form, asked, "office desk please") is None
+
+
+@pytest.mark.parametrize(("text", "model"), [
+    ("not iPhone, Samsung", "Samsung Galaxy S25"), ("instead of the iphone, the samsung", "Samsung Galaxy S25"),
+    ("the samsung, not the iphone", "Samsung Galaxy S25"), ("no samsung - iphone", "iPhone 16"),
+])
+def test_a_negation_stops_at_the_clause(text: str, model: str) -> None:
+    form = draft("Mobile phone")
+    form.answers["model"] = "iPhone 16" if model != "iPhone 16" else "Samsung Galaxy S25"
+    assert corrections(form, text) == [("Model", model)]
+
+
+@pytest.mark.parametrize("text", ["not the Air, the Pro", "make it the pro please", "instead of the Air give me the Pro",
+                                  "hmm, rather the pro"])
+def test_a_short_word_names_a_choice_in_a_correction(text: str) -> None:
+    form = draft("New laptop")
+    form.answers.update(laptop_model="MacBook Air 13", business_justification="travel")
+    assert corrections(form, text) == [("Laptop model", "MacBook Pro 14")]
+    assert one_choice(form.fields[0], "we flew on the air shuttle") is None  # outside a correction it does not count
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("I travel a lot for work and my phone is dying. can I get a company phone?",
+     "I travel a lot for work and my phone is dying"),
+    ("we're onboarding three contractors next week", "we're onboarding three contractors next week"),
+    ("I need a phone please", None), ("how do I get a phone?", None), ("samsung, no porting", None),
+])
+def test_what_employees_say_about_themselves_is_read_as_a_reason(text: str, said: str | None) -> None:
+    assert statement(text) == said
+
+
+def test_a_reason_said_before_the_request_fills_the_justification() -> None:
+    form = draft("Mobile phone")
+    assert prefill_reason(form, "I'm on the road most weeks seeing customers") == ["Business justification"]
+    assert form.answers["business_justification"] == "I'm on the road most weeks seeing customers"
+    assert prefill_reason(draft("Mobile phone"), "how do I set up voicemail?") == []
+
+
+
+def test_a_two_letter_option_counts_lower_case_beside_its_field_name() -> None:
+    layout = FORMS["New laptop"][2]
+    assert one_choice(layout, "macbook air 13, keyboard uk") == layout.choices[0]  # a read-in-English reply
+    assert one_choice(layout, "let us know when it ships") is None

@@ -6,9 +6,19 @@ commands are tested end to end in ``tests/conversation/test_dialogue_flows.py``.
 
 from __future__ import annotations
 
+import pytest
+
 from copilot.models.dialogue_state import DialogueState, FieldPrompt, FormSlot, Shown
 from copilot.models.offline import shared
-from copilot.models.offline.commands import AnswerQuestion, CorrectSlot, ResumeFlow, SetSlot, StartFlow
+from copilot.models.offline.commands import (
+    AnswerQuestion,
+    CancelFlow,
+    CorrectSlot,
+    ResumeFlow,
+    Route,
+    SetSlot,
+    StartFlow,
+)
 from copilot.models.offline.policy import decide, propose
 
 TOOLS = {"search_kb", "check_license", "find_catalog_item", "start_request", "answer_request_field",
@@ -103,3 +113,51 @@ def test_asking_about_another_request_does_not_start_one() -> None:
 def test_an_ordinal_inside_a_sentence_is_not_a_choice() -> None:
     found = command("wait, first I need a docking station", phone())
     assert isinstance(found, StartFlow) and found.item == "docking station"
+
+
+# --- acts while a free-text field is open, at review, and after tickets were shown (issue 13) ----------------
+
+@pytest.mark.parametrize("text", ["wifi keeps dropping in the office", "my outlook keeps crashing",
+                                  "printer on 3rd floor is jammed again", "hang on, my VPN just died"])
+def test_a_problem_report_at_the_justification_is_an_incident_not_the_reason(text: str) -> None:
+    assert command(text, phone(model="iPhone 16")) == Route(intent="create_incident")
+
+
+@pytest.mark.parametrize("text", ["cancel that", "forget it", "never mind", "nvm", "scrap that", "drop it",
+                                  "I don't need it anymore", "changed my mind, don't order it", "pls cancel",
+                                  "nah forget about it", "hold off on that", "call it off", "not needed anymore thx"])
+def test_cancel_in_many_forms_at_a_free_text_field(text: str) -> None:
+    assert command(text, phone(model="iPhone 16")) == CancelFlow(), text
+
+
+def test_a_reason_is_stored_and_a_doubtful_one_is_asked_first() -> None:
+    asked = phone(model="iPhone 16")
+    assert command("on call for customers most evenings", asked) == SetSlot(value="on call for customers most evenings")
+    unsure = propose("hi there", asked, "greeting", 0.7, {})
+    assert unsure == SetSlot(value="hi there", ask_first=True)
+    held = asked.model_copy(update={"field": asked.field.model_copy(update={"tentative": "hi there"})})  # type: ignore[union-attr]
+    assert command("no", held) == SetSlot(value="no")  # the flow drops it and asks again, it does not cancel
+
+
+@pytest.mark.parametrize(("text", "value"), [("not iPhone, Samsung", "Samsung Galaxy S25"),
+                                             ("actually I'd rather have the Galaxy", "Samsung Galaxy S25"),
+                                             ("instead of the samsung give me the iphone", "iPhone 16")])
+def test_a_correction_at_review_names_the_new_choice(text: str, value: str) -> None:
+    current = "iPhone 16" if value != "iPhone 16" else "Samsung Galaxy S25"
+    assert command(text, phone(model=current, stage="review")) == CorrectSlot(field="Model", value=value)
+
+
+@pytest.mark.parametrize(("text", "ticket"), [
+    ("what about the second one?", "SR-2"), ("the first one?", "INC-1"), ("and the other one?", "and the other one?"),
+    ("who is it stuck with?", "who is it stuck with?"), ("any news on it?", "any news on it?"),
+    ("has it moved at all?", "has it moved at all?"), ("is that one done yet", "is that one done yet")])
+def test_follow_ups_after_tickets_were_shown_ask_the_ticket_tool(text: str, ticket: str) -> None:
+    listed = DialogueState(last_shown=Shown(kind="tickets", labels=["INC-1 VPN down", "SR-2 Monitor"]))
+    assert command(text, listed) == AnswerQuestion(tool="ticket_status", arguments={"ticket": ticket})
+
+
+def test_a_status_question_about_a_named_thing_is_not_a_new_request() -> None:
+    asked = phone(model="iPhone 16")
+    for text in ("any news on my laptop order?", "any news on my laptop order"):
+        assert command(text, asked) == AnswerQuestion(tool="ticket_status", arguments={"ticket": text}), text
+

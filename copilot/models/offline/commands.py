@@ -20,8 +20,12 @@ from copilot.models.dialogue_state import DialogueState, FormSlot
 from tools.form_reading import (
     CORRECTION_CUE,
     EMAIL,
+    PURPOSE,
+    REASON_LINK,
+    about_the_item,
     corrections,
     looks_like_question,
+    not_an_answer,
     one_choice,
     read_values,
 )
@@ -38,6 +42,7 @@ class StartFlow(BaseModel):
 class SetSlot(BaseModel):
     command: Literal["set_slot"] = "set_slot"
     value: str
+    ask_first: bool = False  # unsure it is meant as the value: the flow asks "should I put that as …?"
 
 
 class CorrectSlot(BaseModel):
@@ -90,16 +95,20 @@ ITEM_FACTS = re.compile(r"\bhow\s+long\b|\bhow\s+soon\b|\bwhen\s+(?:will|would|d
                         r"\bdelivery\s+time\b|\bhow\s+much\b|\bwhat\s+does\s+it\s+cost\b|\bhow\s+many\s+days\b", re.I)
 TICKET_FOLLOW = re.compile(
     r"\b(?:who|when|why|next|approv\w*|status|still|stuck|done|fixed|progress|long|chase|remind|update|working|"
-    r"assigned|eta|priority|closed|resolved|open|happening|moving|sign(?:ed)?\s+off)\b", re.I)
+    r"assigned|eta|priority|closed|resolved|open|happening|moving|moved|news|heard|sign(?:ed)?\s+off|waiting|"
+    r"holding|approver)\b", re.I)
 PRONOUN = re.compile(r"\b(it|this|that|one|them|they)\b", re.I)
+OTHER_ONE = re.compile(r"\b(?:the\s+other(?:\s+one)?|another\s+one|the\s+rest|the\s+remaining\s+one)\b", re.I)
 ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5}
 PICK = re.compile(r"\b(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|fifth|last)\b(?:\s+one)?|"
                   r"\b(?:number|no\.?|option|#)\s*(?P<num>[1-5])\b|^\s*(?P<that>that\s+one|this\s+one|that|this)\s*[.!]?$",
                   re.I)
 WHERE_WERE_WE = re.compile(r"where\s+were\s+we|what\s+was\s+i\s+doing|what\s+were\s+we\s+doing|where\s+was\s+i", re.I)
 TEXT_TYPES = {FieldType.TEXT, FieldType.PARAGRAPH, FieldType.URL}
-REQUEST_CUE = re.compile(r"\b(?:need|want|order|get\s+me|add|i'?d\s+like|can\s+i\s+(?:get|have)|also\s+get)\b", re.I)
-STATUS_WORDS = re.compile(r"\b(?:approved|status|news|update|progress|yet|arrived|shipped|stuck|sign(?:ed)?\s+off)\b",
+REQUEST_CUE = re.compile(r"\b(?:need|want|order|get\s+me|add|i'?d\s+like|can\s+i\s+(?:get|have)|also\s+get|"
+                         r"let'?s\s+do|(?:do|start|sort)\s+(?:the|a|an|my)\s+.+\s+first|first\s*[.!?]*$|before\s+that)\b", re.I)
+STATUS_WORDS = re.compile(r"\b(?:approved|status|news|update|progress|yet|arrived|shipped|stuck|sign(?:ed)?\s+off|"
+                          r"moved|heard|happening|waiting)\b",
                           re.I)
 
 
@@ -162,6 +171,22 @@ def _ordinal(text: str, count: int) -> int | None:
     return number if 1 <= number <= count else None
 
 
+def _ticket_reference(text: str, labels: list[str], entities: dict[str, Any]) -> Command | None:
+    """After a ticket list or one ticket's status: "the second one" (that ticket), "and the other one?",
+    "who is it stuck with?", "any news on it?", "has it moved at all?" — the ticket tool resolves "it" and
+    "the other one" against the ticket it described last."""
+    words = len(text.split())
+    pick = _ordinal(text, len(labels)) if words <= 8 else None
+    if pick is not None:
+        return AnswerQuestion(tool="ticket_status", arguments={"ticket": labels[pick - 1].split()[0]})
+    if entities.get("ticket"):
+        return AnswerQuestion(tool="ticket_status", arguments={"ticket": str(entities["ticket"])})
+    if (FOLLOW_ON.match(text) and words <= 8) or (OTHER_ONE.search(text) and words <= 8) or (
+            TICKET_FOLLOW.search(text) and (PRONOUN.search(text) or words <= 6)):
+        return AnswerQuestion(tool="ticket_status", arguments={"ticket": text})
+    return None
+
+
 def reference(text: str, state: DialogueState, entities: dict[str, Any]) -> Command | None:
     """A message that points at what was just shown: "the second one", "that one", "and Postman?",
     "who approves it?", "how long will it take?", "ok get me one"."""
@@ -180,11 +205,10 @@ def reference(text: str, state: DialogueState, entities: dict[str, Any]) -> Comm
                                   arguments={"software": str(entities.get("software") or follow.group("what"))})
         if TAKE_IT.search(text) and licence_item:
             return StartFlow(item=licence_item, details=text)
-    if shown.kind in ("ticket", "tickets") and follow and len(text.split()) <= 8:
-        return AnswerQuestion(tool="ticket_status", arguments={"ticket": str(entities.get("ticket") or text)})
-    if shown.kind == "ticket" and TICKET_FOLLOW.search(text) and (PRONOUN.search(text) or len(text.split()) <= 6) \
-            and not state.draft_item:
-        return AnswerQuestion(tool="ticket_status", arguments={"ticket": text})  # "who is it stuck with?"
+    if shown.kind in ("ticket", "tickets") and not state.draft_item:
+        found = _ticket_reference(text, shown.labels, entities)
+        if found is not None:
+            return found
     if shown.kind == "item" and follow and len(text.split()) <= 7 and not state.draft_item:
         return AnswerQuestion(tool="find_catalog_item", arguments={"need": follow.group("what")})
     pick = _ordinal(text, len(shown.labels)) if len(text.split()) <= 8 else None
@@ -209,6 +233,8 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
     asked = draft.current_field if draft is not None and state.stage != "review" else None
     cue = bool(CORRECTION_CUE.search(text))
     if draft is not None:
+        if state.field is not None and state.field.tentative is not None and confirmation(text) is not None:
+            return SetSlot(value=text)  # yes/no to "should I put that as the reason?"
         changes = corrections(draft, text)
         if changes and (cue or (not looks_like_question(text) and (
                 state.stage == "review" or asked is None or _fits_current(draft, text) is None))):
@@ -216,7 +242,7 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
             return CorrectSlot(field=label, value=str(value))
         if cue and state.stage == "review" and not looks_like_question(text) and intent != "cancel" \
                 and confirmation(text) is not False:
-            bare = re.sub(r"^\s*(?:no|sorry|actually|wait|hmm|oops)[\s,.!—-]*|(?:make|change|switch)\s+(?:it|that)\s+"
+            bare = re.sub(r"^\s*(?:no|sorry|actually|wait|hmm|oops)\b[\s,.!—-]*|(?:make|change|switch)\s+(?:it|that)\s+"
                           r"(?:to\s+)?(?:the\s+)?", "", text, flags=re.I).strip(" .!")
             if bare and len(bare.split()) <= 6:
                 return CorrectSlot(field="", value=bare)
@@ -225,10 +251,21 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
                 confirmation(text) is False and not checkbox):
             return CancelFlow()
         if asked is not None:
+            why = not_an_answer(draft, asked, text)
+            if why == "problem":  # "wifi keeps dropping in the office" is neither a reason nor the office desk
+                return Route(intent="create_incident")
             value = _fits_current(draft, text)
-            if value is not None and (asked.field_type not in TEXT_TYPES
-                                      or not _other_topic(intent, confidence, entities, state)):
-                return SetSlot(value=value)
+            if value is not None and asked.field_type not in TEXT_TYPES:
+                # the whole message when it names the choice itself: the flow reads the other values in it too
+                # ("MacBook Air 13, keyboard UK", "2027-01-20, no recording"); the label for "the second one"
+                more = bool(asked.choices) and bool(re.search(r",|;|\band\b", text))
+                return SetSlot(value=text if more and one_choice(asked, text, last=True) is not None else value)
+            if value is not None:
+                purposeful = bool(PURPOSE_START.match(text) or PURPOSE.search(text) or REASON_LINK.search(text)) \
+                    or about_the_item(draft, text)
+                if why is None and (purposeful or not _other_topic(intent, confidence, entities, state)):
+                    unsure = not purposeful and intent in ANOTHER_ACT and confidence >= UNSURE_CONFIDENCE
+                    return SetSlot(value=value, ask_first=unsure)
         if RESUME.search(text) and (not looks_like_question(text) or WHERE_WERE_WE.search(text)):
             return ResumeFlow(item=str(entities.get("software") or entities.get("item") or ""))
         if asked is not None and intent == "affirm":
@@ -275,12 +312,25 @@ def _order_like(text: str, intent: str, entities: dict[str, Any]) -> str | None:
     return str(thing) if lead & name or any(n.startswith(w) for w in lead for n in name) else None
 
 
+OTHER_TOPICS = frozenset({"kb_question", "license_check", "my_tickets", "ticket_status", "create_incident", "request_item",
+                          "out_of_scope_hr", "greeting", "goodbye", "thanks", "capabilities", "human", "urgent_security",
+                          "outage"})
+# Intents that, said with some confidence at a free-text field, make its value doubtful enough to ask first
+# (a request or a how-to question is often how a reason is worded: "flowcharts for the audit").
+ANOTHER_ACT = frozenset({"create_incident", "my_tickets", "ticket_status", "license_check", "human", "out_of_scope_hr",
+                         "greeting", "goodbye", "thanks", "urgent_security", "outage"})
+UNSURE_CONFIDENCE = 0.55  # below the "clearly another topic" bar, above it: ask before storing free text
+# A free-text answer that starts like a reason ("for the audit", "because…", "I'm on the road…") is one.
+PURPOSE_START = re.compile(r"^\s*(?:for|because|since|so\s+(?:that|i|we)|to|as|i'?m|i\s+am|i\s+(?:work|travel|need|have|do|"
+                           r"run|lead|manage|present|visit|support)|we\s+(?:need|have|are|work)|my\s+(?:team|job|role|manager|"
+                           r"clients?|customers?)|our|it'?s\s+for|needed\s+for)\b", re.I)
+
+
 def _other_topic(intent: str, confidence: float, entities: dict[str, Any], state: DialogueState) -> bool:
     """The message is clearly about something else than the open form's question."""
     if intent in ("human", "urgent_security", "outage"):
         return confidence >= 0.6
-    return intent in ("kb_question", "license_check", "my_tickets", "ticket_status", "create_incident", "request_item",
-                      "out_of_scope_hr", "greeting", "goodbye", "thanks", "capabilities") and confidence >= 0.85
+    return intent in OTHER_TOPICS and confidence >= 0.85
 
 
 def _new_item(text: str, intent: str, entities: dict[str, Any], state: DialogueState) -> str | None:
@@ -293,7 +343,7 @@ def _new_item(text: str, intent: str, entities: dict[str, Any], state: DialogueS
         return None
     if any(wanted in c.lower() or c.lower() in wanted for slot in state.form for c in slot.choices):
         return None  # "Photoshop" is a choice of this form, not another request
-    if STATUS_WORDS.search(text) and not REQUEST_CUE.search(text):
+    if STATUS_WORDS.search(text) and (intent in ("my_tickets", "ticket_status") or not REQUEST_CUE.search(text)):
         return None  # "is my monitor request approved yet?" asks about one, it does not ask for one
     if REQUEST_CUE.search(text) or (intent == "request_item" and not looks_like_question(text)):
         return str(name)

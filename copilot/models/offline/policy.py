@@ -22,6 +22,7 @@ from copilot.models.offline.commands import (
     SetSlot,
     StartFlow,
 )
+from tools.ticket_match import read_query
 
 CORRECTION = re.compile(
     r"^\s*(?:no[,.]?\s*)?(?:please\s+)?(?:change|set|make|update|switch|put)\s+(?:the\s+|my\s+)?(?P<field>.+?)\s+(?:to|=|as)\s+(?P<value>.+?)\s*[.!]?$",
@@ -42,6 +43,9 @@ STATUS_QUESTION = re.compile(
     r"|\b(still|is\s+it)\s+open\b.*\?|\bone\s+still\s+open\b",
     re.I,
 )
+# "<thing> request status?", "the monitor order - any update": a status word right after a ticket noun.
+NAMED_STATUS = re.compile(r"\b(?:request|order|ticket|incident|case)\s*[-–—:,]?\s*(?:status|update|progress|any\s+news|"
+                          r"any\s+updates?)\b", re.I)
 TOPIC_SWITCH = {"kb_question", "license_check", "my_tickets", "ticket_status", "create_incident", "request_item"}
 ALWAYS_ROUTE = {"human", "urgent_security", "outage"}
 ROUTE_CONFIDENCE = 0.6  # while a form field is being answered, only a clear request leaves the form
@@ -102,6 +106,10 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
     if intent not in ALWAYS_ROUTE and STATUS_QUESTION.search(text):
         ticket = entities.get("ticket")
         return AnswerQuestion(tool="ticket_status", arguments={"ticket": str(ticket) if ticket else text})
+    if intent not in ALWAYS_ROUTE and NAMED_STATUS.search(text) and read_query(text).content:
+        return AnswerQuestion(tool="ticket_status", arguments={"ticket": text})  # "intellij request status?"
+    if intent == "my_tickets" and commands.STATUS_WORDS.search(text) and read_query(text).content:
+        return AnswerQuestion(tool="ticket_status", arguments={"ticket": text})  # "my intellij request - any news?"
     if state.awaiting == "confirmation" and intent == "cancel":
         return CancelFlow()
     return Route(intent=intent)
@@ -115,7 +123,7 @@ def execute(command: Command, text: str, entities: dict[str, Any], state: Dialog
     if isinstance(command, StartFlow):
         return call("start_request", item=command.item, details=command.details)
     if isinstance(command, SetSlot):
-        return call("answer_request_field", answer=command.value)
+        return call("answer_request_field", answer=command.value, **({"ask_first": True} if command.ask_first else {}))
     if isinstance(command, CorrectSlot):
         return call("change_request_field", field=command.field, value=command.value)
     if isinstance(command, CancelFlow):
