@@ -12,7 +12,7 @@ import contextlib
 import threading
 from dataclasses import dataclass, field
 
-from copilot import health, language, logs, store
+from copilot import health, language, logs, rate_budget, store
 from copilot.audit import AuditLog
 from copilot.conversations import ConversationStore
 from copilot.engine import Engine, EngineDeps
@@ -162,9 +162,11 @@ def _warm_offline_model() -> None:
 def background_client(settings: Settings) -> FreshserviceClient:
     """A Freshservice client for background work (knowledge sync, triage history pulls): it waits out
     429s patiently and steps aside while less than ``BACKGROUND_BUDGET_SHARE`` of the account-wide
-    per-minute budget is left, so employees' turns keep the budget."""
+    per-minute budget is left (the latest remaining any replica or worker saw, shared through Redis),
+    so employees' turns keep the budget."""
     return FreshserviceClient(settings.freshservice_base_url, settings.freshservice_api_key.get_secret_value(),
-                              timeout=settings.freshservice_timeout, yield_below=BACKGROUND_BUDGET_SHARE)
+                              timeout=settings.freshservice_timeout, yield_below=BACKGROUND_BUDGET_SHARE,
+                              shared=rate_budget.for_settings(settings))
 
 
 _services: Services | None = None
@@ -172,11 +174,13 @@ _services: Services | None = None
 
 def build_services(settings: Settings) -> Services:
     # Interactive: an employee is waiting, so a long 429 is reported as "busy" instead of waited out;
-    # the background sync (start_background) keeps the client's patient defaults.
+    # the background sync (start_background) keeps the client's patient defaults. A 429 seen by any
+    # replica or worker pauses this client too (shared through Redis, docs/scale-out.md).
     client = FreshserviceClient(settings.freshservice_base_url, settings.freshservice_api_key.get_secret_value(),
                                 timeout=settings.freshservice_timeout,
                                 max_retry_after=settings.freshservice_max_retry_after,
-                                max_rate_limit_wait=settings.freshservice_max_retry_after * 1.5)
+                                max_rate_limit_wait=settings.freshservice_max_retry_after * 1.5,
+                                shared=rate_budget.for_settings(settings))
     embedder.configure(settings.embedder_backend, settings.data_dir / "models")
     # replicas sharing Redis and COPILOT_DATA_DIR build the index once (docs/knowledge.md)
     knowledge = KnowledgeBase(settings.data_dir / "knowledge", settings.portal_base_url,

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from copilot import logs
+from copilot import logs, rate_budget
 from copilot.audit import AuditLog
 from copilot.policy import Policy
 from copilot.settings import Settings
@@ -400,9 +400,11 @@ async def retrain_forever(settings: Settings, client: FreshserviceClient, redis:
 
 
 def background_client(settings: Settings) -> FreshserviceClient:
-    """A patient client that steps aside when the account's API budget runs low (interactive turns first)."""
+    """A patient client that steps aside when the account's API budget runs low (interactive turns first),
+    and shares 429 pauses and the latest remaining budget with the app's clients through Redis."""
     return FreshserviceClient(settings.freshservice_base_url, settings.freshservice_api_key.get_secret_value(),
-                              timeout=settings.freshservice_timeout, yield_below=BACKGROUND_BUDGET_SHARE)
+                              timeout=settings.freshservice_timeout, yield_below=BACKGROUND_BUDGET_SHARE,
+                              shared=rate_budget.for_settings(settings))
 
 
 async def run_embedded(settings: Settings, knowledge: KnowledgeSearch | None) -> None:

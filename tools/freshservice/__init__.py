@@ -49,10 +49,11 @@ from tools.freshservice.schemas import (
     TicketUpdate,
 )
 from tools.freshservice.seats import Seats, compute_seats, seats_available
+from tools.freshservice.shared_rate import SharedRateState
 from tools.freshservice.transport import RateLimitStatus
 
 __all__ = [
-    "OutcomeUnknown", "RedisWriteClaims", "WriteClaims",
+    "OutcomeUnknown", "RedisWriteClaims", "SharedRateState", "WriteClaims",
     "Agent", "Application", "ApplicationLicense", "ApplicationUser", "Approval", "ApprovalStatus", "Asset",
     "AuthenticationFailed", "BusinessHours", "Conflict", "Contract", "Conversation", "Department", "FieldError",
     "FormField", "FreshserviceClient", "FreshserviceError", "Group", "Installation", "Location", "Me", "NotFound",

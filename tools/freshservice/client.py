@@ -57,6 +57,7 @@ from tools.freshservice.schemas import (
     TicketField,
     TicketUpdate,
 )
+from tools.freshservice.shared_rate import SharedRateState
 from tools.freshservice.transport import (
     RateLimitStatus,
     backoff_delay,
@@ -94,6 +95,7 @@ class FreshserviceClient:
         timeout: float = 15.0, max_retries: int = 3, max_rate_limit_waits: int = 5, backoff: float = 0.5,
         max_retry_after: float = 90.0, max_rate_limit_wait: float | None = None, per_page: int = 100,
         yield_below: float | None = None, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        shared: SharedRateState | None = None,
     ) -> None:
         """``yield_below`` makes this a background client (e.g. the knowledge sync): while the
         account-wide budget left (``X-RateLimit-Remaining``, shared by every replica and app) is under
@@ -102,7 +104,12 @@ class FreshserviceClient:
         A 429 is waited out only while its Retry-After is at most ``max_retry_after`` and all waits of
         one call stay within ``max_rate_limit_wait`` (None: no total cap); otherwise :class:`RateLimited`
         is raised at once. The interactive client keeps both small so an employee is told "busy" in
-        seconds; the background sync keeps the patient defaults."""
+        seconds; the background sync keeps the patient defaults.
+
+        ``shared`` (optional) is the account's rate state shared with other clients, replicas and
+        workers: a 429 here pauses them all, a pause set by another is waited out before calling only
+        when it fits the same patience (else :class:`RateLimited` at once, without calling), and
+        ``yield_below`` uses the latest remaining budget any of them saw. None: this client alone."""
         if not api_key:
             raise ValueError("A Freshservice API key is required")
         self.base_url = base_url.rstrip("/")
@@ -115,6 +122,7 @@ class FreshserviceClient:
         self.yield_below = yield_below
         self.rate_limit: RateLimitStatus = RateLimitStatus()
         self._sleep = sleep
+        self.shared = shared
         self._http = httpx.AsyncClient(
             base_url=self.base_url, auth=httpx.BasicAuth(api_key, "X"), transport=transport,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
@@ -139,6 +147,7 @@ class FreshserviceClient:
         waited = 0.0
         await self._yield_to_interactive()
         while True:
+            waited = await self._wait_for_shared_pause(method, url, waited)
             try:
                 response = await self._http.request(method, url, params=params, json=json)
             except httpx.TransportError as exc:
@@ -151,12 +160,16 @@ class FreshserviceClient:
                                   request_may_have_succeeded=reached_server(exc) and method != "GET") from exc
             if (limit := RateLimitStatus.from_headers(response.headers)) is not None:
                 self.rate_limit = limit
+                if self.shared is not None:
+                    await self.shared.record(limit)
             status = response.status_code
             if status < 400:
                 return response
             body = _json_or_text(response)
             if status == 429:
                 wait = retry_after_seconds(response.headers)
+                if self.shared is not None:
+                    await self.shared.pause(wait)
                 waits += 1
                 within_total = self.max_rate_limit_wait is None or waited + wait <= self.max_rate_limit_wait
                 if waits <= self.max_rate_limit_waits and wait <= self.max_retry_after and within_total:
@@ -175,9 +188,31 @@ class FreshserviceClient:
                 raise error
             raise error_for(status, body, method=method, path=url)
 
+    async def _wait_for_shared_pause(self, method: str, url: str, waited: float) -> float:
+        """Wait out a pause another client set after its 429, if it fits this client's patience (the
+        same rule as for a 429 of its own); otherwise raise :class:`RateLimited` without calling, so
+        an employee is told "busy" at once. Returns the call's total rate-limit wait so far."""
+        if self.shared is None:
+            return waited
+        for _ in range(self.max_rate_limit_waits):
+            remaining = await self.shared.pause_remaining()
+            if remaining is None or remaining <= 0:
+                break
+            within_total = self.max_rate_limit_wait is None or waited + remaining <= self.max_rate_limit_wait
+            if remaining > self.max_retry_after or not within_total:
+                raise RateLimited("Freshservice rate limit reached (paused after a 429 elsewhere)", status=429,
+                                  method=method, path=url, retry_after=remaining)
+            waited += remaining
+            await self._sleep(remaining)
+        return waited
+
     async def _yield_to_interactive(self) -> None:
+        if self.yield_below is None:
+            return
         limit = self.rate_limit
-        if self.yield_below is None or not limit.total or limit.remaining is None:
+        if self.shared is not None and (latest := await self.shared.latest()) is not None:
+            limit = latest  # what any client of the account saw last, not only this one
+        if not limit.total or limit.remaining is None:
             return
         floor = self.yield_below * limit.total
         if limit.remaining < floor:
