@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from copilot import store
-from copilot.rate_budget import RedisRateBudget
+from copilot.rate_budget import RedisRateBudget, host_of
 from tests.client.support import calls
 from tests.conftest import SandboxHandle
 from tools.freshservice import FreshserviceClient, RateLimited
@@ -157,3 +157,21 @@ def test_the_client_side_of_the_seam_knows_no_redis() -> None:
     for name in ("client.py", "shared_rate.py", "transport.py"):
         roots = {module.split(".")[0] for module in imported_modules(ROOT / "tools" / "freshservice" / name)}
         assert not roots & {"redis", "copilot"}, name
+
+
+async def test_every_client_the_copilot_builds_shares_one_state_per_account(tmp_path: Any) -> None:
+    from copilot.services import background_client, build_services
+    from copilot.settings import Settings
+    from copilot.triage import worker
+
+    settings = Settings(env="development", data_dir=tmp_path)
+    services = build_services(settings)
+    clients = [services.freshservice, background_client(settings), worker.background_client(settings)]
+    try:
+        states = [client.shared for client in clients]
+        assert all(isinstance(state, RedisRateBudget) for state in states)
+        assert {state.pause_key for state in states if isinstance(state, RedisRateBudget)} == {
+            f"copilot:ratebudget:{host_of(settings.freshservice_base_url)}:pause"}
+    finally:
+        for client in clients:
+            await client.aclose()
