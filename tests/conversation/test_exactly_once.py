@@ -191,12 +191,14 @@ DRIVERS: dict[str, Callable[[Chat, Copilot], None]] = {
     "answer": lambda chat, _: (chat.say("I need a monitor"), chat.press(chat.actions[0])) and None,
     "ticket": lambda chat, _: chat.press("ticket:2") and None,
     "not_helpful": lambda chat, _: (chat.say("how do I connect to the VPN?"), chat.press("not_helpful")) and None,
+    # "Yes, use that as …" after a doubtful answer (read-only: the form stores it, nothing is written yet)
+    "keep_answer": lambda chat, _: (chat.say("I need a monitor"), chat.press("keep_answer:justification")) and None,
     # a parked request offered back after the one that displaced it was cancelled
     "resume": lambda chat, _: (chat.say("I need a headset"), chat.say("I also need a docking station"),
                                chat.say("cancel"), chat.press(next(a for a in chat.actions if a.startswith("resume:"))))
     and None,
 }
-READ_ONLY = ("start", "end_handover", "answer", "ticket", "not_helpful", "resume")
+READ_ONLY = ("start", "end_handover", "answer", "ticket", "not_helpful", "resume", "keep_answer")
 # which driver covers each client write method that tools/ calls
 COVERS = {"create_ticket": "create_incident", "place_request": "place_request", "add_note": "add_note",
           "update_ticket": "place_request"}  # update_ticket: the tag PUT after place_request
@@ -220,7 +222,8 @@ def test_every_write_path_is_audited(path: str, chat: Chat, copilot: Copilot, le
     writes = [c for c in calls if c["method"] in ("POST", "PUT") and c["path"].startswith("/api/v2")]
     events = audit_events(ledger, chat.id)
     audited = {e["tool"] for e in events}
-    if path in ("escalate", "end_handover", "start", "add_note", "answer", "ticket", "not_helpful", "resume"):
+    if path in ("escalate", "end_handover", "start", "add_note", "answer", "ticket", "not_helpful", "resume",
+                "keep_answer"):
         assert f"button:{path if path != 'add_note' else 'escalate'}" in audited
     touched = {int(m) for c in writes for m in re.findall(r"/tickets/(\d+)", c["path"])}
     created = {t["id"] for t in tickets_of(copilot, ALICE)} - before
