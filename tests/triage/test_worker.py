@@ -302,7 +302,12 @@ async def test_poller_feeds_the_same_stream_without_webhooks(
         assert await poll_once(client, queue) == 0
         async with running_worker(quiet_intake, knowledge, tmp_path):
             await wait_until(lambda: proposal_for(redis, ticket_id))
-            # our own notes moved updated_at: the next poll queues ticket_updated events, which add no note
+            # an agent changes the ticket (updated_at has one-second resolution: a fast note may share the
+            # creation second): the next poll queues a ticket_updated event, which adds no second note
+            await asyncio.sleep(1.1)
+            from tools.freshservice.schemas import TicketUpdate
+
+            await client.update_ticket(ticket_id, TicketUpdate(priority=3))
             assert await poll_once(client, queue) >= 1
             await wait_until(lambda: _drained(queue))
     assert len(triage_notes(quiet, ticket_id)) == 1
