@@ -119,10 +119,21 @@ def fresh(app: App) -> Iterator[App]:
     app.sandbox.control("DELETE", "/_sandbox/faults")
     if app.redis.process is None:
         app.redis.start()
+    forget_rate_pauses(app)
     yield app
     app.sandbox.control("DELETE", "/_sandbox/faults")
     if app.redis.process is None:
         app.redis.start()
+
+
+def forget_rate_pauses(app: App) -> None:
+    """A 429 with Retry-After pauses every client of the account through Redis (copilot/rate_budget.py):
+    each test starts without the previous test's pause."""
+    from copilot.rate_budget import KEY_PREFIX
+
+    client = app.redis.client()
+    for key in client.scan_iter(match=f"{KEY_PREFIX}*"):
+        client.delete(key)
 
 
 def assert_polite(response: httpx.Response, status: int = 503) -> str:
