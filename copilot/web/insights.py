@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import importlib.util
 import io
 from datetime import UTC, date, datetime, timedelta
 
@@ -40,11 +39,10 @@ MAX_DAYS = 731
 NOT_ADMIN = ("The insights are for IT admins. {email} is an IT agent without an admin role in Freshservice. "
              "Ask a Freshservice account admin for an admin role, or ask whoever runs the copilot to add you "
              "to COPILOT_INSIGHTS_ADMINS.")
-# Sections provided by the knowledge-gaps and recurring-issues work (copilot/insights/gaps.py, recurring.py):
-# linked when those modules are installed.
-COMPANIONS = (("copilot.insights.gaps", "Knowledge gaps", "/console/insights/gaps",
+# The pages that say what to fix next (copilot/insights/gaps.py and recurring.py's Problem proposals).
+COMPANIONS = (("Knowledge gaps", "/console/insights/gaps",
                "Questions the copilot declined or that were thumbed down, grouped by meaning."),
-              ("copilot.insights.recurring", "Recurring issues", "/console/problems",
+              ("Recurring issues", "/console/problems",
                "Clusters of tickets and conversations growing against their baseline, as Problem proposals."))
 
 
@@ -123,8 +121,7 @@ async def insights_page(request: Request) -> Response:
     span = parse_range(request)
     board = await _board(services, span)
     query = f"from={span.start.isoformat()}&to={span.end.isoformat()}"
-    companions = [{"title": title, "href": href, "about": about} for module, title, href, about in COMPANIONS
-                  if importlib.util.find_spec(module) is not None]
+    companions = [{"title": title, "href": href, "about": about} for title, href, about in COMPANIONS]
     page = _page("insights.html", session=gate.session, board=board, span=span, query=query,
                  classes=[(o, OUTCOME_TITLES[o], board.totals.get(o, 0)) for o in OUTCOMES],
                  total=board.totals.get("all", 0), companions=companions,
