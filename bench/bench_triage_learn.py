@@ -56,7 +56,7 @@ def paraphrase_hit_rate(index: SimilarTickets, cases: list[dict[str, str]], k: i
 async def run(base_url: str, api_key: str, data_dir: Path) -> dict[str, Any]:
     settings = Settings(env="development", data_dir=data_dir, freshservice_url=base_url, freshservice_api_key=api_key)
     from copilot.knowledge import embedder
-    from copilot.services import background_client
+    from copilot.rate_budget import background_client
 
     embedder.configure(settings.embedder_backend, Path.home() / ".cache" / "copilot" / "models")  # export once
     embedder.get_embedder()

@@ -23,12 +23,13 @@ from redis.exceptions import RedisError
 
 from copilot import logs, store
 from copilot.settings import Settings
-from tools.freshservice import RateLimitStatus
+from tools.freshservice import FreshserviceClient, RateLimitStatus
 
 log = logs.get_logger(__name__)
 KEY_PREFIX = "copilot:ratebudget:"
 STATUS_TTL_SECONDS = 60  # the budget is per minute: an older reading says nothing about now
 RETRY_REDIS_AFTER_SECONDS = 5.0  # after a Redis failure, local behaviour only for this long
+BACKGROUND_BUDGET_SHARE = 0.3  # background work pauses when less than 30% of the per-minute API budget is left
 
 # Set the pause unless a longer one is already set (PTTL is -2 when absent, -1 without expiry).
 _EXTEND_PAUSE = """
@@ -134,3 +135,13 @@ class RedisRateBudget:
 def for_settings(settings: Settings) -> RedisRateBudget:
     """The shared rate state of the configured Freshservice account, on the app's Redis."""
     return RedisRateBudget(lambda: store.get_redis(settings), settings.freshservice_base_url)
+
+
+def background_client(settings: Settings) -> FreshserviceClient:
+    """A Freshservice client for background work (knowledge sync, triage worker and history pulls, insights):
+    it waits out 429s patiently and steps aside while less than ``BACKGROUND_BUDGET_SHARE`` of the
+    account-wide per-minute budget is left (the latest remaining any replica or worker saw, shared through
+    Redis), so employees' turns keep the budget."""
+    return FreshserviceClient(settings.freshservice_base_url, settings.freshservice_api_key.get_secret_value(),
+                              timeout=settings.freshservice_timeout, yield_below=BACKGROUND_BUDGET_SHARE,
+                              shared=for_settings(settings))

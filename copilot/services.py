@@ -30,7 +30,6 @@ from tools.freshservice import FreshserviceClient, FreshserviceError, RedisWrite
 
 log = logs.get_logger(__name__)
 OFFICE_HOURS_REFRESH_SECONDS = 3600
-BACKGROUND_BUDGET_SHARE = 0.3  # background work pauses when less than 30% of the per-minute API budget is left
 
 
 @dataclass
@@ -83,7 +82,7 @@ class Services:
         its own client that steps aside when the account's API budget runs low."""
         if not self._tasks:
             settings = self.settings
-            background = background_client(settings)
+            background = rate_budget.background_client(settings)
             self._background_clients.append(background)
             self._tasks.append(asyncio.create_task(
                 self.knowledge.sync_forever(background, settings.kb_sync_interval_seconds)))
@@ -94,7 +93,7 @@ class Services:
             from copilot.insights import prometheus, runtime
 
             if settings.insights_consumer_mode == "embedded":  # production runs `python -m copilot.insights consume`
-                insights_client = background_client(settings)
+                insights_client = rate_budget.background_client(settings)
                 self._background_clients.append(insights_client)
                 self._tasks.append(asyncio.create_task(runtime.run_embedded(settings, insights_client)))
             self._tasks.append(asyncio.create_task(prometheus.refresh_forever(settings)))
@@ -157,16 +156,6 @@ def _warm_offline_model() -> None:
     from copilot.models.offline import shared
 
     shared()
-
-
-def background_client(settings: Settings) -> FreshserviceClient:
-    """A Freshservice client for background work (knowledge sync, triage history pulls): it waits out
-    429s patiently and steps aside while less than ``BACKGROUND_BUDGET_SHARE`` of the account-wide
-    per-minute budget is left (the latest remaining any replica or worker saw, shared through Redis),
-    so employees' turns keep the budget."""
-    return FreshserviceClient(settings.freshservice_base_url, settings.freshservice_api_key.get_secret_value(),
-                              timeout=settings.freshservice_timeout, yield_below=BACKGROUND_BUDGET_SHARE,
-                              shared=rate_budget.for_settings(settings))
 
 
 _services: Services | None = None

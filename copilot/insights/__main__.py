@@ -28,7 +28,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 async def consume(settings: Settings, *, once: bool, replay: bool) -> int:
-    from copilot.services import background_client
+    from copilot.rate_budget import background_client
 
     client = background_client(settings)
     try:

@@ -56,8 +56,9 @@ def _stop_on_signals() -> asyncio.Event:
 
 
 async def run_worker(settings: Settings, concurrency: int | None) -> int:
+    from copilot.rate_budget import background_client
     from copilot.services import get_services
-    from copilot.triage.worker import background_client, build_worker, retrain_forever
+    from copilot.triage.worker import build_worker, retrain_forever
 
     try:
         modes = load_modes(settings.triage_modes_file)
@@ -95,8 +96,8 @@ async def run_worker(settings: Settings, concurrency: int | None) -> int:
 
 
 async def run_poll(settings: Settings, once: bool, since: datetime | None) -> int:
+    from copilot.rate_budget import background_client
     from copilot.triage.poller import poll_forever, poll_once
-    from copilot.triage.worker import background_client
 
     client = background_client(settings)
     try:

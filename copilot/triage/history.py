@@ -2,7 +2,7 @@
 
 Triage learns from history: field models from the fields agents finally set, the similar-tickets
 index from subjects and resolutions, the assignee ranker from who resolved what. Pulling history is
-background work: it goes through a background client (``copilot.services.background_client``), which
+background work: it goes through a background client (``copilot.rate_budget.background_client``), which
 steps aside while the account-wide budget runs low, so employees' turns keep it.
 
 A pull lists ``GET /tickets?updated_since=<cursor>&include=stats`` (the list is not ordered by

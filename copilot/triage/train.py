@@ -281,7 +281,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 async def _train_once(settings: Settings, *, since: datetime | None, full: bool) -> TrainResult:
-    from copilot.services import background_client
+    from copilot.rate_budget import background_client
 
     async with background_client(settings) as client:
         return await train(settings, client, since=since, full=full)

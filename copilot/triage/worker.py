@@ -44,7 +44,6 @@ from tools.freshservice import FreshserviceClient, FreshserviceError, NotFound, 
 from tools.freshservice.schemas import Ticket
 
 log = logs.get_logger(__name__)
-BACKGROUND_BUDGET_SHARE = 0.3  # like the knowledge sync: pause when < 30% of the API budget is left
 RETRAIN_CHECK_SECONDS = 3600.0
 EVENT_SECONDS = 120.0  # one event, end to end (handle + acknowledge): past this it is failed and retried later
 STUCK_GRACE_SECONDS = 30.0  # a slot still busy this long after its event's deadline ignored the cancel: recycled
@@ -399,21 +398,13 @@ async def retrain_forever(settings: Settings, client: FreshserviceClient, redis:
             await asyncio.wait_for(stop.wait(), timeout=RETRAIN_CHECK_SECONDS)
 
 
-def background_client(settings: Settings) -> FreshserviceClient:
-    """A patient client that steps aside when the account's API budget runs low (interactive turns first),
-    and shares 429 pauses and the latest remaining budget with the app's clients through Redis."""
-    return FreshserviceClient(settings.freshservice_base_url, settings.freshservice_api_key.get_secret_value(),
-                              timeout=settings.freshservice_timeout, yield_below=BACKGROUND_BUDGET_SHARE,
-                              shared=rate_budget.for_settings(settings))
-
-
 async def run_embedded(settings: Settings, knowledge: KnowledgeSearch | None) -> None:
     """The worker as a task of the app process (``COPILOT_TRIAGE_WORKER=embedded``)."""
     from copilot import store
 
-    client = background_client(settings)
+    client = rate_budget.background_client(settings)
     redis = await store.get_redis(settings)
-    retrain = asyncio.create_task(retrain_forever(settings, background_client(settings), redis, first=False))
+    retrain = asyncio.create_task(retrain_forever(settings, rate_budget.background_client(settings), redis, first=False))
     try:
         worker = build_worker(settings, redis, client=client, knowledge=knowledge)
         await worker.run()

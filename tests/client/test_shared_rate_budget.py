@@ -160,13 +160,13 @@ def test_the_client_side_of_the_seam_knows_no_redis() -> None:
 
 
 async def test_every_client_the_copilot_builds_shares_one_state_per_account(tmp_path: Any) -> None:
-    from copilot.services import background_client, build_services
+    from copilot.rate_budget import background_client
+    from copilot.services import build_services
     from copilot.settings import Settings
-    from copilot.triage import worker
 
     settings = Settings(env="development", data_dir=tmp_path)
     services = build_services(settings)
-    clients = [services.freshservice, background_client(settings), worker.background_client(settings)]
+    clients = [services.freshservice, background_client(settings)]
     try:
         states = [client.shared for client in clients]
         assert all(isinstance(state, RedisRateBudget) for state in states)

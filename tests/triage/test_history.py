@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from copilot.services import BACKGROUND_BUDGET_SHARE, background_client
+from copilot.rate_budget import BACKGROUND_BUDGET_SHARE, background_client
 from copilot.settings import Settings
 from copilot.triage.history import HistoryStore, pull_history, sync_history
 from tests.conftest import SandboxHandle
