@@ -131,6 +131,17 @@ class Engine:
         self.store = deps.store
         self._slots = asyncio.Semaphore(deps.max_concurrent_turns)
         self._queued = 0
+        self._model_loaded = False
+
+    async def _model_ready(self) -> None:
+        """The first turns of a process may meet the model still loading (the offline model fits its classifiers
+        and loads MiniLM under a lock the start-up warm-up holds: seconds, half a minute on a new data
+        directory). That wait is in a thread, so other conversations go on, and outside the turn's budget,
+        which is about the IT system answering."""
+        if not self._model_loaded:
+            model = await asyncio.to_thread(self.deps.model_factory)
+            await model.close()
+            self._model_loaded = True
 
     async def _take_slot(self) -> None:
         """A turn slot, or :class:`failures.Busy` (backpressure, not a pile-up): at once when the queue is
@@ -191,6 +202,7 @@ class Engine:
                 if message.action is None:
                     text, cut = clean_text(message.text or "")
                     state.add("employee", text)  # kept even if the turn runs out of time
+                await self._model_ready()
                 try:
                     async with asyncio.timeout(deps.turn_budget_seconds):
                         ctx = ToolContext(employee=employee, state=state, client=deps.client, catalog=deps.catalog,

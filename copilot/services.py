@@ -43,6 +43,7 @@ class Services:
     _office_hours_at: float = 0.0
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _background_clients: list[FreshserviceClient] = field(default_factory=list)
+    _warming: bool = False
 
     def health_checks(self) -> dict[str, health.Check]:
         return {
@@ -77,9 +78,21 @@ class Services:
             return health.ComponentHealth(status="degraded", detail=f"{detail}; last sync failed: {kb.last_error}")
         return health.ComponentHealth(status="ok", detail=detail)
 
+    def warm_up(self) -> None:
+        """Start loading what a first turn needs, in threads, once: the language identifier (~3 s) and, for the
+        offline model, its fitted classifiers and MiniLM (seconds; half a minute on a new data directory).
+        Called at app start and again (a no-op) when the engine is built, so no employee's turn pays for it."""
+        if self._warming:
+            return
+        self._warming = True
+        threading.Thread(target=language.warm_up, name="language-warm-up", daemon=True).start()
+        if self.settings.model == "offline":
+            threading.Thread(target=_warm_offline_model, name="offline-model-warm-up", daemon=True).start()
+
     def start_background(self) -> None:
         """Load the saved index and keep it in sync (started by the app, not by tests). The sync uses
         its own client that steps aside when the account's API budget runs low."""
+        self.warm_up()
         if not self._tasks:
             settings = self.settings
             background = rate_budget.background_client(settings)
@@ -117,11 +130,7 @@ class Services:
     async def engine(self) -> Engine:
         if self._engine is None:
             settings = self.settings
-            # The language model takes ~3 s to load: start it now, in a thread, instead of in a first foreign turn.
-            threading.Thread(target=language.warm_up, name="language-warm-up", daemon=True).start()
-            if settings.model == "offline":
-                # fitting the offline model's classifiers (and loading MiniLM) takes seconds: not in a first turn
-                threading.Thread(target=_warm_offline_model, name="offline-model-warm-up", daemon=True).start()
+            self.warm_up()
             redis = await store.get_redis(settings)
             secrets = settings.secret_values()
             self._engine = Engine(EngineDeps(

@@ -285,6 +285,10 @@ async def run_all(cases: list[dict[str, Any]], url: str, key: str, data_dir: Pat
     services = build_services(settings)
     await services.knowledge.sync(services.freshservice)
     engine = await services.engine()
+    if settings.model == "offline":  # as the REST app's start-up does: the first case must not wait for the fit
+        from copilot.models.offline.nlu import shared
+
+        await asyncio.to_thread(shared)
     results: list[CaseResult] = []
     async with httpx.AsyncClient(base_url=url, auth=(key, "X"), timeout=30) as control:
         for case in cases:

@@ -197,3 +197,43 @@ async def test_a_full_turn_queue_refuses_at_once_instead_of_waiting(services: Se
     engine._slots.release()  # the running turn ends: the queued one gets the slot
     await queued
     engine._slots.release()
+
+
+async def test_a_turn_waiting_for_the_offline_model_does_not_stall_other_conversations(services: Services) -> None:
+    """The first turns after a start can meet the offline model's warm-up (it holds the model's lock while it
+    fits, half a minute on a new data directory). That wait happens off the event loop: the "warm-up" below
+    lets go of the lock only when the event loop has run a heartbeat while a turn was waiting for the model
+    (were the wait on the loop, the heartbeat could not run and the warm-up would give up after a minute)."""
+    import threading
+
+    from copilot.models.offline import nlu
+
+    nlu.shared()  # fitted before the lock is taken, so the turn's only wait is the lock
+    alice = await services.employee(ALICE)
+    engine = await services.engine()
+    conversation = (await engine.start(alice)).id
+    build_model = engine.deps.model_factory
+    model_wanted, holding, loop_ran = threading.Event(), threading.Event(), threading.Event()
+    released_by_heartbeat: list[bool] = []
+
+    def wanting_model() -> Any:
+        model_wanted.set()
+        return build_model()
+
+    def warm_up_in_progress() -> None:
+        with nlu._lock:
+            holding.set()
+            released_by_heartbeat.append(loop_ran.wait(timeout=60))
+
+    engine.deps.model_factory = wanting_model
+    holder = threading.Thread(target=warm_up_in_progress, daemon=True)
+    holder.start()
+    assert await asyncio.to_thread(holding.wait, 30)
+    turn = asyncio.create_task(say(engine, conversation, alice, "how do I reset my password?"))
+    # back on the event loop after the turn asked for the model: possible only while the loop is free
+    assert await asyncio.to_thread(model_wanted.wait, 60)
+    loop_ran.set()
+    reply = await turn
+    holder.join(timeout=90)
+    assert released_by_heartbeat == [True]
+    assert "password" in reply.lower()
