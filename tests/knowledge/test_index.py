@@ -84,3 +84,13 @@ def test_small_kb_scores_articles_by_their_sentences(embedder, monkeypatch):
     assert not big.sentence_level and big.unit_emb.shape[0] == 0
     assert big.embedded_texts() == {c.index_text for c in big.chunks} | {d.title for d in TINY_DOCS}
     assert big.search("my vpn connection keeps dropping")[0].doc_id == "vpn"
+
+
+def test_spelling_fixes_typos_but_leaves_real_words_alone(embedder):
+    docs = [*TINY_DOCS, KbDocument(id="dock", title="Check whether your docking station charges",
+                                   text="Plug the dock into power and check whether the light turns white.")]
+    idx = KnowledgeIndex(embedder).build(docs)
+    assert idx.correct_spelling("my pasword expired") == "my password expired"  # not a word: a KB word one edit away
+    # real English words one edit away from a KB word ("weather"/"whether", "printed"/"printer") are not typos
+    assert idx.correct_spelling("will the weather be fine") == "will the weather be fine"
+    assert idx.correct_spelling("I printed it twice") == "I printed it twice"
