@@ -22,7 +22,8 @@ Scoring
     targets on the KB's own pseudo-queries, otherwise the one this index fitted on them at build time
     (:meth:`KnowledgeIndex.calibrate`, saved as ``self_calibration.json``); a lower
     ``plausible_threshold`` marks hits worth suggesting;
-  * the query is spelling-corrected against the KB's words and expanded with shipped synonyms for BM25.
+  * the query is spelling-corrected against the KB's words (words the model's vocabulary knows are left
+    alone: :data:`SPELL_MIN_LEN`) and expanded with shipped synonyms for BM25.
 
 Persistence
   ``save(dir)`` writes ``dir/<model>__<chunker-version>/`` (documents, chunks, embedding matrix)
