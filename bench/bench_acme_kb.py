@@ -5,13 +5,15 @@ the product's code; see ``bench/data/ACME-KB-README.md``. This runs the real pat
 serves Acme's articles over HTTP, ``KnowledgeBase.sync`` indexes what the portal shows, and
 ``KnowledgeBase.search`` decides per question whether to answer (what ``search_kb`` uses).
 
-    .venv/bin/python bench/bench_acme_kb.py [--no-write]
+    .venv/bin/python bench/bench_acme_kb.py [--split dev] [--no-write] [--note "what changed"]
 
 Per split it prints: answered share of answerable questions, precision of those answers (the first
 article is the gold one), recall@1/@3, whether the passage shown contains the answer
 (``answer_contains``) among answered questions, and the declined share of questions no article
-answers (off-topic and IT questions the KB does not cover, separately). Rewrites the "## Acme
-knowledge base" section of docs/benchmarks.md.
+answers (off-topic and IT questions the KB does not cover, separately). With both splits it rewrites
+the "## Acme knowledge base" section of docs/benchmarks.md, the figures it replaces becoming the *before*
+columns; ``--split dev`` runs the dev questions only (for iterating: held-out is run once, at the end)
+and prints them next to the published dev figures.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from copilot.eval.report import write_section  # noqa: E402
+from copilot.eval.report import BENCHMARKS_MD, write_section  # noqa: E402
 from copilot.knowledge.sync import KnowledgeBase  # noqa: E402
 from sandbox.app import create_app  # noqa: E402
 from sandbox.config import SandboxConfig  # noqa: E402
@@ -94,7 +96,7 @@ async def evaluate(kb: KnowledgeBase, cases: list[dict[str, Any]]) -> dict[str, 
     }
 
 
-async def run() -> dict[str, dict[str, float]]:
+async def run(splits: tuple[str, ...] = SPLITS) -> dict[str, dict[str, float]]:
     config = SandboxConfig(api_key="bench-key", plan="unlimited", knowledge="org")
     with tempfile.TemporaryDirectory() as data_dir, serve(create_app(config)) as sandbox_url:
         kb = KnowledgeBase(Path(data_dir), sandbox_url)
@@ -102,22 +104,56 @@ async def run() -> dict[str, dict[str, float]]:
             report = await kb.sync(client)
         print(f"indexed {report.articles} portal articles in {report.seconds:.1f}s", file=sys.stderr)
         results = {}
-        for split in SPLITS:
+        for split in splits:
             cases = [json.loads(line) for line in (DATA / f"acme-kb-{split}.jsonl").read_text().splitlines() if line]
             results[split] = await evaluate(kb, cases)
     return results
 
 
-def table(results: dict[str, dict[str, float]]) -> str:
+LABELS = {"dev": "dev", "heldout": "held-out"}
+
+
+def published() -> dict[str, dict[str, str]]:
+    """The figures the section shows now, per split (its *now* columns, or its only ones), as printed."""
+    text = BENCHMARKS_MD.read_text(encoding="utf-8") if BENCHMARKS_MD.exists() else ""
+    start = text.find(SECTION)
+    if start == -1:
+        return {}
+    end = text.find("\n## ", start + len(SECTION))
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")]
+            for line in text[start:end if end != -1 else None].splitlines() if line.startswith("| ")]
+    if not rows:
+        return {}
+    head, out = rows[0], {}
+    for split, label in LABELS.items():
+        for name in (f"{label} now", label, split):
+            if name in head:
+                col = head.index(name)
+                out[split] = {r[0]: r[col] for r in rows[1:] if len(r) > col}
+                break
+    return out
+
+
+def table(results: dict[str, dict[str, float]], before: dict[str, dict[str, str]] | None = None) -> str:
+    """One row per figure; with ``before``, a *before* and a *now* column per split."""
+    def cell(value: Any) -> str:
+        return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+    before = before or {}
     keys = list(next(iter(results.values())))
-    lines = ["| | " + " | ".join(results) + " |", "|---|" + "---|" * len(results)]
+    heads: list[str] = []
+    for split in results:
+        heads += [f"{LABELS[split]} before", f"{LABELS[split]} now"] if split in before else [LABELS[split]]
+    lines = ["| | " + " | ".join(heads) + " |", "|---|" + "---|" * len(heads)]
     for key in keys:
-        cells = [f"{r[key]:.3f}" if isinstance(r[key], float) else str(r[key]) for r in results.values()]
+        cells: list[str] = []
+        for split, r in results.items():
+            cells += [before[split].get(key, "—"), cell(r[key])] if split in before else [cell(r[key])]
         lines.append(f"| {key} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def write(results: dict[str, dict[str, float]]) -> None:
+def write(results: dict[str, dict[str, float]], before: dict[str, dict[str, str]], note: str = "") -> None:
     body = (f"{SECTION}\n\n`bench/bench_acme_kb.py`: Acme's own portal articles (28, served by the sandbox with "
             "`knowledge=org`), questions written independently of the product (`bench/data/ACME-KB-README.md`). "
             "The decision is checked at index time on pseudo-queries made from these articles and a shipped "
@@ -127,18 +163,23 @@ def write(results: dict[str, dict[str, float]]) -> None:
             "'Talk to the IT team' button, otherwise nothing. Latency is `KnowledgeBase.search` (embedding + "
             "scoring + passages), one question at a time on a shared 2-core machine. "
             "Goals (issue 14, held-out): answered ≥ 0.92 at precision ≥ 0.97, declined ≥ 0.95, passage has the "
-            "answer ≥ 0.90.\n\n" + table(results) + "\n")
+            "answer ≥ 0.90.\n\n" + (note.strip() + "\n\n" if note.strip() else "") + table(results, before) + "\n")
     write_section(SECTION, body)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=(*SPLITS, "both"), default="both",
+                        help="dev only while iterating (printed, never written); held-out once, at the end")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--note", default="", help="a paragraph on this run (what changed, machine load)")
     args = parser.parse_args()
-    results = asyncio.run(run())
-    print(table(results))
-    if not args.no_write:
-        write(results)
+    splits = SPLITS if args.split == "both" else (args.split,)
+    results = asyncio.run(run(splits))
+    before = {s: v for s, v in published().items() if s in results}
+    print(table(results, before))
+    if not args.no_write and splits == SPLITS:
+        write(results, before, args.note)
 
 
 if __name__ == "__main__":

