@@ -6,14 +6,19 @@ Triage proposes several fields of a new ticket (category, sub-category, group, p
 field gets the same recipe, so the model is generic over field names and label values (strings;
 ``None`` = the label is missing on that row, the row is skipped for that field):
 
-* **features** — TF-IDF over words (1–2 grams) and characters (2–5 grams inside words), shared by
-  all fields; optionally MiniLM sentence embeddings appended (``TriageConfig.embeddings``).
+* **features** — TF-IDF over words (1–2 grams), and over the subject's words again at half weight
+  (``title_weight``), optionally characters (2–5 grams inside words), shared by all fields; MiniLM
+  sentence embeddings appended (``TriageConfig.embeddings``).
 * **classifier** — a linear model per field (LinearSVC or logistic regression, class-weighted when
   ``balanced``); optionally *chained*: a field with more classes also sees the out-of-fold scores of
   the fields with fewer classes (sub-category and group learn from the predicted category).
-* **confidence** — the probability that the top label is right, fitted on out-of-fold predictions
-  (k-fold cross-validation on the training rows) from the classifier's score, its margin over the
-  runner-up and the prior of the predicted label. It is what a reviewer sees and what ``auto`` uses.
+* **prior correction** — per field, the scores divided by ``prior ** β`` with β chosen out of fold (the
+  best macro-F1 within 0.005 of the uncorrected accuracy): rare labels are predicted more often.
+* **hierarchy** — fields that nest in another by the labels (sub-category in category, see
+  :mod:`copilot.triage.hierarchy`) are decoded with it, so a predicted pair was seen in training.
+* **confidence** — the probability that the chosen label is right, fitted on out-of-fold predictions
+  (k-fold cross-validation on the training rows) from the classifier's own probability of the chosen label,
+  its margin over the best other label and the label's prior. It is what a reviewer sees and what ``auto`` uses.
 * **shipped threshold** — per field, the lowest confidence at which the out-of-fold predictions above
   it keep a one-sided 95 % Wilson lower bound of precision ≥ ``target_precision`` (a safety margin
   against the optimism of choosing a cut on the same data). A field that cannot reach it never
@@ -42,6 +47,7 @@ from pydantic import BaseModel, Field
 from scipy import sparse
 
 from copilot.logs import get_logger
+from copilot.triage.hierarchy import Tables, decode_hierarchy, find_hierarchy, pair_table
 from copilot.triage.proposal import FieldGuess
 
 log = get_logger(__name__)
@@ -69,6 +75,16 @@ class TriageConfig(BaseModel):
     blend: tuple[float, ...] = (1.0, 0.8, 0.6, 0.5)  # linear-model weights tried per field (chosen out of fold)
     temperature: float = Field(default=3.0, gt=0)  # softmax temperature of SVM scores before blending
     folds: int = Field(default=5, ge=2, le=10)
+    # exponents β tried per field for the prior correction p(label) / prior(label)^β (chosen out of fold:
+    # the best macro-F1 whose accuracy stays within ``prior_tolerance`` of the uncorrected one); (0,) = off
+    prior_correction: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.5)
+    prior_tolerance: float = Field(default=0.005, ge=0)
+    # decode parent → child fields together so a child is a value seen under the predicted parent (pairs
+    # found in the training labels, see :func:`find_hierarchy`)
+    hierarchy: bool = True
+    # the subject's words once more, in a TF-IDF of their own at this weight (0 = off): subjects are short
+    # and say what the ticket is about; bodies carry greetings, signatures and quoted replies
+    title_weight: float = Field(default=0.5, ge=0)
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (2, 5)
     seed: int = 11
@@ -83,6 +99,8 @@ class FieldReport(BaseModel):
     macro_f1: float
     threshold: float | None  # None: the field never goes auto
     blend: float = 1.0  # weight of the linear model against the neighbours
+    prior_power: float = 0.0  # β of the prior correction
+    parent: str | None = None  # decoded together with this field (the labels say this one nests in it)
     auto_precision: float | None
     auto_coverage: float
 
@@ -100,6 +118,77 @@ class _FieldModel:
     rows: np.ndarray | None = None  # training rows of this field (indexes into the stored embeddings)
     targets: np.ndarray | None = None  # their class indexes (for the neighbours)
     blend: float = 1.0
+    prior_power: float = 0.0  # β of the prior correction (0 = none)
+    parent: str | None = None  # the field this one nests in (hierarchical decoding), if any
+    allowed: np.ndarray | None = None  # parent classes × these classes: pairs seen in training
+
+
+@dataclass
+class _Scores:
+    """A field's out-of-fold probabilities and final estimator, before calibration (see ``TriageModel.fit``)."""
+
+    name: str
+    classes: list[str]
+    yi: np.ndarray  # class index of each labelled row
+    prior: np.ndarray
+    estimator: Any
+    blend: float
+    probs: np.ndarray  # out-of-fold, labelled rows only
+    rows: np.ndarray  # which training rows are labelled
+    inputs: list[str]
+    power: float = 0.0
+
+
+def prior_corrected(probs: np.ndarray, prior: np.ndarray, power: float) -> np.ndarray:
+    """``probs / prior ** power``, renormalised: lifts rare labels (macro-F1) at a small cost in accuracy."""
+    if power == 0.0 or probs.shape[1] < 2:
+        return probs
+    out = probs / np.power(prior + 1e-3, power)
+    return np.asarray(out / out.sum(axis=1, keepdims=True))
+
+
+def _choose_prior_power(probs: np.ndarray, yi: np.ndarray, prior: np.ndarray, config: TriageConfig) -> float:
+    """The β with the best out-of-fold macro-F1 among those within ``prior_tolerance`` of β = 0's accuracy."""
+    if probs.shape[1] < 2 or config.prior_correction == (0.0,):
+        return 0.0
+    scored = []
+    for power in sorted({0.0, *config.prior_correction}):
+        pred = prior_corrected(probs, prior, power).argmax(axis=1)
+        scored.append((power, float((pred == yi).mean()), _macro_f1(yi.tolist(), pred.tolist())))
+    floor = scored[0][1] - config.prior_tolerance
+    return max((s for s in scored if s[1] >= floor), key=lambda s: (s[2], -s[0]))[0]
+
+
+def _full(probs: np.ndarray, rows: np.ndarray, prior: np.ndarray, n: int) -> np.ndarray:
+    """A field's probabilities on every training row (unlabelled rows: the prior)."""
+    out = np.tile(prior, (n, 1)).astype(np.float64)
+    out[rows] = probs
+    return out
+
+
+def _class_index(values: Sequence[str | None], classes: list[str]) -> np.ndarray:
+    index = {c: i for i, c in enumerate(classes)}
+    return np.array([index.get(str(v), -1) if v is not None else -1 for v in values], dtype=np.int64)
+
+
+def _pair_tables(labels: dict[str, list[str | None]], child: str, parent: str, scored: dict[str, _Scores],
+                 config: TriageConfig) -> tuple[np.ndarray, Tables]:
+    """The pairs seen in all the training rows (what prediction uses) and, for the out-of-fold pass, one
+    table per fold of the child's rows built without that fold (rows missing either label: no constraint)."""
+    ci = _class_index(labels[child], scored[child].classes)
+    pi = _class_index(labels[parent], scored[parent].classes)
+    n_p, n_c = len(scored[parent].classes), len(scored[child].classes)
+    everything = pair_table(pi, ci, n_p, n_c)
+    folds = _folds(scored[child].yi, config.folds, config.seed)
+    stack = np.ones((len(folds) + 1, n_p, n_c), dtype=bool)  # the last table: no constraint
+    which = np.full(len(ci), len(folds), dtype=np.int64)
+    rows = scored[child].rows
+    for f, (train, test) in enumerate(folds):
+        keep = np.zeros(len(ci), dtype=bool)
+        keep[rows[train]] = True
+        stack[f] = pair_table(np.where(keep, pi, -1), ci, n_p, n_c)
+        which[rows[test][pi[rows[test]] >= 0]] = f
+    return everything, (stack, which)
 
 
 def _text_features(config: TriageConfig) -> Any:
@@ -109,10 +198,17 @@ def _text_features(config: TriageConfig) -> Any:
     parts: list[tuple[str, Any]] = [
         ("word", TfidfVectorizer(analyzer="word", ngram_range=config.word_ngrams, min_df=2, sublinear_tf=True,
                                  token_pattern=r"(?u)\b\w+\b", dtype=np.float32))]
+    weights = {"word": 1.0}
+    if config.title_weight > 0:
+        parts.append(("title", TfidfVectorizer(analyzer="word", ngram_range=config.word_ngrams, min_df=2,
+                                               sublinear_tf=True, token_pattern=r"(?u)\b\w+\b", dtype=np.float32,
+                                               preprocessor=ticket_subject)))
+        weights["title"] = config.title_weight
     if config.char:
+        weights["char"] = 1.0
         parts.append(("char", TfidfVectorizer(analyzer="char_wb", ngram_range=config.char_ngrams, min_df=2,
                                               sublinear_tf=True, max_features=200_000, dtype=np.float32)))
-    return FeatureUnion(parts)
+    return FeatureUnion(parts, transformer_weights=weights)
 
 
 def _new_estimator(config: TriageConfig) -> Any:
@@ -190,13 +286,19 @@ def _knn_probabilities(sims: np.ndarray, targets: np.ndarray, n_classes: int, k:
     return np.asarray(out / out.sum(axis=1, keepdims=True))
 
 
-def _confidence_features(probs: np.ndarray, prior: np.ndarray) -> np.ndarray:
-    """Top probability, its margin over the runner-up, log prior of the top label: what P(correct) is fitted on."""
-    order = np.argsort(-probs, axis=1)
+def _confidence_features(probs: np.ndarray, prior: np.ndarray, pred: np.ndarray | None = None) -> np.ndarray:
+    """What P(correct) is fitted on: the model's probability of the chosen label, its margin over the best
+    other label, and the label's log prior. The chosen label is the argmax unless ``pred`` says otherwise
+    (after the prior correction or the hierarchy picked another): the probabilities stay the model's own,
+    so a label chosen against them gets a low confidence."""
     rows = np.arange(len(probs))
-    top = probs[rows, order[:, 0]]
-    second = probs[rows, order[:, 1]] if probs.shape[1] > 1 else np.zeros(len(probs))
-    return np.column_stack([top, top - second, np.log(prior[order[:, 0]] + 1e-6)])
+    if pred is None:
+        pred = probs.argmax(axis=1)
+    top = probs[rows, pred]
+    others = probs.copy()
+    others[rows, pred] = -np.inf
+    second = others.max(axis=1) if probs.shape[1] > 1 else np.zeros(len(probs))
+    return np.column_stack([top, top - second, np.log(prior[pred] + 1e-6)])
 
 
 def _wilson_lower(correct: float, n: int, z: float = WILSON_Z) -> float:
@@ -281,6 +383,7 @@ class TriageModel:
             model._neighbours = vectors
         embed_seconds = time.perf_counter() - started
         oof: dict[str, np.ndarray] = {}
+        scored: dict[str, _Scores] = {}
         # fields with fewer classes first, so a chained field can use their probabilities
         order = sorted(labels, key=lambda f: (len({v for v in labels[f] if v is not None}), f))
         for name in order:
@@ -292,12 +395,22 @@ class TriageModel:
             y = np.array([str(values[i]) for i in rows])
             inputs = list(oof) if model.config.chain else []
             xf = model._with_chain(x, rows, inputs, oof)
-            fm, probs = model._fit_field(name, xf, y, rows, inputs)
-            model._fields[name] = fm
-            full = np.zeros((len(texts), len(fm.classes)))
-            full[rows] = probs
-            full[np.setdiff1d(np.arange(len(texts)), rows)] = fm.prior  # unlabelled rows: the prior
-            oof[name] = full
+            sc = scored[name] = model._score_field(name, xf, y, rows, inputs)
+            oof[name] = _full(sc.probs, sc.rows, sc.prior, len(texts))
+        for sc in scored.values():
+            sc.power = _choose_prior_power(sc.probs, sc.yi, sc.prior, model.config)
+        final = {name: prior_corrected(sc.probs, sc.prior, sc.power) for name, sc in scored.items()}
+        parents = find_hierarchy({f: labels[f] for f in scored}) if model.config.hierarchy else {}
+        tables: dict[str, np.ndarray] = {}
+        if parents:
+            pairs = {child: _pair_tables(labels, child, parent, scored, model.config)
+                     for child, parent in parents.items()}
+            tables = {child: both[0] for child, both in pairs.items()}
+            full = {name: _full(final[name], sc.rows, sc.prior, len(texts)) for name, sc in scored.items()}
+            decoded = decode_hierarchy(full, parents, {child: both[1] for child, both in pairs.items()})
+            final = {name: decoded[name][sc.rows] for name, sc in scored.items()}
+        for name, sc in scored.items():
+            model._fields[name] = model._finish_field(sc, final[name], parents.get(name), tables.get(name))
         model.fields = tuple(f for f in labels if f in model._fields)
         model.training_rows = len(texts)
         model.trained_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -340,10 +453,8 @@ class TriageModel:
         extra = np.hstack([probs[f][rows] for f in inputs])
         return sparse.hstack([xr, sparse.csr_matrix(extra)], format="csr")
 
-    def _fit_field(self, name: str, x: Any, y: np.ndarray, rows: np.ndarray,
-                   inputs: list[str]) -> tuple[_FieldModel, np.ndarray]:
-        from sklearn.linear_model import LogisticRegression
-
+    def _score_field(self, name: str, x: Any, y: np.ndarray, rows: np.ndarray, inputs: list[str]) -> _Scores:
+        """Out-of-fold probabilities of one field (linear model blended with the neighbours) and its final fit."""
         config = self.config
         classes = sorted(set(y.tolist()))
         index = {c: i for i, c in enumerate(classes)}
@@ -351,16 +462,12 @@ class TriageModel:
         n = len(classes)
         prior = np.bincount(yi, minlength=n) / len(yi)
         if n == 1:
-            report = FieldReport(rows=len(y), classes=1, accuracy=1.0, macro_f1=1.0, threshold=None,
-                                 auto_precision=None, auto_coverage=0.0)
-            return (_FieldModel(name, classes, prior, None, None, None, report, inputs),
-                    np.ones((len(y), 1)))
+            return _Scores(name, classes, yi, prior, None, 1.0, np.ones((len(y), 1)), rows, inputs)
         use_knn = self._neighbours is not None
         sims = self._neighbours[rows] @ self._neighbours[rows].T if use_knn else None  # type: ignore[index]
         linear = np.zeros((len(y), n))
         knn = np.zeros((len(y), n))
-        folds = _folds(yi, config.folds, config.seed)
-        for train, test in folds:
+        for train, test in _folds(yi, config.folds, config.seed):
             present = np.unique(yi[train])
             if len(present) == 1:
                 linear[test, present[0]] = 1.0
@@ -373,14 +480,26 @@ class TriageModel:
         # the blend weight that predicts best out of fold (ties: more weight on the linear model)
         weights = config.blend if use_knn else (1.0,)
         blend = max(weights, key=lambda w: (float(((w * linear + (1 - w) * knn).argmax(1) == yi).mean()), w))
-        probs = blend * linear + (1 - blend) * knn
+        return _Scores(name, classes, yi, prior, estimator, blend, blend * linear + (1 - blend) * knn, rows, inputs)
+
+    def _finish_field(self, sc: _Scores, probs: np.ndarray, parent: str | None,
+                      allowed: np.ndarray | None) -> _FieldModel:
+        """Calibrated confidence, shipped threshold and report of a field from its final out-of-fold probabilities."""
+        from sklearn.linear_model import LogisticRegression
+
+        config, yi, n = self.config, sc.yi, len(sc.classes)
+        use_knn = self._neighbours is not None
+        if n == 1:
+            report = FieldReport(rows=len(yi), classes=1, accuracy=1.0, macro_f1=1.0, threshold=None,
+                                 auto_precision=None, auto_coverage=0.0)
+            return _FieldModel(sc.name, sc.classes, sc.prior, None, None, None, report, sc.inputs)
         pred = probs.argmax(axis=1)
         correct = (pred == yi).astype(np.int64)
-        feats = _confidence_features(probs, prior)
+        feats = _confidence_features(sc.probs, sc.prior, pred)
         calibrator: Any = None
         if 0 < correct.sum() < len(correct):
             calibrator = LogisticRegression(C=1.0, max_iter=1000)
-            conf = np.zeros(len(y))  # honest out-of-fold confidences for the threshold
+            conf = np.zeros(len(yi))  # honest out-of-fold confidences for the threshold
             for train, test in _folds(correct, config.folds, config.seed + 1):
                 if len(set(correct[train].tolist())) < 2:
                     conf[test] = correct[train].mean()
@@ -389,19 +508,19 @@ class TriageModel:
                     feats[train], correct[train]).predict_proba(feats[test])[:, 1]
             calibrator.fit(feats, correct)
         else:
-            conf = np.full(len(y), float(correct.mean()))
+            conf = np.full(len(yi), float(correct.mean()))
         threshold = choose_threshold(conf, correct, self.target_precision)
-        chosen = conf >= threshold if threshold is not None else np.zeros(len(y), dtype=bool)
+        chosen = conf >= threshold if threshold is not None else np.zeros(len(yi), dtype=bool)
         report = FieldReport(
-            rows=len(y), classes=n, accuracy=float(correct.mean()),
-            macro_f1=_macro_f1([classes[i] for i in yi], [classes[i] for i in pred]),
-            threshold=threshold, blend=blend,
+            rows=len(yi), classes=n, accuracy=float(correct.mean()),
+            macro_f1=_macro_f1([sc.classes[i] for i in yi], [sc.classes[i] for i in pred]),
+            threshold=threshold, blend=sc.blend, prior_power=sc.power, parent=parent,
             auto_precision=float(correct[chosen].mean()) if chosen.any() else None,
             auto_coverage=float(chosen.mean()),
         )
-        fm = _FieldModel(name, classes, prior, estimator, calibrator, threshold, report, inputs,
-                         rows=rows if use_knn else None, targets=yi if use_knn else None, blend=blend)
-        return fm, probs
+        return _FieldModel(sc.name, sc.classes, sc.prior, sc.estimator, calibrator, threshold, report, sc.inputs,
+                           rows=sc.rows if use_knn else None, targets=yi if use_knn else None, blend=sc.blend,
+                           prior_power=sc.power, parent=parent, allowed=allowed)
 
     # ------------------------------------------------------------------ prediction
     def predict(self, texts: list[str], vectors: np.ndarray | None = None) -> list[dict[str, FieldGuess]]:
@@ -424,24 +543,35 @@ class TriageModel:
         linear = self._linear()
         x = self._stack(self._features.transform(texts), vectors)
         sims = vectors @ self._neighbours.T if vectors is not None and self._neighbours is not None else None
-        probs: dict[str, np.ndarray] = {}
+        probs: dict[str, np.ndarray] = {}  # as the chain saw them in training (before the prior correction)
+        final: dict[str, np.ndarray] = {}
         everyone = np.arange(len(texts))
         for name in sorted(self._fields, key=lambda f: (len(self._fields[f].classes), f)):
             fm = self._fields[name]
             if fm.estimator is None:
-                p = np.ones((len(texts), 1))
+                probs[name] = final[name] = np.ones((len(texts), 1))
+                continue
+            xf = self._with_chain(x, everyone, fm.chain_inputs, probs)
+            p = linear[name][0].probabilities(xf, len(fm.classes), self.config.temperature)
+            if fm.blend < 1.0 and sims is not None and fm.rows is not None and fm.targets is not None:
+                p = fm.blend * p + (1 - fm.blend) * _knn_probabilities(sims[:, fm.rows], fm.targets,
+                                                                       len(fm.classes), self.config.knn)
+            probs[name] = p
+            final[name] = prior_corrected(p, fm.prior, fm.prior_power)
+        parents = {f: fm.parent for f, fm in self._fields.items() if fm.parent is not None and fm.allowed is not None}
+        if parents:
+            one = np.zeros(len(texts), dtype=np.int64)
+            final = decode_hierarchy(final, parents, {
+                child: (self._fields[child].allowed[None], one) for child in parents})  # type: ignore[index]
+        for name, p in final.items():
+            fm = self._fields[name]
+            if fm.estimator is None:
                 conf = np.full(len(texts), float(fm.report.accuracy))
             else:
-                xf = self._with_chain(x, everyone, fm.chain_inputs, probs)
-                estimator, calibrator = linear[name]
-                p = estimator.probabilities(xf, len(fm.classes), self.config.temperature)
-                if fm.blend < 1.0 and sims is not None and fm.rows is not None and fm.targets is not None:
-                    p = fm.blend * p + (1 - fm.blend) * _knn_probabilities(sims[:, fm.rows], fm.targets,
-                                                                           len(fm.classes), self.config.knn)
-                feats = _confidence_features(p, fm.prior)
-                conf = (_logistic_proba(calibrator.decision(feats))[:, 1] if calibrator is not None
-                        else np.full(len(texts), fm.report.accuracy))
-            probs[name] = p
+                calibrator = linear[name][1]
+                features = _confidence_features(probs[name], fm.prior, p.argmax(axis=1))
+                conf = (_logistic_proba(calibrator.decision(features))[:, 1]
+                        if calibrator is not None else np.full(len(texts), fm.report.accuracy))
             best = p.argmax(axis=1)
             for i in range(len(texts)):
                 c = float(np.clip(conf[i], 0.0, 1.0))
@@ -530,6 +660,11 @@ class TriageModel:
 def ticket_text(subject: str | None, description: str | None) -> str:
     """The one text a ticket is classified by (training and prediction must compose it the same way)."""
     return f"{(subject or '').strip()}. {(description or '').strip()}".strip(". ")
+
+
+def ticket_subject(text: str) -> str:
+    """The subject part of a :func:`ticket_text` (up to the first ". "; the whole text when there is none)."""
+    return text.split(". ", 1)[0].lower()
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:
