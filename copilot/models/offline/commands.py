@@ -240,20 +240,24 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
                 state.stage == "review" or asked is None or _fits_current(draft, text) is None))):
             label, value = changes[-1]
             return CorrectSlot(field=label, value=str(value))
+        declined = _declines(text, intent, confidence) and (
+            asked is None or asked.field_type in TEXT_TYPES or _fits_current(draft, text) is None)
         if cue and state.stage == "review" and not looks_like_question(text) and intent != "cancel" \
-                and confirmation(text) is not False:
+                and confirmation(text) is not False and not declined:
             bare = re.sub(r"^\s*(?:no|sorry|actually|wait|hmm|oops)\b[\s,.!—-]*|(?:make|change|switch)\s+(?:it|that)\s+"
                           r"(?:to\s+)?(?:the\s+)?", "", text, flags=re.I).strip(" .!")
             if bare and len(bare.split()) <= 6:
                 return CorrectSlot(field="", value=bare)
         checkbox = asked is not None and asked.field_type == FieldType.CHECKBOX
         if (intent == "cancel" and confidence >= 0.5) or CANCEL.match(text) or (
-                confirmation(text) is False and not checkbox):
+                (confirmation(text) is False or declined) and not checkbox):
             return CancelFlow()
         if asked is not None:
             why = not_an_answer(draft, asked, text)
             if why == "problem":  # "wifi keeps dropping in the office" is neither a reason nor the office desk
                 return Route(intent="create_incident")
+            if why == "other field":  # "dev mode" while the reason is asked: the flow sets Seat type, asks again
+                return SetSlot(value=text)
             value = _fits_current(draft, text)
             if value is not None and asked.field_type not in TEXT_TYPES:
                 # the whole message when it names the choice itself: the flow reads the other values in it too
@@ -291,20 +295,34 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
     return None
 
 
+# A "no" that changes nothing: only words of declining ("no, we're good", "no don't", "on second thought, no").
+DECLINE_WORDS = frozenset("""no nope nah not don't dont stop we're were good fine ok okay thanks thank you on second thought
+wait hmm actually never mind it that this please i i'm all then just leave forget now later maybe sorry so right oh
+we are really""".split())
+DECLINE_CONFIDENCE = 0.75
+
+
+def _declines(text: str, intent: str, confidence: float) -> bool:
+    """The message says no to the request in progress and nothing else (the classifier's "deny", every word
+    one of declining): with an open form that calls it off — "no, the 16-inch" is a correction, not this."""
+    words = re.findall(r"[a-z']+", text.lower())
+    return intent == "deny" and confidence >= DECLINE_CONFIDENCE and bool(words) and all(w in DECLINE_WORDS for w in words)
+
+
 PROBLEM = re.compile(r"\b(?:crash|error|broke|broken|not\s+working|doesn'?t|won'?t|can'?t|cannot|slow|issue|problem|"
                      r"fail|stuck|freez|keeps|help|how|lost|stolen|expired|missing)\w*", re.I)
 
 
 def _order_like(text: str, intent: str, entities: dict[str, Any]) -> str | None:
     """A message that starts with the thing wanted and goes on with its details ("figma, windows, full editor,
-    for the finance slides"; "Tableau for Windows for the dashboards") is a request, whatever the classifier
+    for the finance slides"; "Tableau for Windows for the dashboards"; "a monitor delivered to my desk") is a request, whatever the classifier
     made of the list of values."""
     thing = entities.get("software") or entities.get("item")
     if not thing or intent in ("request_item", "create_incident", "urgent_security", "outage", "human"):
         return None
     if looks_like_question(text) or PROBLEM.search(text):
         return None
-    head = re.split(r",|\bfor\b|\s[-–—]\s", text, maxsplit=1)
+    head = re.split(r",|\bfor\b|\s[-–—]\s|\b(?:delivered|sent|shipped|brought)\s+to\b|\bto\s+my\b", text, maxsplit=1)
     if len(head) < 2:
         return None
     lead = {w for w in re.findall(r"[a-z0-9]+", head[0].lower()) if len(w) >= 3}
