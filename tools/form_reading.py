@@ -264,10 +264,13 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
     return values
 
 
-def prefill(draft: RequestDraft, text: str) -> list[str]:
-    """Fill the unanswered fields ``text`` gives a valid value for (and the quantity); the labels filled."""
+def prefill(draft: RequestDraft, text: str, *, reasons: bool = True) -> list[str]:
+    """Fill the unanswered fields ``text`` gives a valid value for (and the quantity); the labels filled.
+    ``reasons=False``: typed values only ("yes, office desk" when resuming), no reason read out of the words."""
     filled: list[str] = []
     for name, raw in read_values(draft, text).items():
+        if not reasons and PURPOSE_LABEL.search(draft.field(name).label):
+            continue
         try:
             filled.append(draft.set(name, raw).label)
         except InvalidAnswer:
@@ -382,7 +385,7 @@ def other_field_choice(draft: RequestDraft, field: DraftField, text: str) -> tup
         if len(named) != 1:
             continue
         choice = next(iter(named.values()))
-        rest = [w for w in tokens(text) if w not in FILLER | AFTERTHOUGHT and w not in tokens(choice.label)]
+        rest = [w for w in tokens(text) if w not in FILLER | AFTERTHOUGHT and w not in tokens(choice.label) + tokens(other.label)]
         if not rest:
             return other, choice
     return None

@@ -349,9 +349,9 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
         return await next_step(ctx, draft, f"Updated {changed}.")
 
     @tool(ctx, "Went back to your request")
-    async def resume_request(item: str = "") -> ToolResult:
+    async def resume_request(item: str = "", details: str = "") -> ToolResult:
         """Go back to a request in progress (the one put aside, or the one named by ``item``) and ask
-        where it stopped."""
+        where it stopped. ``details``: the employee's words, verbatim ("yes, office desk" fills that field)."""
         wanted = item.strip().lower()
         candidates = [d for d in [state.draft, *reversed(state.parked)] if d is not None and d.open]
         chosen = next((d for d in candidates if wanted and (wanted in d.item_name.lower()
@@ -362,7 +362,9 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
                               message="There's no request in progress. What would you like to request?")
         if chosen is not state.draft:
             state.unpark(chosen.id)
-        return await resume(ctx, chosen, f"We were working on your **{chosen.item_name}** request.")
+        filled = prefill(chosen, details, reasons=False) if details else []
+        note = f" I've noted {', '.join(filled)}." if filled else ""
+        return await resume(ctx, chosen, f"We were working on your **{chosen.item_name}** request.{note}")
 
     @tool(ctx, "Cancelled the request")
     async def cancel_request() -> ToolResult:

@@ -76,6 +76,24 @@ def test_a_topic_switch_mid_form_is_answered_and_the_form_resumes(chat: Chat, co
     assert len(tickets_of(copilot, ALICE)) == before + 1
 
 
+def test_a_new_request_mid_form_parks_the_first_which_resumes_with_the_value_given(chat: Chat, copilot: Copilot) -> None:
+    before = len(tickets_of(copilot, ALICE))
+    assert "Delivery location?" in chat.say("I need a docking station")
+    reply = chat.say("oh wait, first can I get a headset?")
+    assert "put your **Docking station** request aside" in reply and "Connection?" in reply
+    assert state_of(chat)["draft"]["item_name"] == "Headset"  # the dock waits, nothing of it was sent
+    chat.say("usb-c")
+    done = chat.say("yes")
+    headset = number(done, "SR")
+    assert "still have a **Docking station** request" in done
+    back = chat.say("yes, office desk")
+    assert "Delivery location: Office desk" in back and "Shall I submit it?" in back
+    dock = number(chat.say("go ahead"), "SR")
+    assert requested(copilot, headset)["connection"] == "USB-C"
+    assert requested(copilot, dock)["delivery_location"] == "Office desk"
+    assert len(tickets_of(copilot, ALICE)) == before + 2
+
+
 @pytest.mark.parametrize("wrong", ["a month", "forever ideally"])
 def test_an_answer_that_fits_no_choice_is_asked_again_and_nothing_is_stored(chat: Chat, wrong: str) -> None:
     chat.say("temporary admin rights")

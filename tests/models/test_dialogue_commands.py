@@ -161,3 +161,23 @@ def test_a_status_question_about_a_named_thing_is_not_a_new_request() -> None:
     for text in ("any news on my laptop order?", "any news on my laptop order"):
         assert command(text, asked) == AnswerQuestion(tool="ticket_status", arguments={"ticket": text}), text
 
+
+
+@pytest.mark.parametrize("text", ["no, we're good", "no don't", "not right now", "maybe later"])
+def test_a_no_that_changes_nothing_calls_the_request_off(text: str) -> None:
+    assert command(text, phone(model="iPhone 16", stage="review")) == CancelFlow(), "at review"
+    assert command(text, phone(model="iPhone 16")) == CancelFlow(), "at the reason question"
+
+
+def test_a_no_with_a_new_value_is_a_correction_not_a_call_off() -> None:
+    assert command("no, the samsung", phone(model="iPhone 16", stage="review")) == CorrectSlot(
+        field="Model", value="Samsung Galaxy S25")
+
+
+def test_an_optional_field_left_empty_can_be_added_at_review() -> None:
+    form = [*PHONE[:1], FormSlot(name="port_my_existing_number", label="Port my existing number",
+                                 field_type="custom_checkbox"), *PHONE[1:]]
+    state = phone(model="iPhone 16", stage="review")
+    state.form = [form[0].model_copy(update={"value": "iPhone 16"}), form[1],
+                  form[2].model_copy(update={"value": "on call for customers"})]
+    assert command("and please port my number", state) == CorrectSlot(field="Port my existing number", value="True")

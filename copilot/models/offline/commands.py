@@ -58,6 +58,7 @@ class CancelFlow(BaseModel):
 class ResumeFlow(BaseModel):
     command: Literal["resume_flow"] = "resume_flow"
     item: str = ""
+    details: str = ""  # the employee's words: a value in them ("yes, office desk") fills the resumed form
 
 
 class AnswerQuestion(BaseModel):
@@ -103,6 +104,7 @@ ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "f
 PICK = re.compile(r"\b(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|fifth|last)\b(?:\s+one)?|"
                   r"\b(?:number|no\.?|option|#)\s*(?P<num>[1-5])\b|^\s*(?P<that>that\s+one|this\s+one|that|this)\s*[.!]?$",
                   re.I)
+AGREE = re.compile(r"^\s*(?:yes|yep|yeah|yup|sure|ok(?:ay)?|alright|go\s+on)\b", re.I)  # "yes, let's finish the dock"
 WHERE_WERE_WE = re.compile(r"where\s+were\s+we|what\s+was\s+i\s+doing|what\s+were\s+we\s+doing|where\s+was\s+i", re.I)
 TEXT_TYPES = {FieldType.TEXT, FieldType.PARAGRAPH, FieldType.URL}
 REQUEST_CUE = re.compile(r"\b(?:need|want|order|get\s+me|add|i'?d\s+like|can\s+i\s+(?:get|have)|also\s+get|"
@@ -278,12 +280,15 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
         if switch is not None:
             return StartFlow(item=switch, details=text)
     elif state.parked_items:
-        named = next((p for p in state.parked_items if p.lower() in text.lower() or any(
-            w in text.lower() for w in p.lower().split() if len(w) >= 4)), None)
+        said = set(re.findall(r"[a-z0-9]+", text.lower()))
+        named = next((p for p in reversed(state.parked_items) if p.lower() in text.lower() or any(
+            w in said or (len(s) >= 4 and w.startswith(s)) for w in p.lower().split() if len(w) >= 4 for s in said)),
+            None)  # "the dock" names the parked Docking station
         if named and (RESUME.search(text) or len(text.split()) <= 4):
-            return ResumeFlow(item=named)
-        if (RESUME.search(text) and (not looks_like_question(text) or WHERE_WERE_WE.search(text))) or intent == "affirm":
-            return ResumeFlow(item=named or "")
+            return ResumeFlow(item=named, details=text)
+        if (RESUME.search(text) and (not looks_like_question(text) or WHERE_WERE_WE.search(text))) or intent == "affirm" \
+                or (AGREE.match(text) and not looks_like_question(text)):
+            return ResumeFlow(item=named or "", details=text)  # "yes, office desk": resumed, the value noted
     found = reference(text, state, entities)
     if found is not None:
         return found
