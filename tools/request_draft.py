@@ -97,9 +97,12 @@ def parse_value(field: DraftField, raw: Any) -> Any:
     if not text:
         raise InvalidAnswer(f"{field.label} cannot be empty.")
     if kind == FieldType.NUMBER:
-        if not re.fullmatch(r"[+-]?\d+", text.replace(",", "")):
-            raise InvalidAnswer(f"{field.label} must be a whole number.")
-        return int(text.replace(",", ""))
+        if re.fullmatch(r"[+-]?\d+", text.replace(",", "")):
+            return int(text.replace(",", ""))
+        numbers = re.findall(r"(?<![\d.-])\d+(?![\d.-])", text.replace(",", ""))
+        if len(numbers) == 1 and len(text.split()) <= 5:  # "about 12", "8 of us" — not "10-15" or a sentence
+            return int(numbers[0])
+        raise InvalidAnswer(f"{field.label} must be a whole number.")
     if kind == FieldType.DECIMAL:
         try:
             return float(Decimal(text.replace(",", "")))

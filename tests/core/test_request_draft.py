@@ -119,3 +119,18 @@ def test_an_email_field_holds_an_address_only() -> None:
     assert d.answers == {}
     d.answer("it's jo.smith@deloitte.example")
     assert d.answers == {"contractor_email": "jo.smith@deloitte.example"}
+
+
+@pytest.mark.parametrize(("text", "expected"), [("about 12", 12), ("8 of us", 8), ("1,200", 1200)])
+def test_a_number_said_with_a_few_words_is_that_number(text: str, expected: int) -> None:
+    d = draft()
+    d.set("Extra monitors", text)
+    assert d.answers["monitors"] == expected
+
+
+@pytest.mark.parametrize("text", ["10-15", "a handful", "2.5", "we have 12 people in 3 teams"])
+def test_a_number_field_refuses_what_is_not_one_clear_number(text: str) -> None:
+    d = draft()
+    with pytest.raises(InvalidAnswer):
+        d.set("Extra monitors", text)
+    assert "monitors" not in d.answers

@@ -270,7 +270,11 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
                 purposeful = bool(PURPOSE_START.match(text) or PURPOSE.search(text) or REASON_LINK.search(text)) \
                     or about_the_item(draft, text)
                 if why is None and (purposeful or not _other_topic(intent, confidence, entities, state)):
-                    unsure = not purposeful and intent in ANOTHER_ACT and confidence >= UNSURE_CONFIDENCE
+                    unsure = intent in ANOTHER_ACT and (
+                        (not purposeful and confidence >= UNSURE_CONFIDENCE)
+                        # "I want to check my payslip" has a "to", yet it is plainly another topic
+                        or (intent != "create_incident" and confidence >= CLEARLY_ELSEWHERE
+                            and not PURPOSE_START.match(text) and not about_the_item(draft, text)))
                     return SetSlot(value=value, ask_first=unsure)
         if RESUME.search(text) and (not looks_like_question(text) or WHERE_WERE_WE.search(text)):
             return ResumeFlow(item=str(entities.get("software") or entities.get("item") or ""))
@@ -342,6 +346,7 @@ OTHER_TOPICS = frozenset({"kb_question", "license_check", "my_tickets", "ticket_
 # (a request or a how-to question is often how a reason is worded: "flowcharts for the audit").
 ANOTHER_ACT = frozenset({"create_incident", "my_tickets", "ticket_status", "license_check", "human", "out_of_scope_hr",
                          "greeting", "goodbye", "thanks", "urgent_security", "outage"})
+CLEARLY_ELSEWHERE = 0.85  # another topic this sure is asked about first even when worded like a reason
 UNSURE_CONFIDENCE = 0.55  # below the "clearly another topic" bar, above it: ask before storing free text
 # A free-text answer that starts like a reason ("for the audit", "because…", "I'm on the road…") is one.
 PURPOSE_START = re.compile(r"^\s*(?:for|because|since|so\s+(?:that|i|we)|to|as|i'?m|i\s+am|i\s+(?:work|travel|need|have|do|"
