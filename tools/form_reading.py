@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from tools.patterns import confirmation, find_dates
-from tools.request_draft import Choice, DraftField, FieldType, InvalidAnswer, RequestDraft, parse_value
+from tools.request_draft import (
+    EMAIL,
+    PURPOSE_LABEL,
+    Choice,
+    DraftField,
+    FieldType,
+    InvalidAnswer,
+    RequestDraft,
+    parse_value,
+)
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 NEGATION = {"no", "not", "without", "dont", "don", "never", "nope", "doesnt", "isnt", "nor"}
@@ -32,13 +41,12 @@ QUANTITY = re.compile(rf"\b{_NUMBER}\s+of\s+(?:them|those|these|it)\b|\b(?:x\s?)
 QUANTITY_CHANGE = re.compile(rf"\b(?:make\s+it|make\s+that|actually|change\s+(?:the\s+)?quantity\s+to|need|want)\s+"
                              rf"{_NUMBER}\b(?!\s*(?:day|days|week|weeks|hour|hours|month|months))", re.I)
 USERS = re.compile(rf"\b{_NUMBER}\s+(?:users|people|persons|colleagues|seats|of us)\b", re.I)
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PATH = re.compile(r"(?<![\w/])(?:[A-Za-z]:\\[^\s,;]*|\\\\[^\s,;]+)")  # S:\Sales\Forecasts, \\server\share
-PURPOSE_LABEL = re.compile(r"justification|reason|purpose|why|business need", re.I)
 PURPOSE = re.compile(
     r"\b(?:for|because|since|so\s+(?:that\s+)?(?:i|we)\s+can|i'?m\s+(?:doing|working\s+on|using\s+it\s+for)|"
     r"i\s+am\s+(?:doing|working\s+on)|(?:i\s+|we\s+)?need(?:ed)?\s+(?:it\s+|them\s+|this\s+|one\s+)?(?:for|to)|"
-    r"in\s+order\s+to|to)\s+(?P<rest>(?:(?!\bfor\b)[^,;.!?()\n])+)", re.I)
+    r"in\s+order\s+to|to(?!\s+(?:the|my|a|an|your|our|his|her|their|that|this|it|me|us|them)\b))\s+"
+    r"(?P<rest>(?:(?!\bfor\b|\s[-–—]\s)[^,;.!?()\n])+)", re.I)
 # A message that says it changes something already given ("actually", "sorry, …", "make that …").
 CORRECTION_CUE = re.compile(
     r"^\s*(?:no|nope|oops|sorry|wait|hmm|ah|oh)\b|\b(?:actually|instead|rather|change|changed|switch|swap|make\s+(?:it|that)|"
@@ -89,7 +97,8 @@ def mentioned_choices(field: DraftField, text: str, *, loose: bool = False) -> l
     that choice has ("home" → Home address, "mac" → macOS, "samsung"); a negated mention ("no recording",
     "not the office", "instead of the Air") does not count. ``loose`` (a correction: "make it the pro") lets a
     short distinctive word ("pro", "air") count on its own."""
-    words = tokens(INSTEAD_OF.sub(" not ", text))
+    # "one day" names "1 day", "three days" "3 days" (one word for one word: positions stay those of ``tokens``)
+    words = [str(WORD_NUMBERS.get(w, w)) for w in tokens(INSTEAD_OF.sub(" not ", text))]
     negated = _negated_spots(text)
     found: list[Mention] = []
     labels = {c.label: tokens(c.label) for c in field.choices}
@@ -155,7 +164,7 @@ ASKING_WORDS = {"request", "requesting", "order", "ordering", "buy", "purchase",
 def purpose(text: str, ignore: set[str]) -> str | None:
     """Why the employee needs it, from "for the client audit", "I'm doing the finance slides", "need it to
     debug a driver" — the first such phrase that says more than a value already read (a choice, a date)."""
-    for match in PURPOSE.finditer(text):
+    for match in PURPOSE.finditer(PATH.sub(" ", EMAIL.sub(" ", text))):  # "access to S:\\Sales" says where, not why
         rest = match.group("rest").strip(" -–—:")
         content = [w for w in tokens(rest) if w not in FILLER | ASKING_WORDS and not w.isdigit() and len(w) >= 3
                    and not any(u.startswith(w) for u in ignore)]
@@ -164,7 +173,8 @@ def purpose(text: str, ignore: set[str]) -> str | None:
     return None
 
 
-SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|,\s*(?=(?:can|could|would|may|pls|please|so)\b)", re.I)
+SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|,\s*(?=(?:can|could|would|may|pls|please|so)\b)|"
+                      r"(?:,|\s[-–—])\s*(?=(?:my|our|i|i'?m|im|we|we'?re|as)\s)", re.I)
 FIRST_PERSON = re.compile(r"^\s*(?:i|i'?m|im|i'?ve|i'?ll|we|we'?re|we'?ve|my|our|as\s+(?:a|an|the)|being)\b", re.I)
 ASKING = re.compile(r"\b(?:need|want|wanna|like|get|order|request|give|send|can|could|please|pls|plz)\b", re.I)
 
@@ -230,6 +240,9 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
         elif field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and re.search(r"path|folder", field.label, re.I):
             if (path := PATH.search(text)) is not None:
                 values[field.name] = path.group(0).rstrip(".")
+    for field in draft.fields:  # a choice said for an answered field ("windows" again) is no reason either
+        if field.choices and field.name not in values and (named := one_choice(field, text, last=True)) is not None:
+            used |= set(tokens(named.label))
     months = {"january", "february", "march", "april", "june", "july", "august", "september", "october",
               "november", "december", "today", "tomorrow", "days", "day", "week", "weeks"}
     for field in draft.fields:
@@ -239,6 +252,9 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
             about_self = statement(text)
             if about_self and len(about_self.split()) >= len(text.split()) - 1:
                 about_self = None  # the whole message ("I start Monday and the team uses Figma") is the request
+            if about_self and len([w for w in tokens(about_self) if w not in FILLER and not any(
+                    u.startswith(w) for u in used)]) < 2:
+                about_self = None  # "…, my home address": a value of the form, not something about their work
             if about_self and why and why.lower() not in about_self.lower():
                 why = f"{about_self}; {why}"
             elif about_self:
@@ -248,10 +264,13 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
     return values
 
 
-def prefill(draft: RequestDraft, text: str) -> list[str]:
-    """Fill the unanswered fields ``text`` gives a valid value for (and the quantity); the labels filled."""
+def prefill(draft: RequestDraft, text: str, *, reasons: bool = True) -> list[str]:
+    """Fill the unanswered fields ``text`` gives a valid value for (and the quantity); the labels filled.
+    ``reasons=False``: typed values only ("yes, office desk" when resuming), no reason read out of the words."""
     filled: list[str] = []
     for name, raw in read_values(draft, text).items():
+        if not reasons and PURPOSE_LABEL.search(draft.field(name).label):
+            continue
         try:
             filled.append(draft.set(name, raw).label)
         except InvalidAnswer:
@@ -316,10 +335,11 @@ def corrections(draft: RequestDraft, text: str) -> list[tuple[str, Any]]:
     loose = bool(CORRECTION_CUE.search(text))  # "make it the pro", "not the Air, the Pro"
     for name, raw in read_values(draft, text, only_unanswered=False, last=True, loose=loose).items():
         field = next(f for f in draft.fields if f.name == name)
-        if name not in draft.answers or PURPOSE_LABEL.search(field.label):
+        # an optional field left empty may be added at the review ("and please port my number")
+        if (name not in draft.answers and draft.current_field is not None) or PURPOSE_LABEL.search(field.label):
             continue
         fitted = _fits(field, raw)
-        if fitted is not None and fitted != draft.answers[name]:
+        if fitted is not None and fitted != draft.answers.get(name):
             changes.append((field.label, raw))
     said = QUANTITY_CHANGE.search(text)
     number = _number(said.group(1)) if said else quantity_in(text)
@@ -355,10 +375,30 @@ def about_the_item(draft: RequestDraft, text: str, *, choices: bool = True) -> b
     return bool(words & names) or any(w.rstrip("s") in names for w in words)
 
 
+def other_field_choice(draft: RequestDraft, field: DraftField, text: str) -> tuple[DraftField, Choice] | None:
+    """The message says nothing but one choice of *another* field of the form ("full editor", "dev mode then"
+    while the reason is asked): that field's value, never the text of the one asked."""
+    for other in draft.fields:
+        if other.name == field.name or not other.choices:
+            continue
+        named = {m.choice.label: m.choice for m in mentioned_choices(other, text) if m.exact}
+        if len(named) != 1:
+            continue
+        choice = next(iter(named.values()))
+        rest = [w for w in tokens(text) if w not in FILLER | AFTERTHOUGHT and w not in tokens(choice.label) + tokens(other.label)]
+        if not rest:
+            return other, choice
+    return None
+
+
+AFTERTHOUGHT = {"then", "instead", "ok", "okay", "oh", "and", "too", "pls", "please", "thx", "yes", "yeah", "sure", "sorry"}
+
+
 def not_an_answer(draft: RequestDraft, field: DraftField, text: str) -> str | None:
     """Why ``text`` is not a value for the free-text ``field`` being asked, judged by its structure — it is
     another dialogue act: "question" (where do I collect it?), "cancel" (forget it), "confirmation" (a bare
-    yes/ok says nothing), "correction" (no wait, the other model), "problem" (wifi keeps dropping in the
+    yes/ok says nothing), "correction" (no wait, the other model), "other field" (only a choice of another
+    field: "dev mode" while the reason is asked), "problem" (wifi keeps dropping in the
     office — unless it is the reason for this very request: "my old phone keeps dying"). None: it may be
     the value. Both the offline model and the ``answer_request_field`` tool ask this, so an LLM cannot
     store such a message either."""
@@ -374,6 +414,8 @@ def not_an_answer(draft: RequestDraft, field: DraftField, text: str) -> str | No
         return "confirmation"
     if CORRECTION_CUE.search(text) and corrections(draft, text):
         return "correction"
+    if other_field_choice(draft, field, text) is not None:
+        return "other field"
     if MALFUNCTION.search(text) and not about_the_item(draft, text) and not REASON_LINK.search(text):
         return "problem"
     return None

@@ -39,10 +39,11 @@ _CONFIRM_WORDS = frozenset("""yes y yep yeah yup sure ok okay k kk confirm confi
 good absolutely please pls plz thanks thank you cheers go ahead do it for submit send create place order proceed lgtm
 alright cool that's thats this that is all looks look sounds now away just then exactly and the it's to me works ship
 fire brilliant lovely right off along through on in with everything ready accurate spot request definitely certainly
-agreed awesome excellent nice sweet yea ya yah you we us i one""".split())
+agreed awesome excellent nice sweet yea ya yah you we us i one by of course thing happy let's lets book approved
+sorted set""".split())
 _CONFIRM_STRONG = frozenset("""yes y yep yeah yup sure ok okay k kk confirm confirmed correct perfect fine absolutely
 go submit send create place proceed lgtm alright do good works ship fire brilliant lovely great right definitely
-certainly agreed awesome excellent nice sweet yea ya yah""".split())
+certainly agreed awesome excellent nice sweet yea ya yah order book course happy approved""".split())
 _NOT_CONFIRM = frozenset("""no not don't dont cancel wait stop never change but instead actually hold nope nah
 without except""".split())
 _CALL_OFF = re.compile(
@@ -52,7 +53,13 @@ _CALL_OFF = re.compile(
     r"(?:don'?t|do not) (?:need|want) (?:it|this|that|one|them)|not yet|(?:not|no longer) (?:needed|necessary|required) "
     r"(?:any ?more|after all)|no longer (?:need|want)\w*|(?:don'?t|do not) need (?:it |this |that |one |them )?any ?more|"
     r"(?:let'?s |we can )?(?:leave|skip) it(?: for now)?[\s.!]*$|call (?:it|that) off|kill (?:it|that)|bin (?:it|that))\b|"
-    r"\bactually,? don'?t[\s.!]*$", re.I)
+    r"\bactually,? don'?t[\s.!]*$|"
+    # putting it off or dropping it in other words ("maybe later", "not right now", "I won't need it after all")
+    r"\b(?:maybe\s+later|not\s+(?:right\s+)?now|not\s+today|not\s+any\s?more|i'?ll\s+pass|withdraw\s+(?:it|that|this|the\s+request)|"
+    r"(?:discard|abandon|delete|remove)\s+(?:it|that|this|the\s+(?:request|order|draft))|let\s+me\s+think\s+about\s+it|"
+    r"(?:won'?t|will\s+not|wouldn'?t)\s+need\s+(?:it|this|that|one|them)|not\s+needed|"
+    r"(?:don'?t|do\s+not)\s+want\s+(?:to\s+)?(?:order|request|submit|send|get)\s+(?:it|this|that|one|them))\b", re.I)
+_WHY_NOT = re.compile(r"\bwhy\s+not\b")  # "sure, why not" agrees: "not" does not turn it into a no
 _THUMBS = frozenset({"👍", "✅", "👌", "👍🏻", "👍🏼", "👍🏽"})
 _QUESTION = re.compile(r"\?\s*$|^\s*(?:can|could|will|would|how|what|when|why|where|is|are|do|does|should)\b", re.I)
 
@@ -61,7 +68,7 @@ def confirmation(text: str) -> bool | None:
     """The employee's answer to "Shall I submit it?": True (yes, in any of the usual ways), False (no, or
     calling it off), None when the message is something else — a correction, a question — which the
     model then reads. A question that mentions cancelling ("can I cancel it later?") is not a no."""
-    words = re.findall(r"[a-z']+", text.lower())
+    words = re.findall(r"[a-z']+", _WHY_NOT.sub(" ", text.lower()))
     if text.strip() in _THUMBS:
         return True
     if not words or _QUESTION.search(text):
@@ -108,11 +115,13 @@ _DATES = re.compile(
     r"\b(?P<iso>\d{4}-\d{1,2}-\d{1,2})\b"
     rf"|\b(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{_MONTH})\.?(?:,?\s+(?P<y1>\d{{4}}))?\b"
     rf"|\b(?P<m2>{_MONTH})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y2>\d{{4}}))?\b"
+    r"|\b(?P<n1>\d{1,2})[/.](?P<n2>\d{1,2})[/.](?P<ny>\d{4})\b"
     r"|\b(?P<rel>today|tomorrow)\b", re.I)
 
 
 def find_dates(text: str, today: date | None = None) -> list[str]:
-    """The dates written in ``text`` as ISO strings: 2027-03-31, "31 March 2027", "March 31", "tomorrow".
+    """The dates written in ``text`` as ISO strings: 2027-03-31, "31 March 2027", "March 31", "31/03/2027",
+    "tomorrow".
     A day and month without a year is the next such day from ``today``; impossible dates are skipped."""
     today = today or date.today()
     found: list[str] = []
@@ -121,6 +130,12 @@ def find_dates(text: str, today: date | None = None) -> list[str]:
             if match.group("iso"):
                 year, month, day = (int(p) for p in match.group("iso").split("-"))
                 value = date(year, month, day)
+            elif match.group("n1"):  # 31/03/2027; 04/05/2027 could be April or May: not taken (asked again)
+                first, second = int(match.group("n1")), int(match.group("n2"))
+                if first != second and first <= 12 and second <= 12:
+                    continue
+                day, month = (first, second) if first == second or first > 12 else (second, first)
+                value = date(int(match.group("ny")), month, day)
             elif match.group("rel"):
                 value = today + timedelta(days=1 if match.group("rel").lower() == "tomorrow" else 0)
             else:

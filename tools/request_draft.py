@@ -24,6 +24,10 @@ from pydantic import BaseModel, Field
 from tools.patterns import find_dates, yes_no_word
 
 MAX_TEXT_LENGTH = 2000
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PURPOSE_LABEL = re.compile(r"justification|reason|purpose|why|business need", re.I)  # the field that says why
+REASON_WORDS = re.compile(r"(?:the\s+)?(?:business\s+)?(?:reason|justification|purpose|why|case|need|rationale)", re.I)
+EMAIL_LABEL = re.compile(r"\be-?mail\b", re.I)  # a text field that holds an address ("Contractor email")
 
 
 class FieldType(StrEnum):
@@ -93,9 +97,12 @@ def parse_value(field: DraftField, raw: Any) -> Any:
     if not text:
         raise InvalidAnswer(f"{field.label} cannot be empty.")
     if kind == FieldType.NUMBER:
-        if not re.fullmatch(r"[+-]?\d+", text.replace(",", "")):
-            raise InvalidAnswer(f"{field.label} must be a whole number.")
-        return int(text.replace(",", ""))
+        if re.fullmatch(r"[+-]?\d+", text.replace(",", "")):
+            return int(text.replace(",", ""))
+        numbers = re.findall(r"(?<![\d.-])\d+(?![\d.-])", text.replace(",", ""))
+        if len(numbers) == 1 and len(text.split()) <= 5:  # "about 12", "8 of us" — not "10-15" or a sentence
+            return int(numbers[0])
+        raise InvalidAnswer(f"{field.label} must be a whole number.")
     if kind == FieldType.DECIMAL:
         try:
             return float(Decimal(text.replace(",", "")))
@@ -108,6 +115,11 @@ def parse_value(field: DraftField, raw: Any) -> Any:
         return found[0]
     if kind == FieldType.URL and not re.match(r"https?://\S+$", text):
         raise InvalidAnswer(f"{field.label} must be a web address starting with http:// or https://.")
+    if kind in (FieldType.TEXT, FieldType.PARAGRAPH) and EMAIL_LABEL.search(field.label):
+        address = EMAIL.search(text)
+        if address is None:  # "Jo from Deloitte" is not where the access is sent
+            raise InvalidAnswer(f"{field.label} must be an email address, like name@company.com.")
+        return address.group(0)
     if len(text) > MAX_TEXT_LENGTH:
         raise InvalidAnswer(f"{field.label} is too long (at most {MAX_TEXT_LENGTH} characters).")
     return text
@@ -174,6 +186,12 @@ class RequestDraft(BaseModel):
         wanted = _norm(name_or_label)
         matches = [f for f in self.fields if wanted in (_norm(f.name), _norm(f.label))]
         matches = matches or [f for f in self.fields if wanted and wanted in _norm(f.label)]
+        # what people call a field: its initials ("OS"), "reason"/"why" for the justification, "the model"
+        matches = matches or [f for f in self.fields if len(wanted) >= 2 and wanted.replace(" ", "") == "".join(
+            w[0] for w in _norm(f.label).split())]
+        matches = matches or [f for f in self.fields if REASON_WORDS.fullmatch(wanted) and PURPOSE_LABEL.search(f.label)]
+        matches = matches or [f for f in self.fields if wanted and any(
+            len(w) >= 4 and (w.startswith(wanted) or wanted.startswith(w)) for w in _norm(f.label).split())]
         if len(matches) != 1:
             names = ", ".join(f.label for f in self.fields)
             raise InvalidAnswer(f"This form has no single field called '{name_or_label}'. Its fields are: {names}.")

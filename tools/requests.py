@@ -16,6 +16,7 @@ from tools.form_reading import (
     corrections,
     not_an_answer,
     one_choice,
+    other_field_choice,
     prefill,
     prefill_reason,
     read_values,
@@ -33,7 +34,8 @@ TEXT_TYPES = {FieldType.TEXT, FieldType.PARAGRAPH, FieldType.URL}
 # What a message that is not the field's value was taken for (``form_reading.not_an_answer``).
 NOT_AN_ANSWER = {"question": "That sounds like a question", "cancel": "That sounds like you'd rather stop (say "
                  "“cancel the request” to drop it)", "confirmation": "I need a few words here, not just a yes",
-                 "problem": "That sounds like a problem to report (I can log it for you)"}
+                 "problem": "That sounds like a problem to report (I can log it for you)",
+                 "other field": "That sounds like the answer to another question of this form"}
 MAX_CHOICE_BUTTONS = 8  # more choices than this are typed (the question lists them all)
 ASKABLE_TYPES = {"custom_text", "custom_paragraph", "custom_dropdown", "custom_multi_select_dropdown",
                  "custom_checkbox", "custom_number", "custom_decimal", "custom_date", "custom_url"}
@@ -58,6 +60,12 @@ def _cost(item: ServiceItem) -> Decimal | None:
         return Decimal(str(item.cost)) if item.cost not in (None, "") else None
     except InvalidOperation:
         return None
+
+
+def ask_to_keep(draft: RequestDraft, field: DraftField) -> str:
+    """ "Should I put … as the reason?" — for an answer held back until the employee says it is meant as that."""
+    return (f"Should I put “{(draft.tentative or '')[:200]}” as the {field.label.lower()}? (yes or no — or just type "
+            f"the {field.label.lower()})")
 
 
 def question_for(draft: RequestDraft) -> str:
@@ -161,12 +169,13 @@ async def begin(ctx: ToolContext, item: ServiceItem, preset: dict[str, str], det
     draft = RequestDraft(item_display_id=item.display_id, item_name=item.name, cost=_cost(item),
                          delivery_time_hours=item.delivery_time, fields=form_of(item),
                          allow_quantity=bool(getattr(item, "allow_quantity", True)))
+    filled = []
     for name, value in preset.items():
         try:
-            draft.set(name, value)
+            filled.append(draft.set(name, value).label)  # shown with the rest: "I've noted Laptop model: …"
         except InvalidAnswer:
             pass
-    filled = prefill(draft, details) if details else []
+    filled += prefill(draft, details) if details else []
     if (earlier := said_just_before(ctx)) is not None:
         filled += prefill_reason(draft, earlier)
     state.draft = draft
@@ -274,6 +283,7 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
         field = draft.current_field
         if field is None:
             return await next_step(ctx, draft, "Everything is filled in.")
+        held: str | None = None
         if draft.tentative is not None and field.field_type in TEXT_TYPES:
             held, draft.tentative = draft.tentative, None
             said = confirmation(answer)
@@ -283,7 +293,14 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
                 offer_choices(ctx, draft)
                 return ToolResult(ok=True, data={"invalid": True, "reason": "declined"},
                                   message="OK, I haven't stored it. " + question_for(draft))
-        if (why := not_an_answer(draft, field, answer)) is not None:
+        if (why := not_an_answer(draft, field, answer)) == "other field" and (
+                other := other_field_choice(draft, field, answer)) is not None:
+            changed = draft.set(other[0].name, other[1].label)  # the value of that field, not of the one asked
+            draft.tentative = held
+            return ToolResult(ok=True, data={"field": changed.label, "value": other[1].label, "still_asking": field.label},
+                              message=f"Noted {changed.label}: {other[1].label}. " + (
+                                  ask_to_keep(draft, field) if held is not None else question_for(draft)))
+        if why is not None:
             offer_choices(ctx, draft)
             data: dict[str, object] = {"invalid": True, "reason": why}
             if why == "correction":
@@ -297,9 +314,8 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
         if ask_first and field.field_type in TEXT_TYPES:
             draft.tentative = answer.strip()
             ctx.out.offer(f"keep_answer:{field.name}", f"Yes, use that as the {field.label.lower()}")
-            return ToolResult(ok=True, data={"tentative": draft.tentative, "field": field.label}, message=(
-                f"Should I put “{draft.tentative[:200]}” as the {field.label.lower()}? (yes or no — or just type "
-                f"the {field.label.lower()})"))
+            return ToolResult(ok=True, data={"tentative": draft.tentative, "field": field.label},
+                              message=ask_to_keep(draft, field))
         choice = one_choice(field, answer, last=True) if field.choices else None
         try:
             draft.answer(choice.label if choice is not None else answer)
@@ -333,9 +349,9 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
         return await next_step(ctx, draft, f"Updated {changed}.")
 
     @tool(ctx, "Went back to your request")
-    async def resume_request(item: str = "") -> ToolResult:
+    async def resume_request(item: str = "", details: str = "") -> ToolResult:
         """Go back to a request in progress (the one put aside, or the one named by ``item``) and ask
-        where it stopped."""
+        where it stopped. ``details``: the employee's words, verbatim ("yes, office desk" fills that field)."""
         wanted = item.strip().lower()
         candidates = [d for d in [state.draft, *reversed(state.parked)] if d is not None and d.open]
         chosen = next((d for d in candidates if wanted and (wanted in d.item_name.lower()
@@ -346,7 +362,9 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
                               message="There's no request in progress. What would you like to request?")
         if chosen is not state.draft:
             state.unpark(chosen.id)
-        return await resume(ctx, chosen, f"We were working on your **{chosen.item_name}** request.")
+        filled = prefill(chosen, details, reasons=False) if details else []
+        note = f" I've noted {', '.join(filled)}." if filled else ""
+        return await resume(ctx, chosen, f"We were working on your **{chosen.item_name}** request.{note}")
 
     @tool(ctx, "Cancelled the request")
     async def cancel_request() -> ToolResult:

@@ -52,8 +52,9 @@ def draft(item: str, allow_quantity: bool = True) -> RequestDraft:
 def test_details_given_up_front_fill_the_form_and_skip_the_questions() -> None:
     d = draft("Mobile phone")
     filled = prefill(d, "could I get a samsung? keep my current number pls, I'm on call for the EMEA rollout")
+    # the whole clause about themselves, not only what follows "for"
     assert d.answers == {"model": "Samsung Galaxy S25", "port_my_existing_number": True,
-                         "business_justification": "the EMEA rollout"}
+                         "business_justification": "I'm on call for the EMEA rollout"}
     assert filled == ["Model", "Port my existing number", "Business justification"]
     assert d.stage is Stage.REVIEW
 
@@ -229,3 +230,25 @@ def test_a_two_letter_option_counts_lower_case_beside_its_field_name() -> None:
     layout = FORMS["New laptop"][2]
     assert one_choice(layout, "macbook air 13, keyboard uk") == layout.choices[0]  # a read-in-English reply
     assert one_choice(layout, "let us know when it ships") is None
+
+
+def test_a_reason_after_the_values_is_read_from_its_own_clause() -> None:
+    d = draft("New laptop")
+    prefill(d, "I need a new laptop, a MacBook Pro 14 with a UK keyboard, my current one is 5 years old and keeps freezing")
+    assert d.answers == {"laptop_model": "MacBook Pro 14", "keyboard_layout": "UK",
+                         "business_justification": "my current one is 5 years old and keeps freezing"}
+
+
+def test_where_a_message_points_is_no_reason() -> None:
+    d = draft("Shared drive")
+    prefill(d, "I need access to the S: drive folder S:\\Sales\\Forecasts")
+    assert d.answers == {"folder_path": "S:\\Sales\\Forecasts"}  # the access level and the reason are still asked
+
+
+def test_a_choice_of_another_field_is_not_an_answer_to_the_reason() -> None:
+    d = draft("New laptop")
+    d.answer("MacBook Air 13")
+    field = d.current_field
+    assert field is not None and field.label == "Business justification"
+    assert not_an_answer(d, field, "UK keyboard please") == "other field"
+    assert not_an_answer(d, field, "my UK colleagues need the same model") is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.patterns import confirmation, ticket_reference, yes_no_word
+from tools.patterns import confirmation, find_dates, ticket_reference, yes_no_word
 
 YES = ["yes", "Yes please", "yep do it", "Looks right, please submit.", "yes submit it", "sounds good, submit it",
        "go for it", "submit", "ok go ahead", "OK!", "sure, send it", "confirm", "perfect, thanks", "lgtm",
@@ -61,3 +61,23 @@ def test_changing_ones_mind_at_review_is_a_no(text: str) -> None:
 @pytest.mark.parametrize("text", ["no, change the room", "great, but change the date", "no wait, the other model"])
 def test_a_change_at_review_is_neither_yes_nor_no(text: str) -> None:
     assert confirmation(text) is None
+
+
+@pytest.mark.parametrize("text", ["fine by me", "sure thing", "of course", "sure, why not", "happy with that",
+                                  "ok lets do it", "book it"])
+def test_yes_in_a_few_more_words(text: str) -> None:
+    assert confirmation(text) is True
+
+
+@pytest.mark.parametrize("text", ["maybe later", "not right now", "not today", "let me think about it", "i'll pass",
+                                  "I won't need it after all", "no, not needed", "hold on, I don't want to order it",
+                                  "withdraw the request"])
+def test_putting_it_off_is_a_no(text: str) -> None:
+    assert confirmation(text) is False
+
+
+@pytest.mark.parametrize(("text", "expected"), [("31/03/2027", ["2027-03-31"]), ("3/3/2027", ["2027-03-03"]),
+                                                ("15.02.2027", ["2027-02-15"]), ("04/05/2027", []),
+                                                ("version 1.2.2027", [])])
+def test_numeric_dates_only_when_day_and_month_are_clear(text: str, expected: list[str]) -> None:
+    assert find_dates(text) == expected

@@ -99,3 +99,38 @@ def test_round_trips_through_json_with_one_idempotency_key() -> None:
     assert restored.idempotency_key == d.idempotency_key
     assert restored.total_cost == Decimal("2900.00")
     assert restored.current_field == REASON
+
+
+def test_fields_are_found_by_what_people_call_them() -> None:
+    os_field = DraftField(name="operating_system", label="Operating system", field_type="custom_dropdown",
+                          choices=[Choice(label="Windows", value="Windows"), Choice(label="macOS", value="macOS")])
+    d = RequestDraft(item_display_id=1, item_name="Figma", fields=[os_field, REASON])
+    assert d.field("OS").label == "Operating system"
+    assert d.field("the reason").label == d.field("why").label == "Business justification"
+    with pytest.raises(InvalidAnswer):
+        d.field("room")
+
+
+def test_an_email_field_holds_an_address_only() -> None:
+    email = DraftField(name="contractor_email", label="Contractor email", field_type="custom_text", required=True)
+    d = RequestDraft(item_display_id=1, item_name="VPN access for a contractor", fields=[email])
+    with pytest.raises(InvalidAnswer, match="email address"):
+        d.answer("Jo from Deloitte")
+    assert d.answers == {}
+    d.answer("it's jo.smith@deloitte.example")
+    assert d.answers == {"contractor_email": "jo.smith@deloitte.example"}
+
+
+@pytest.mark.parametrize(("text", "expected"), [("about 12", 12), ("8 of us", 8), ("1,200", 1200)])
+def test_a_number_said_with_a_few_words_is_that_number(text: str, expected: int) -> None:
+    d = draft()
+    d.set("Extra monitors", text)
+    assert d.answers["monitors"] == expected
+
+
+@pytest.mark.parametrize("text", ["10-15", "a handful", "2.5", "we have 12 people in 3 teams"])
+def test_a_number_field_refuses_what_is_not_one_clear_number(text: str) -> None:
+    d = draft()
+    with pytest.raises(InvalidAnswer):
+        d.set("Extra monitors", text)
+    assert "monitors" not in d.answers

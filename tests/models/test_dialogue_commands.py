@@ -86,7 +86,8 @@ def test_another_request_while_a_form_is_open_starts_it_and_the_flow_parks_the_f
 def test_where_were_we_resumes() -> None:
     assert isinstance(command("sorry, where were we?", phone()), ResumeFlow)
     parked = DialogueState(parked_items=["Headset"])
-    assert command("ok, the headset now", parked) == ResumeFlow(item="Headset")
+    assert command("ok, the headset now", parked) == ResumeFlow(item="Headset", details="ok, the headset now")
+    assert command("yep, the head set", parked).item == "Headset"  # type: ignore[attr-defined]
 
 
 def test_references_to_what_was_just_shown() -> None:
@@ -161,3 +162,30 @@ def test_a_status_question_about_a_named_thing_is_not_a_new_request() -> None:
     for text in ("any news on my laptop order?", "any news on my laptop order"):
         assert command(text, asked) == AnswerQuestion(tool="ticket_status", arguments={"ticket": text}), text
 
+
+
+@pytest.mark.parametrize("text", ["no, we're good", "no don't", "not right now", "maybe later"])
+def test_a_no_that_changes_nothing_calls_the_request_off(text: str) -> None:
+    assert command(text, phone(model="iPhone 16", stage="review")) == CancelFlow(), "at review"
+    assert command(text, phone(model="iPhone 16")) == CancelFlow(), "at the reason question"
+
+
+def test_a_no_with_a_new_value_is_a_correction_not_a_call_off() -> None:
+    assert command("no, the samsung", phone(model="iPhone 16", stage="review")) == CorrectSlot(
+        field="Model", value="Samsung Galaxy S25")
+
+
+def test_an_optional_field_left_empty_can_be_added_at_review() -> None:
+    form = [*PHONE[:1], FormSlot(name="port_my_existing_number", label="Port my existing number",
+                                 field_type="custom_checkbox"), *PHONE[1:]]
+    state = phone(model="iPhone 16", stage="review")
+    state.form = [form[0].model_copy(update={"value": "iPhone 16"}), form[1],
+                  form[2].model_copy(update={"value": "on call for customers"})]
+    assert command("and please port my number", state) == CorrectSlot(field="Port my existing number", value="True")
+
+
+def test_plainly_another_topic_at_the_reason_question_is_asked_about_first() -> None:
+    said = "I want to check my payslip"  # worded with a "to", like a reason, but about something else
+    assert command(said, phone(model="iPhone 16")) == SetSlot(value=said, ask_first=True)
+    assert command("on the road with customers most weeks", phone(model="iPhone 16")) == SetSlot(
+        value="on the road with customers most weeks")

@@ -58,6 +58,7 @@ class CancelFlow(BaseModel):
 class ResumeFlow(BaseModel):
     command: Literal["resume_flow"] = "resume_flow"
     item: str = ""
+    details: str = ""  # the employee's words: a value in them ("yes, office desk") fills the resumed form
 
 
 class AnswerQuestion(BaseModel):
@@ -103,6 +104,7 @@ ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "f
 PICK = re.compile(r"\b(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|fifth|last)\b(?:\s+one)?|"
                   r"\b(?:number|no\.?|option|#)\s*(?P<num>[1-5])\b|^\s*(?P<that>that\s+one|this\s+one|that|this)\s*[.!]?$",
                   re.I)
+AGREE = re.compile(r"^\s*(?:yes|yep|yeah|yup|sure|ok(?:ay)?|alright|go\s+on)\b", re.I)  # "yes, let's finish the dock"
 WHERE_WERE_WE = re.compile(r"where\s+were\s+we|what\s+was\s+i\s+doing|what\s+were\s+we\s+doing|where\s+was\s+i", re.I)
 TEXT_TYPES = {FieldType.TEXT, FieldType.PARAGRAPH, FieldType.URL}
 REQUEST_CUE = re.compile(r"\b(?:need|want|order|get\s+me|add|i'?d\s+like|can\s+i\s+(?:get|have)|also\s+get|"
@@ -240,20 +242,24 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
                 state.stage == "review" or asked is None or _fits_current(draft, text) is None))):
             label, value = changes[-1]
             return CorrectSlot(field=label, value=str(value))
+        declined = _declines(text, intent, confidence) and (
+            asked is None or asked.field_type in TEXT_TYPES or _fits_current(draft, text) is None)
         if cue and state.stage == "review" and not looks_like_question(text) and intent != "cancel" \
-                and confirmation(text) is not False:
+                and confirmation(text) is not False and not declined:
             bare = re.sub(r"^\s*(?:no|sorry|actually|wait|hmm|oops)\b[\s,.!—-]*|(?:make|change|switch)\s+(?:it|that)\s+"
                           r"(?:to\s+)?(?:the\s+)?", "", text, flags=re.I).strip(" .!")
             if bare and len(bare.split()) <= 6:
                 return CorrectSlot(field="", value=bare)
         checkbox = asked is not None and asked.field_type == FieldType.CHECKBOX
         if (intent == "cancel" and confidence >= 0.5) or CANCEL.match(text) or (
-                confirmation(text) is False and not checkbox):
+                (confirmation(text) is False or declined) and not checkbox):
             return CancelFlow()
         if asked is not None:
             why = not_an_answer(draft, asked, text)
             if why == "problem":  # "wifi keeps dropping in the office" is neither a reason nor the office desk
                 return Route(intent="create_incident")
+            if why == "other field":  # "dev mode" while the reason is asked: the flow sets Seat type, asks again
+                return SetSlot(value=text)
             value = _fits_current(draft, text)
             if value is not None and asked.field_type not in TEXT_TYPES:
                 # the whole message when it names the choice itself: the flow reads the other values in it too
@@ -264,7 +270,11 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
                 purposeful = bool(PURPOSE_START.match(text) or PURPOSE.search(text) or REASON_LINK.search(text)) \
                     or about_the_item(draft, text)
                 if why is None and (purposeful or not _other_topic(intent, confidence, entities, state)):
-                    unsure = not purposeful and intent in ANOTHER_ACT and confidence >= UNSURE_CONFIDENCE
+                    unsure = intent in ANOTHER_ACT and (
+                        (not purposeful and confidence >= UNSURE_CONFIDENCE)
+                        # "I want to check my payslip" has a "to", yet it is plainly another topic
+                        or (intent != "create_incident" and confidence >= CLEARLY_ELSEWHERE
+                            and not PURPOSE_START.match(text) and not about_the_item(draft, text)))
                     return SetSlot(value=value, ask_first=unsure)
         if RESUME.search(text) and (not looks_like_question(text) or WHERE_WERE_WE.search(text)):
             return ResumeFlow(item=str(entities.get("software") or entities.get("item") or ""))
@@ -274,12 +284,15 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
         if switch is not None:
             return StartFlow(item=switch, details=text)
     elif state.parked_items:
-        named = next((p for p in state.parked_items if p.lower() in text.lower() or any(
-            w in text.lower() for w in p.lower().split() if len(w) >= 4)), None)
+        said = set(re.findall(r"[a-z0-9]+", text.lower()))
+        named = next((p for p in reversed(state.parked_items) if p.lower() in text.lower() or any(
+            w in said or (len(s) >= 4 and w.startswith(s)) for w in p.lower().split() if len(w) >= 4 for s in said)),
+            None)  # "the dock" names the parked Docking station
         if named and (RESUME.search(text) or len(text.split()) <= 4):
-            return ResumeFlow(item=named)
-        if (RESUME.search(text) and (not looks_like_question(text) or WHERE_WERE_WE.search(text))) or intent == "affirm":
-            return ResumeFlow(item=named or "")
+            return ResumeFlow(item=named, details=text)
+        if (RESUME.search(text) and (not looks_like_question(text) or WHERE_WERE_WE.search(text))) or intent == "affirm" \
+                or (AGREE.match(text) and not looks_like_question(text)):
+            return ResumeFlow(item=named or "", details=text)  # "yes, office desk": resumed, the value noted
     found = reference(text, state, entities)
     if found is not None:
         return found
@@ -291,20 +304,34 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
     return None
 
 
+# A "no" that changes nothing: only words of declining ("no, we're good", "no don't", "on second thought, no").
+DECLINE_WORDS = frozenset("""no nope nah not don't dont stop we're were good fine ok okay thanks thank you on second thought
+wait hmm actually never mind it that this please i i'm all then just leave forget now later maybe sorry so right oh
+we are really""".split())
+DECLINE_CONFIDENCE = 0.75
+
+
+def _declines(text: str, intent: str, confidence: float) -> bool:
+    """The message says no to the request in progress and nothing else (the classifier's "deny", every word
+    one of declining): with an open form that calls it off — "no, the 16-inch" is a correction, not this."""
+    words = re.findall(r"[a-z']+", text.lower())
+    return intent == "deny" and confidence >= DECLINE_CONFIDENCE and bool(words) and all(w in DECLINE_WORDS for w in words)
+
+
 PROBLEM = re.compile(r"\b(?:crash|error|broke|broken|not\s+working|doesn'?t|won'?t|can'?t|cannot|slow|issue|problem|"
                      r"fail|stuck|freez|keeps|help|how|lost|stolen|expired|missing)\w*", re.I)
 
 
 def _order_like(text: str, intent: str, entities: dict[str, Any]) -> str | None:
     """A message that starts with the thing wanted and goes on with its details ("figma, windows, full editor,
-    for the finance slides"; "Tableau for Windows for the dashboards") is a request, whatever the classifier
+    for the finance slides"; "Tableau for Windows for the dashboards"; "a monitor delivered to my desk") is a request, whatever the classifier
     made of the list of values."""
     thing = entities.get("software") or entities.get("item")
     if not thing or intent in ("request_item", "create_incident", "urgent_security", "outage", "human"):
         return None
     if looks_like_question(text) or PROBLEM.search(text):
         return None
-    head = re.split(r",|\bfor\b|\s[-–—]\s", text, maxsplit=1)
+    head = re.split(r",|\bfor\b|\s[-–—]\s|\b(?:delivered|sent|shipped|brought)\s+to\b|\bto\s+my\b", text, maxsplit=1)
     if len(head) < 2:
         return None
     lead = {w for w in re.findall(r"[a-z0-9]+", head[0].lower()) if len(w) >= 3}
@@ -319,6 +346,7 @@ OTHER_TOPICS = frozenset({"kb_question", "license_check", "my_tickets", "ticket_
 # (a request or a how-to question is often how a reason is worded: "flowcharts for the audit").
 ANOTHER_ACT = frozenset({"create_incident", "my_tickets", "ticket_status", "license_check", "human", "out_of_scope_hr",
                          "greeting", "goodbye", "thanks", "urgent_security", "outage"})
+CLEARLY_ELSEWHERE = 0.85  # another topic this sure is asked about first even when worded like a reason
 UNSURE_CONFIDENCE = 0.55  # below the "clearly another topic" bar, above it: ask before storing free text
 # A free-text answer that starts like a reason ("for the audit", "because…", "I'm on the road…") is one.
 PURPOSE_START = re.compile(r"^\s*(?:for|because|since|so\s+(?:that|i|we)|to|as|i'?m|i\s+am|i\s+(?:work|travel|need|have|do|"

@@ -129,7 +129,7 @@ def execute(command: Command, text: str, entities: dict[str, Any], state: Dialog
     if isinstance(command, CancelFlow):
         return call("cancel_request")
     if isinstance(command, ResumeFlow):
-        return call("resume_request", item=command.item)
+        return call("resume_request", item=command.item, **({"details": command.details} if command.details else {}))
     if isinstance(command, AnswerQuestion):
         arguments = dict(command.arguments)
         if command.tool == "search_kb":
