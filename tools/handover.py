@@ -58,12 +58,12 @@ def handover_reply(ctx: ToolContext, ticket_id: int, *, urgent: bool) -> str:
     hours = ctx.office_hours
     now = ctx.clock()
     open_now = hours is None or hours.is_open(now)
-    schedule = f" (service desk hours: {hours.describe_week()})" if hours is not None else ""
+    schedule = f" Service desk hours: {hours.describe_week()}." if hours is not None else ""
     if urgent:
         desk = ("The service desk is open now and has been alerted." if open_now else
                 "The service desk is closed right now, so don't wait for a reply here.")
         return (f"I've handed this over to the IT team as an **urgent** ticket, **INC-{ticket_id}**: it is treated as "
-                f"top priority. {desk} If it can't wait, {ctx.urgent_contact}{schedule}. "
+                f"top priority. {desk} If it can't wait, {ctx.urgent_contact}.{schedule} "
                 "Anything you write here now is added to that ticket.")
     if hours is None or open_now:
         when = "The IT service desk is open now and has been notified; an agent will reply here or by email."
