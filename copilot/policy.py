@@ -39,7 +39,8 @@ QUESTION_START = re.compile(
     r"^\s*(?:help\W*)?(?:how|what|what's|where|when|who|which|why|can|could|should|shall|is|are|do|does|did|will|"
     r"would|may|might|any|tips|explain|tell me)\b", re.I)
 HYPOTHETICAL = re.compile(
-    r"\b(?:if|in case|ever|suppose|supposing|hypothetically|would|could|might|what happens|how (?:do|can|to|should))\b",
+    r"\b(?:if|in case|in the event|ever|suppose|supposing|hypothetically|would|could|might|what happens|"
+    r"how (?:do|can|to|should))\b",
     re.I)
 REPORT = re.compile(
     r"\b(?:i|we)\s+(?:just\s+|accidentally\s+|think\s+(?:i|we)\s+|may\s+have\s+|might\s+have\s+)?"

@@ -145,6 +145,29 @@ class OfficeHours(BaseModel):
                 return opens
         raise ValueError("no opening in the next three weeks; check the business-hours configuration")
 
+    def describe_week(self) -> str:
+        """The opening hours in one line for an employee: 'Monday to Friday 08:00–18:00 (London time)'.
+        Consecutive days with the same window are joined; what the IT team configured, never a constant."""
+        if self.always_open:
+            return "24/7"
+        runs: list[tuple[int, int, Window]] = []
+        for index, day in enumerate(DAYS):
+            window = self.days.get(day)
+            if window is None:
+                continue
+            if runs and runs[-1][1] == index - 1 and runs[-1][2] == window:
+                runs[-1] = (runs[-1][0], index, window)
+            else:
+                runs.append((index, index, window))
+        if not runs:
+            return "no opening hours configured"
+        parts = []
+        for first, last, window in runs:
+            days = DAYS[first].capitalize() + (f" to {DAYS[last].capitalize()}" if last > first else "")
+            parts.append(f"{days} {window.start:%H:%M}–{window.end:%H:%M}")
+        label = self.time_zone if "time" in self.time_zone.lower() else f"{self.time_zone} time"
+        return ", ".join(parts) + f" ({label})"
+
     def describe_next_open(self, at: datetime) -> str:
         """'now', 'today at 8:00 AM', 'tomorrow at 8:00 AM' or 'Monday 1 Dec at 8:00 AM' (desk time)."""
         if self.is_open(at):

@@ -60,6 +60,13 @@ def by_description(need: str, items: list[ServiceItem]) -> ServiceItem | None:
     return next(item for item in items if item.display_id == weights[0][1])
 
 
+def _names_enough(name: str, wanted: set[str]) -> bool:
+    """The need says more than half of an item's name ("S: drive folder" says one word of "Encrypted USB drive"):
+    only then may a fuzzy name match outrank the item whose description clearly fits the need."""
+    words = _content_words(name)
+    return not words or len(words & wanted) > len(words) / 2
+
+
 def _key_words(text: str) -> str:
     words = [w for w in re.findall(r"[a-z0-9+#.]+", text.lower()) if w not in STOPWORDS]
     return " ".join(words) or text.lower()
@@ -118,7 +125,10 @@ class CatalogDirectory:
                 scored.append((item, score))
         described = by_description(need, list(self._items.values()))
         if described is not None:
-            scored = [(item, max(score, DESCRIPTION_SCORE + 10) if item is described else score) for item, score in scored]
+            wanted = _content_words(need, synonyms=True)
+            scored = [(item, max(score, DESCRIPTION_SCORE + 10) if item is described else
+                       score if _names_enough(item.name, wanted) else min(score, DESCRIPTION_SCORE - 8))
+                      for item, score in scored]
             if all(item is not described for item, _ in scored):
                 scored.append((described, DESCRIPTION_SCORE))
         scored.sort(key=lambda pair: (-pair[1], pair[0].name))

@@ -50,6 +50,30 @@ def handover_tools(ctx: ToolContext) -> list[AsyncTool]:
     return [escalate_to_human, ask_to_rephrase]
 
 
+def handover_reply(ctx: ToolContext, ticket_id: int, *, urgent: bool) -> str:
+    """What the employee is told once the ticket exists: its number, whether it is treated as urgent, when a
+    person will look, and — for urgent handovers, or when the desk is closed — how to reach one by phone.
+    The phone line (``COPILOT_URGENT_CONTACT``) and the hours (Freshservice's business hours) are the IT
+    team's configuration, never wording of ours."""
+    hours = ctx.office_hours
+    now = ctx.clock()
+    open_now = hours is None or hours.is_open(now)
+    schedule = f" Service desk hours: {hours.describe_week()}." if hours is not None else ""
+    if urgent:
+        desk = ("The service desk is open now and has been alerted." if open_now else
+                "The service desk is closed right now, so don't wait for a reply here.")
+        return (f"I've handed this over to the IT team as an **urgent** ticket, **INC-{ticket_id}**: it is treated as "
+                f"top priority. {desk} If it can't wait, {ctx.urgent_contact}.{schedule} "
+                "Anything you write here now is added to that ticket.")
+    if hours is None or open_now:
+        when = "The IT service desk is open now and has been notified; an agent will reply here or by email."
+    else:
+        when = (f"The service desk is closed right now; your ticket will be picked up {hours.describe_next_open(now)}. "
+                f"If this can't wait (security incident, nobody can work), {ctx.urgent_contact}.")
+    return f"I've handed this over to the IT team as **INC-{ticket_id}**. {when} Anything you write here now is added " \
+           "to that ticket."
+
+
 async def escalate(ctx: ToolContext, reason: str, *, urgent: bool = False, trigger: str = "model") -> ToolResult:
     """Create (or reuse) the handover ticket and mark the conversation as handed over.
 
@@ -88,16 +112,8 @@ async def escalate(ctx: ToolContext, reason: str, *, urgent: bool = False, trigg
                                      result={"ticket_id": ticket_id, "again": again}))
     ctx.out.ticket(ticket_id)
     ctx.out.handoff = True
-    hours = ctx.office_hours
-    now = ctx.clock()
-    if hours is None or hours.is_open(now):
-        when = "The IT service desk is open now and has been notified; an agent will reply here or by email."
-    else:
-        when = (f"The service desk is closed right now; your ticket will be picked up {hours.describe_next_open(now)}. "
-                f"If this can't wait (security incident, nobody can work), {ctx.urgent_contact}.")
     ctx.out.offer("end_handover", "Back to the copilot")
-    return ToolResult(message=f"I've handed this over to the IT team as **INC-{ticket_id}**. {when} "
-                      "Anything you write here now is added to that ticket.",
+    return ToolResult(message=handover_reply(ctx, ticket_id, urgent=urgent),
                       data={"ticket_id": ticket_id, "urgent": urgent})
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from tools.actions import button
-from tools.context import AsyncTool, KbArticle, ToolContext, tool
+from tools.context import AsyncTool, KbAnswer, KbArticle, KnowledgeSearch, ToolContext, tool
+from tools.kb_question import about_the_desk, asks_how_to_reach_it, contact_answer, variants
 from tools.results import ToolResult
 from tools.state import KbAlternative, KbShown
 
@@ -43,9 +44,15 @@ def knowledge_tools(ctx: ToolContext) -> list[AsyncTool]:
             return ToolResult(ok=False, message=(
                 "The knowledge base is still being built (this happens once, on first start). I can already check "
                 "licences, requests and your tickets, or pass your question to the IT team."))
-        found = await ctx.knowledge.search(question, k=3)
+        found = await best_reading(ctx.knowledge, question)
         articles = found.articles
         ctx.state.kb_shown = None
+        if asks_how_to_reach_it(question):
+            desk = next((a for a in articles[:1] if found.tier != "none" and about_the_desk(a)), None)
+            if desk is not None:
+                ctx.out.cite(desk.title, desk.url)
+            return ToolResult(data={"contact": True, "articles": [desk.title] if desk else []},
+                              message=contact_answer(ctx, desk, shown_passage(desk.passages) if desk else ""))
         data: dict[str, Any] = {"confidence": round(found.confidence, 3), "answer": found.answer, "tier": found.tier,
                 "articles": [{"id": a.id, "title": a.title, "url": a.url} for a in articles]}
         if articles and (found.answer or found.tier == "plausible"):
@@ -74,6 +81,18 @@ def knowledge_tools(ctx: ToolContext) -> list[AsyncTool]:
         return ToolResult(data=data, message=f"From “{best.title}”:\n\n{passage}\n\nFull article: {best.url}")
 
     return [search_kb]
+
+
+async def best_reading(knowledge: KnowledgeSearch, question: str) -> KbAnswer:
+    """The most confident of the index's answers to the readings of the question (``kb_question.variants``):
+    as written, without hedge words, its question clause alone."""
+    best: KbAnswer | None = None
+    for text in variants(question):
+        found = await knowledge.search(text, k=3)
+        if best is None or found.confidence > best.confidence:
+            best = found
+    assert best is not None  # variants() always includes the question itself
+    return best
 
 
 def _shown(best: KbArticle, others: list[KbArticle], question: str) -> KbShown:

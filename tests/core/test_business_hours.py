@@ -65,3 +65,10 @@ def test_always_open_desk() -> None:
 def test_unknown_zone_falls_back_to_utc() -> None:
     assert str(zone("Atlantis")) == "UTC"
     assert str(zone("Europe/Zagreb")) == "Europe/Zagreb"
+
+
+def test_the_week_in_one_line_joins_days_with_the_same_hours(hours: OfficeHours) -> None:
+    assert hours.describe_week() == "Monday to Friday 08:00–18:00 (Eastern Time (US & Canada))"
+    london = OfficeHours.from_freshservice({**OFFICE, "time_zone": "London"})
+    assert london.describe_week() == "Monday to Friday 08:00–18:00 (London time)"
+    assert OfficeHours(time_zone="UTC", days={}, always_open=True).describe_week() == "24/7"

@@ -1,0 +1,74 @@
+"""Issue 13, routing and escalation, through the REST channel on a real sandbox: a how-to question with an
+alarming word is answered (no incident, no handover); asking how to reach IT gets IT's own contact details
+(not HR); an urgent handover says it is urgent and gives the phone line configured for this deployment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tests.conftest import SandboxHandle
+from tests.conversation.conftest import ALICE, TOKEN, Chat, Copilot
+from tests.conversation.test_scenarios import number, sandbox_api, tickets_of
+from tests.servers import serve
+
+# A line no default or article contains, so seeing it proves the reply reads the deployment's setting.
+URGENT_LINE = "ring the Acme security hotline on +44 20 7946 0999"
+
+
+@pytest.fixture(scope="module")
+def configured(sandbox_factory: Callable[..., SandboxHandle], redis_url: str,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Copilot]:
+    """A copilot whose urgent contact is set by the operator (``COPILOT_URGENT_CONTACT``)."""
+    from copilot.settings import Settings
+    from copilot.web.standalone import create_api_app
+
+    handle = sandbox_factory(knowledge="org")
+    settings = Settings(freshservice_url=handle.base_url, freshservice_api_key=handle.api_key, redis_url=redis_url,
+                        data_dir=tmp_path_factory.mktemp("routing"), api_tokens=TOKEN, urgent_contact=URGENT_LINE)
+    with serve(create_api_app(settings)) as base_url:
+        yield Copilot(base_url=base_url, sandbox=handle)
+
+
+@pytest.fixture
+def talk(configured: Copilot) -> Iterator[Chat]:
+    configured.sandbox.control("POST", "/_sandbox/reset")
+    with configured.client() as http:
+        yield Chat(http)
+
+
+def test_how_to_with_an_alarming_word_is_answered_not_escalated(talk: Chat, configured: Copilot) -> None:
+    before = {t["id"] for t in tickets_of(configured, ALICE)}
+    reply = talk.say("what am I supposed to do if my laptop is ever stolen while I'm travelling?")
+    assert talk.last["handoff"] is False
+    assert any(c["title"] == "Lost or stolen laptop or phone" for c in talk.citations), reply
+    assert "4357" in reply  # the article's own instruction, shown as the answer
+    assert not any(a.startswith("confirm:") for a in talk.actions)  # no incident or handover proposed
+    assert {t["id"] for t in tickets_of(configured, ALICE)} == before
+
+
+def test_how_to_reach_it_gets_it_contact_details_not_hr(talk: Chat, configured: Copilot) -> None:
+    reply = talk.say("how do I contact the IT service desk, and when are they around?")
+    assert "People team" not in reply and "not something IT handles" not in reply
+    assert "08:00–18:00" in reply  # the service desk's business hours configured in Freshservice
+    assert URGENT_LINE in reply  # the contact line configured for this deployment
+    assert talk.last["handoff"] is False
+
+
+def test_urgent_handover_says_urgent_gives_the_configured_line_and_a_useful_ticket(talk: Chat,
+                                                                                    configured: Copilot) -> None:
+    talk.say("hi")
+    reply = talk.say("I just clicked a link in a phishing email and typed my password into it")
+    assert talk.last["handoff"] is True
+    assert "urgent" in reply.lower() and "top priority" in reply
+    assert URGENT_LINE in reply
+    ticket_id = number(reply, "INC")
+    with sandbox_api(configured) as api:
+        ticket = api.get(f"/tickets/{ticket_id}").json()["ticket"]
+    assert ticket["priority"] == 4
+    subject = ticket["subject"].lower()
+    assert subject.startswith("urgent: copilot handover:") and "phishing" in subject and "hi" != subject[-2:]
+    description = ticket["description_text"]
+    assert "What the employee said" in description and "Full conversation" in description
+    assert "typed my password" in description
