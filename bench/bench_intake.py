@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -77,9 +78,10 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 180)
     raise SystemExit(f"{url} did not answer in {timeout:.0f} s")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (and its threads) from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """User + system CPU time of a process (and its threads), or of one of its threads, from /proc."""
+    stat = Path(f"/proc/{pid}/task/{thread}/stat" if thread is not None else f"/proc/{pid}/stat")
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -232,17 +234,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         ids = [t["id"] for t in burst]
                         load = os.getloadavg()[0]
                         started = time.perf_counter()
-                        cpu = (cpu_seconds(os.getpid()), cpu_seconds(sandbox_pid))
+                        cpu = (cpu_seconds(os.getpid()), cpu_seconds(sandbox_pid),
+                               cpu_seconds(os.getpid(), threading.get_native_id()))
                         async with bench.worker(redis, knowledge, concurrency) as worker:
                             await wait_for(ids, bench.done, 1800)
                             drained = max(bench.done[i] for i in ids) - started
                             worker_cpu = cpu_seconds(os.getpid()) - cpu[0]
                             sandbox_cpu = cpu_seconds(sandbox_pid) - cpu[1]
+                            loop_cpu = cpu_seconds(os.getpid(), threading.get_native_id()) - cpu[2]
                             reader = worker.proposer.reader
                         results.setdefault("throughput", []).append(
                             {"concurrency": concurrency, "events": len(ids), "seconds": drained,
                              "per_second": len(ids) / drained, "load": load, "load_end": os.getloadavg()[0],
                              "worker_cpu_ms": 1000 * worker_cpu / len(ids),
+                             "loop_cpu_ms": 1000 * loop_cpu / len(ids),
                              "sandbox_cpu_ms": 1000 * sandbox_cpu / len(ids),
                              "batch": reader.items / max(1, reader.batches)})
             results["notes_ok"] = await count_notes(sandbox_url, list(bench.done))
@@ -289,6 +294,9 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> str:
         lines.append(f"| CPU per ticket at concurrency {t['concurrency']}: worker / sandbox | "
                      f"{t['worker_cpu_ms']:.0f} ms / {t['sandbox_cpu_ms']:.0f} ms → "
                      f"{1000 / t['worker_cpu_ms']:.1f} tickets/s per core the worker has to itself |")
+        if "loop_cpu_ms" in t:
+            lines.append(f"| of which the event loop (API calls, Redis, the proposal) / the model threads | "
+                         f"{t['loop_cpu_ms']:.0f} ms / {t['worker_cpu_ms'] - t['loop_cpu_ms']:.0f} ms |")
         if "batch" in t:
             lines.append(f"| tickets per model call at concurrency {t['concurrency']} (micro-batching) | "
                          f"{t['batch']:.1f} |")

@@ -7,7 +7,10 @@ ticket, most of a worker's CPU. :class:`TicketReader` embeds each distinct text 
 KB text is its own text: once in all), then, for all the events the worker has in hand together,
 predicts their fields in ONE call with those vectors (the field models cost 2.8 ms for one ticket,
 0.5 ms per ticket in a batch) and finds their similar tickets with them; the KB search then gets its
-vector. Batches form by themselves (:class:`copilot.triage.batching.MicroBatcher`).
+vector. Batches form by themselves (:class:`copilot.triage.batching.MicroBatcher`), and wait up to
+``LINGER_SECONDS`` for the events in hand that are still reading their ticket through the API (the
+worker declares each event with :meth:`TicketReader.expected`): the field models cost 3.7 ms for one
+ticket, 0.8 ms per ticket in a batch of 8.
 
 The embeddings themselves are computed one text per model call, not batched: with the int8 ONNX
 model (the default) the activations are quantised with one scale per call, so a text embedded in a
@@ -18,7 +21,9 @@ single calls (11.1 vs 9.4 ms).
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import contextlib
+from collections.abc import Hashable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +35,7 @@ from copilot.triage.proposal import TRIAGE_FIELDS, FieldGuess, SimilarTicket
 
 SIMILAR_SHOWN = 3
 MAX_BATCH = 32
+LINGER_SECONDS = 0.05  # a batch waits at most this for the events in hand still on their way to it
 
 
 @dataclass(frozen=True)
@@ -50,11 +56,42 @@ class Reading:
     kb_vector: np.ndarray | None = None
 
 
+@dataclass
+class _OnTheWay:
+    """One event declared to a reader, until it reads (or ends without reading)."""
+
+    reader: TicketReader
+    arrived: bool = False
+
+
+_ON_THE_WAY: ContextVar[_OnTheWay | None] = ContextVar("triage_on_the_way", default=None)
+
+
 class TicketReader:
     """Reads tickets in micro-batches (see the module docstring)."""
 
-    def __init__(self, *, max_batch: int = MAX_BATCH) -> None:
-        self._batcher: MicroBatcher[ReadRequest, Reading] = MicroBatcher(read_all, max_batch=max_batch)
+    def __init__(self, *, max_batch: int = MAX_BATCH, linger_seconds: float = LINGER_SECONDS) -> None:
+        self._coming = 0  # events declared with expected() that have not read yet
+        self._batcher: MicroBatcher[ReadRequest, Reading] = MicroBatcher(
+            read_all, max_batch=max_batch, expected=lambda: self._coming, linger_seconds=linger_seconds)
+
+    @contextlib.contextmanager
+    def expected(self) -> Iterator[None]:
+        """Declare the event handled in this block (its task): a batch may wait for its :meth:`read`."""
+        mark = _OnTheWay(self)
+        token = _ON_THE_WAY.set(mark)
+        self._coming += 1
+        try:
+            yield
+        finally:
+            _ON_THE_WAY.reset(token)
+            self._arrive(mark)
+
+    def _arrive(self, mark: _OnTheWay) -> None:
+        if not mark.arrived:
+            mark.arrived = True
+            self._coming -= 1
+            self._batcher.nudge()
 
     @property
     def batches(self) -> int:
@@ -65,6 +102,10 @@ class TicketReader:
         return self._batcher.items
 
     async def read(self, request: ReadRequest) -> Reading:
+        mark = _ON_THE_WAY.get()
+        if mark is not None and mark.reader is self and not mark.arrived:
+            mark.arrived = True  # counted by the submit itself from here on
+            self._coming -= 1
         return await self._batcher.submit(request)
 
 

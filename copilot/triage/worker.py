@@ -51,6 +51,8 @@ RECORD_SECONDS = 15.0  # recording a failure or a dead letter (Redis calls) may 
 WARM_SECONDS = 120.0  # loading the bundle and the directories before the first event
 LOOP_CALL_SECONDS = 30.0  # one round of the read loop's Redis calls (XCLAIM, XPENDING, XREADGROUP BLOCK 1 s)
 RESOLVED_STATUSES = (4, 5)  # Resolved, Closed
+REQUESTER_TTL_SECONDS = 600.0  # a requester's name and email, kept this long (see TriageWorker._requester)
+REQUESTER_CACHE = 2048
 AUTONOMOUS_ACTION = "triage_autonomous"  # the policy action autonomous writes ask the gate about
 Summariser = Callable[[FreshserviceClient, Ticket, str], Awaitable[Any]]
 
@@ -100,6 +102,7 @@ class TriageWorker:
     warmed: asyncio.Event = field(default_factory=asyncio.Event)  # set once the models and directories are loaded
     _inflight: dict[str, Slot] = field(default_factory=dict)
     _abandoned: set[asyncio.Task[None]] = field(default_factory=set)  # recycled tasks, kept until they end
+    _requesters: dict[int, tuple[float, str | None, str | None]] = field(default_factory=dict)  # id -> (at, name, email)
 
     # -- one event ---------------------------------------------------------------------------------
 
@@ -125,13 +128,23 @@ class TriageWorker:
         return await self._triage(ticket, event.key, stored)
 
     async def _requester(self, ticket: Ticket) -> tuple[str | None, str | None]:
+        """The requester's name (for the reply draft's greeting) and email, kept for
+        ``REQUESTER_TTL_SECONDS``: people raise several tickets, and a call per ticket cost a quarter of
+        the worker's API calls (and their CPU) for a greeting."""
         if not ticket.requester_id:
             return None, None
+        now = time.monotonic()
+        kept = self._requesters.get(ticket.requester_id)
+        if kept is not None and now - kept[0] < REQUESTER_TTL_SECONDS:
+            return kept[1], kept[2]
         try:
             person = await self.client.get_requester(ticket.requester_id)
         except NotFound:  # an agent raised it, or the requester was removed
             return None, None
         name = " ".join(p for p in (person.first_name, person.last_name) if p) or None
+        if len(self._requesters) >= REQUESTER_CACHE:
+            self._requesters.pop(next(iter(self._requesters)))
+        self._requesters[ticket.requester_id] = (now, name, person.primary_email)
         return name, person.primary_email
 
     async def _triage(self, ticket: Ticket, proposal_id: str, stored: Proposal | None) -> str:
@@ -223,7 +236,8 @@ class TriageWorker:
             return
         try:
             async with asyncio.timeout(self.event_seconds):
-                outcome = await self.handle(delivery.event)
+                with self.proposer.reader.expected():  # its model work may be batched with the others in hand
+                    outcome = await self.handle(delivery.event)
                 await self.queue.ack(delivery)
         except Exception as error:  # any failure, the deadline included: retried after backoff
             await self._failed(delivery, error)

@@ -79,3 +79,42 @@ async def test_a_caller_that_gives_up_leaves_the_others_their_results() -> None:
     assert await first == 1 and await staying == 3
     with pytest.raises(asyncio.CancelledError):
         await leaving
+
+
+async def test_a_batch_waits_for_the_callers_on_their_way_and_a_lone_caller_for_nobody() -> None:
+    calls: list[list[int]] = []
+
+    def work(items: list[int]) -> list[int]:
+        calls.append(list(items))
+        return items
+
+    coming = [2]
+    batcher: MicroBatcher[int, int] = MicroBatcher(work, expected=lambda: coming[0], linger_seconds=600)
+    first = asyncio.create_task(batcher.submit(1))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not first.done() and calls == []  # two more are on their way: the batch waits for them
+    coming[0] -= 1
+    second = asyncio.create_task(batcher.submit(2))
+    coming[0] -= 1  # the third will not come after all (its event ended without reading)
+    batcher.nudge()
+    assert await asyncio.gather(first, second) == [1, 2]
+    assert calls == [[1, 2]]
+    assert await batcher.submit(3) == 3  # nobody on the way: no waiting
+    assert calls[-1] == [3]
+
+
+async def test_the_reader_counts_the_events_declared_to_it_until_they_read_or_end() -> None:
+    from copilot.triage.reader import ReadRequest, TicketReader
+
+    reader = TicketReader(linger_seconds=600)
+
+    async def event(reads: bool) -> object:
+        with reader.expected():
+            await asyncio.sleep(0)
+            return await reader.read(ReadRequest(text="vpn drops")) if reads else None
+
+    readings = await asyncio.gather(event(True), event(False), event(True))
+    assert readings[1] is None and readings[0] is not None and readings[2] is not None
+    assert reader.items == 2 and reader.batches == 1  # both readers in one call, no wait for the one that ended
+    assert reader._coming == 0

@@ -407,3 +407,31 @@ async def test_an_event_of_another_account_is_dead_lettered_not_triaged(
     assert letter.event.account == "other-company.freshservice.com" and letter.event.ticket_id == 1
     assert "another Freshservice account" in letter.reason
     assert triage_notes(intake.sandbox, 1) == []
+
+
+class CountingClient(FreshserviceClient):
+    """The real client, counting its requester reads."""
+
+    requester_reads = 0
+
+    async def get_requester(self, requester_id: int) -> Any:
+        self.requester_reads += 1
+        return await super().get_requester(requester_id)
+
+
+async def test_a_requester_of_several_tickets_is_read_once(intake: Intake, tmp_path: Path) -> None:
+    """The reply draft's greeting needs the requester's name and email: read once per requester for
+    ``REQUESTER_TTL_SECONDS`` (it was one API call of four per ticket)."""
+    settings = triage_settings(intake.sandbox, intake.redis_url, tmp_path)
+    redis = store.connect(intake.redis_url)
+    client = CountingClient(intake.sandbox.base_url, intake.sandbox.api_key)
+    try:
+        async with client:
+            worker = build_worker(settings, redis, client=client, knowledge=None, modes=ModesConfig())
+            tickets = [await ticket(intake.sandbox, await new_ticket(intake.sandbox, f"Mouse {n} broken", "It stopped."))
+                       for n in (1, 2)]
+            people = [await worker._requester(t) for t in tickets]
+    finally:
+        await redis.aclose()
+    assert people[0] == people[1] and people[0][1] == REQUESTER and people[0][0]
+    assert client.requester_reads == 1
