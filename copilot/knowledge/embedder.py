@@ -202,12 +202,12 @@ class OnnxEmbedder:
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.inter_op_num_threads = 1
-        # One thread per call, not ONNX Runtime's default pool of one per core: most calls embed one short
-        # text (a question, a new ticket), where the pool's threads spin between and within calls for little
-        # speed-up. Measured on the 2-core benchmark machine: 11.5 ms of CPU per ticket text with the pool,
-        # 5.0 ms on one thread, identical vectors; a batch of 64 chunks 0.7 s instead of 1.0 s of CPU, and
-        # no slower there. Parallelism comes from serving several calls at once, not from splitting one.
-        options.intra_op_num_threads = 1
+        # ONNX Runtime's pool (one thread per core) without spinning: a spinning pool burnt CPU between and
+        # within the many one-text calls (a question, a new ticket: 11.5 ms of CPU per ticket text under load,
+        # against 5.0 ms on one thread), while one thread alone doubled a cold index build's batches (64
+        # chunks: 1.08 s instead of 0.49 s wall on an idle 2-core machine). Without spinning, measured side by
+        # side there: one text 2.3 ms of CPU (pool 2.9-3.5, one thread 2.2-2.8), 64 chunks 0.54-0.64 s wall.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(self.file), options, providers=["CPUExecutionProvider"])
         self.inputs = {i.name for i in self.session.get_inputs()}
         max_len = int(json.loads((src / "sentence_bert_config.json").read_text()).get("max_seq_length", 256))
