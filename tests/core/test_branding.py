@@ -49,6 +49,19 @@ def test_name_colour_and_logo_come_from_settings(tmp_path: Path) -> None:
         assert moved.status_code == 302 and moved.headers["location"] == "https://intranet.acme.example/logo.svg"
 
 
+def test_the_floating_widget_gets_the_colour_and_a_local_font_sheet() -> None:
+    """Chainlit's widget reads no custom CSS: without ``/public/theme.json`` it is pink, logs a 404 and
+    fetches Inter from Google Fonts on the portal page."""
+    with serve(app_for(settings(primary_color="#ff6600"))) as base:
+        theme = httpx.get(f"{base}{branding.WIDGET_THEME}")
+        assert theme.status_code == 200
+        body = theme.json()
+        assert body["variables"]["light"]["--primary"] == "24 100% 50%" == body["variables"]["dark"]["--ring"]
+        assert body["custom_fonts"] == [f"{base}{branding.FONTS_CSS}"]
+        fonts = httpx.get(body["custom_fonts"][0])
+        assert fonts.headers["content-type"].startswith("text/css") and "googleapis" not in fonts.text
+
+
 @pytest.mark.parametrize("colour", ["red", "#12345", "#fff;}body{display:none", ""])
 def test_a_colour_that_is_not_hex_is_refused_at_start_up(colour: str) -> None:
     with pytest.raises(ValidationError):
