@@ -94,3 +94,11 @@ def test_sign_in_page_picture_names_the_product_in_its_colour_without_chainlits_
     assert panel.headers["content-type"].startswith("image/svg+xml")
     assert "Acme &lt;Help&gt;" in panel.text and "<Help>" not in panel.text and "#ff6600" in panel.text
     branding.apply(settings())  # leave Chainlit's config as the other tests expect it
+
+
+def test_the_chat_offers_no_attachment_it_would_ignore() -> None:
+    """The copilot reads no file: a paperclip would let an employee believe IT got their screenshot."""
+    from chainlit.config import config
+
+    upload = config.features.spontaneous_file_upload
+    assert upload is None or not upload.enabled
