@@ -3,7 +3,7 @@
 Chainlit reads its name, custom CSS and translations at request time, so ``apply`` sets them from
 ``Settings`` once at start-up and ``router`` serves what Chainlit would otherwise serve from ``public/``:
 ``/logo`` (and ``/favicon``) is the configured file, a redirect to the configured URL, or the product name
-drawn in the primary colour; ``/branding/theme.css`` sets Chainlit's ``--primary`` from the colour; ``/public/theme.json`` gives the
+drawn in the primary colour; ``/avatars/<name>`` is that mark too; ``/branding/theme.css`` sets Chainlit's ``--primary`` from the colour; ``/public/theme.json`` gives the
 floating widget the same colour (it reads no custom CSS) and a local font sheet, so it neither shows
 Chainlit's pink nor fetches Google Fonts nor logs a 404; ``/project/translations`` replaces
 the framework's own wording ("LLMs can make mistakes", "Used <tool>") in every language.
@@ -15,7 +15,7 @@ import colorsys
 from html import escape
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from copilot.settings import Settings
@@ -25,6 +25,7 @@ LOGIN_PANEL = "/branding/login-panel.svg"
 WIDGET_THEME = "/public/theme.json"  # fetched by Chainlit's floating widget (copilot/index.js)
 FONTS_CSS = "/branding/fonts.css"
 NO_FILTER = "filter-none"  # Chainlit greys the sign-in picture in dark mode unless a filter class is set
+AVATAR_ID = r"^[a-zA-Z0-9_ .-]+$"  # what Chainlit's own /avatars route accepts
 LANGUAGE = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,2}$"
 
 
@@ -121,6 +122,11 @@ def router(settings: Settings) -> APIRouter:
 
     @routes.get("/favicon", include_in_schema=False)
     async def favicon() -> Response:
+        return Response(logo_svg(settings, mark_only=True), media_type="image/svg+xml")
+
+    @routes.get("/avatars/{avatar_id}", include_in_schema=False)
+    async def avatar(avatar_id: str = Path(pattern=AVATAR_ID)) -> Response:
+        """The copilot's and its steps' avatar: the product's mark (Chainlit would show its own pink logo)."""
         return Response(logo_svg(settings, mark_only=True), media_type="image/svg+xml")
 
     @routes.get("/project/translations", include_in_schema=False)

@@ -49,6 +49,14 @@ def test_name_colour_and_logo_come_from_settings(tmp_path: Path) -> None:
         assert moved.status_code == 302 and moved.headers["location"] == "https://intranet.acme.example/logo.svg"
 
 
+def test_the_copilot_avatar_is_the_product_mark_not_chainlits_logo() -> None:
+    with serve(app_for(settings(primary_color="#ff6600"))) as base:
+        for name in ("IT%20Copilot", "Searched%20the%20knowledge%20base", "default"):
+            mark = httpx.get(f"{base}/avatars/{name}")
+            assert mark.headers["content-type"].startswith("image/svg+xml") and "#ff6600" in mark.text
+        assert httpx.get(f"{base}/avatars/..%2Fsecret").status_code in (404, 422)
+
+
 def test_the_floating_widget_gets_the_colour_and_a_local_font_sheet() -> None:
     """Chainlit's widget reads no custom CSS: without ``/public/theme.json`` it is pink, logs a 404 and
     fetches Inter from Google Fonts on the portal page."""
