@@ -98,7 +98,8 @@ def banner(settings: Settings) -> str:
         lines.append(f"  REST API token:     {DEMO_API_TOKEN}  (header X-Employee-Email: alice.nguyen@acme.example)")
     if settings.uses_sandbox and settings.triage_worker_mode == "embedded":
         lines.append("  Triage:             new sandbox tickets get a triage note (worker in the app; "
-                     "train the models once with: python -m copilot.triage train)")
+                     "train the models once with: python -m copilot.triage train; shadow mode unless "
+                     "COPILOT_TRIAGE_MODES_FILE says assist, so /console stays empty — see README)")
     lines += ["  The knowledge index builds in the background on first start (a few minutes; /healthz shows it).",
               "Stop with Ctrl-C.", ""]
     return "\n".join(lines)

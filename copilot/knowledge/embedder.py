@@ -29,6 +29,8 @@ import logging
 import os
 import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -120,6 +122,28 @@ def _fingerprint(src: Path) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:12]
 
 
+class _OnnxToolNoise(logging.Filter):
+    """Drops what onnxruntime's tools log below ERROR (they log on the root logger and on module loggers)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR or "onnxruntime" not in record.pathname
+
+
+@contextmanager
+def _quiet_onnx_tools() -> Iterator[None]:
+    """The optimiser and quantiser log each fused node and tensor (60+ lines on the first ``make run``,
+    read as errors by newcomers); keep only their errors while they run."""
+    root, noise = logging.getLogger(), _OnnxToolNoise()
+    targets: list[logging.Filterer] = [root, *root.handlers]
+    for target in targets:
+        target.addFilter(noise)
+    try:
+        yield
+    finally:
+        for target in targets:
+            target.removeFilter(noise)
+
+
 def export_onnx(cache_dir: Path, quantize: bool, src: Path | None = None) -> Path:
     """Export the bundled weights to ONNX (once; offline), optimise and optionally quantise them.
 
@@ -167,9 +191,10 @@ def export_onnx(cache_dir: Path, quantize: bool, src: Path | None = None) -> Pat
             from onnxruntime.transformers import optimizer
 
             cfg = json.loads((src / "config.json").read_text())
-            fused = optimizer.optimize_model(str(fp32), model_type="bert", num_heads=int(cfg["num_attention_heads"]),
-                                             hidden_size=int(cfg["hidden_size"]), opt_level=1)
-            fused.save_model_to_file(str(tmp))
+            with _quiet_onnx_tools():
+                fused = optimizer.optimize_model(str(fp32), model_type="bert", num_heads=int(cfg["num_attention_heads"]),
+                                                 hidden_size=int(cfg["hidden_size"]), opt_level=1)
+                fused.save_model_to_file(str(tmp))
         except Exception as error:  # noqa: BLE001 - the plain export still works, only slower
             log.warning("onnx_optimise_failed: %s", type(error).__name__)
             tmp.write_bytes(fp32.read_bytes())
@@ -180,8 +205,9 @@ def export_onnx(cache_dir: Path, quantize: bool, src: Path | None = None) -> Pat
         tmp = int8.with_name(int8.name + tag + ".onnx")
         # per-channel int8 weights of the MatMul/Attention nodes only: cos >= 0.99 to the fp32 vectors
         # on the benchmark chunks (per-tensor or quantised embeddings drift to ~0.96).
-        quantize_dynamic(str(opt), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
-                         op_types_to_quantize=["MatMul", "Attention"], extra_options={"DefaultTensorType": 1})
+        with _quiet_onnx_tools():
+            quantize_dynamic(str(opt), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
+                             op_types_to_quantize=["MatMul", "Attention"], extra_options={"DefaultTensorType": 1})
         tmp.replace(int8)
     return target
 

@@ -3,7 +3,9 @@
 Chainlit reads its name, custom CSS and translations at request time, so ``apply`` sets them from
 ``Settings`` once at start-up and ``router`` serves what Chainlit would otherwise serve from ``public/``:
 ``/logo`` (and ``/favicon``) is the configured file, a redirect to the configured URL, or the product name
-drawn in the primary colour; ``/branding/theme.css`` sets Chainlit's ``--primary`` from the colour; ``/project/translations`` replaces
+drawn in the primary colour; ``/avatars/<name>`` is that mark too; ``/branding/theme.css`` sets Chainlit's ``--primary`` from the colour; ``/public/theme.json`` gives the
+floating widget the same colour (it reads no custom CSS) and a local font sheet, so it neither shows
+Chainlit's pink nor fetches Google Fonts nor logs a 404; ``/project/translations`` replaces
 the framework's own wording ("LLMs can make mistakes", "Used <tool>") in every language.
 """
 
@@ -13,14 +15,17 @@ import colorsys
 from html import escape
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from copilot.settings import Settings
 
 THEME_CSS = "/branding/theme.css"
 LOGIN_PANEL = "/branding/login-panel.svg"
+WIDGET_THEME = "/public/theme.json"  # fetched by Chainlit's floating widget (copilot/index.js)
+FONTS_CSS = "/branding/fonts.css"
 NO_FILTER = "filter-none"  # Chainlit greys the sign-in picture in dark mode unless a filter class is set
+AVATAR_ID = r"^[a-zA-Z0-9_ .-]+$"  # what Chainlit's own /avatars route accepts
 LANGUAGE = r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,2}$"
 
 
@@ -38,6 +43,14 @@ def theme_css(settings: Settings) -> str:
     primary = hsl(settings.primary_color)
     return (f":root, .dark {{ --primary: {primary} !important; --ring: {primary} !important; }}\n"
             f"#chainlit-copilot-button, .watermark a {{ background-color: hsl({primary}); }}\n")
+
+
+def widget_theme(settings: Settings, server: str) -> dict[str, Any]:
+    """The widget's ``theme.json``: the primary colour as CSS variables on its shadow root, and a font sheet
+    on ``server`` (the widget loads Google Fonts' Inter unless it is given one)."""
+    primary = hsl(settings.primary_color)
+    colours = {"--primary": primary, "--ring": primary}
+    return {"custom_fonts": [server.rstrip("/") + FONTS_CSS], "variables": {"light": colours, "dark": dict(colours)}}
 
 
 def logo_svg(settings: Settings, *, mark_only: bool = False) -> str:
@@ -111,6 +124,11 @@ def router(settings: Settings) -> APIRouter:
     async def favicon() -> Response:
         return Response(logo_svg(settings, mark_only=True), media_type="image/svg+xml")
 
+    @routes.get("/avatars/{avatar_id}", include_in_schema=False)
+    async def avatar(avatar_id: str = Path(pattern=AVATAR_ID)) -> Response:
+        """The copilot's and its steps' avatar: the product's mark (Chainlit would show its own pink logo)."""
+        return Response(logo_svg(settings, mark_only=True), media_type="image/svg+xml")
+
     @routes.get("/project/translations", include_in_schema=False)
     async def translations(language: str = Query("en-US", pattern=LANGUAGE)) -> JSONResponse:
         """Chainlit's own route, answered first (``copilot.web.routes.install``) with the company's words."""
@@ -126,5 +144,15 @@ def router(settings: Settings) -> APIRouter:
     @routes.get(THEME_CSS, include_in_schema=False)
     async def theme() -> Response:
         return Response(theme_css(settings), media_type="text/css")
+
+    @routes.get(WIDGET_THEME, include_in_schema=False)
+    async def widget_theme_json(request: Request) -> JSONResponse:
+        return JSONResponse(widget_theme(settings, str(request.base_url)))
+
+    @routes.get(FONTS_CSS, include_in_schema=False)
+    async def fonts() -> Response:
+        return Response("/* the system's sans-serif: no font is fetched from a CDN */\n"
+                        ":host { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; }\n",
+                        media_type="text/css")
 
     return routes

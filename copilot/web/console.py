@@ -235,6 +235,11 @@ class ModesView(BaseModel):
     source: str = ""  # the config file, or that none is set
     note: str = ""  # a problem with the file, in words
 
+    @property
+    def all_shadow(self) -> bool:
+        """Every ticket in shadow mode: nothing can ever wait in the queue (the default after ``make run``)."""
+        return bool(self.rules) and not self.note and all(row.mode == "shadow" for row in self.rules)
+
 
 def rollout_modes(settings: Settings) -> ModesView:
     """The rollout modes in force, from ``COPILOT_TRIAGE_MODES_FILE`` (``copilot.triage.modes``)."""

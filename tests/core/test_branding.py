@@ -49,6 +49,27 @@ def test_name_colour_and_logo_come_from_settings(tmp_path: Path) -> None:
         assert moved.status_code == 302 and moved.headers["location"] == "https://intranet.acme.example/logo.svg"
 
 
+def test_the_copilot_avatar_is_the_product_mark_not_chainlits_logo() -> None:
+    with serve(app_for(settings(primary_color="#ff6600"))) as base:
+        for name in ("IT%20Copilot", "Searched%20the%20knowledge%20base", "default"):
+            mark = httpx.get(f"{base}/avatars/{name}")
+            assert mark.headers["content-type"].startswith("image/svg+xml") and "#ff6600" in mark.text
+        assert httpx.get(f"{base}/avatars/..%2Fsecret").status_code in (404, 422)
+
+
+def test_the_floating_widget_gets_the_colour_and_a_local_font_sheet() -> None:
+    """Chainlit's widget reads no custom CSS: without ``/public/theme.json`` it is pink, logs a 404 and
+    fetches Inter from Google Fonts on the portal page."""
+    with serve(app_for(settings(primary_color="#ff6600"))) as base:
+        theme = httpx.get(f"{base}{branding.WIDGET_THEME}")
+        assert theme.status_code == 200
+        body = theme.json()
+        assert body["variables"]["light"]["--primary"] == "24 100% 50%" == body["variables"]["dark"]["--ring"]
+        assert body["custom_fonts"] == [f"{base}{branding.FONTS_CSS}"]
+        fonts = httpx.get(body["custom_fonts"][0])
+        assert fonts.headers["content-type"].startswith("text/css") and "googleapis" not in fonts.text
+
+
 @pytest.mark.parametrize("colour", ["red", "#12345", "#fff;}body{display:none", ""])
 def test_a_colour_that_is_not_hex_is_refused_at_start_up(colour: str) -> None:
     with pytest.raises(ValidationError):
@@ -81,3 +102,11 @@ def test_sign_in_page_picture_names_the_product_in_its_colour_without_chainlits_
     assert panel.headers["content-type"].startswith("image/svg+xml")
     assert "Acme &lt;Help&gt;" in panel.text and "<Help>" not in panel.text and "#ff6600" in panel.text
     branding.apply(settings())  # leave Chainlit's config as the other tests expect it
+
+
+def test_the_chat_offers_no_attachment_it_would_ignore() -> None:
+    """The copilot reads no file: a paperclip would let an employee believe IT got their screenshot."""
+    from chainlit.config import config
+
+    upload = config.features.spontaneous_file_upload
+    assert upload is None or not upload.enabled

@@ -3,6 +3,7 @@ cached, and ``auto`` falls back to torch when ONNX cannot be used."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -53,3 +54,16 @@ def test_auto_falls_back_to_torch_when_onnx_cannot_be_made(tmp_path: Path) -> No
     assert fallback.backend == "torch" and fallback.name == MODEL_NAME
     with pytest.raises(OSError):
         load_embedder("onnx-int8", blocked)
+
+
+def test_the_first_export_does_not_flood_the_log(models: Path, tmp_path: Path,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """``make run``'s first start printed 60+ INFO lines of the optimiser and quantiser."""
+    fp32 = next(models.rglob("model.onnx"))  # reuse the torch export; optimise and quantise again
+    again = tmp_path / fp32.parent.name
+    again.mkdir()
+    (again / "model.onnx").write_bytes(fp32.read_bytes())
+    with caplog.at_level(logging.INFO):
+        assert OnnxEmbedder(tmp_path, quantize=True).file.parent == again
+    noisy = [r for r in caplog.records if "onnxruntime" in r.pathname and r.levelno < logging.ERROR]
+    assert noisy == []
