@@ -4,14 +4,24 @@ alarming word is answered (no incident, no handover); asking how to reach IT get
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import SandboxHandle
 from tests.conversation.conftest import ALICE, TOKEN, Chat, Copilot
 from tests.conversation.test_scenarios import number, sandbox_api, tickets_of
-from tests.servers import serve
+from tests.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVE = ("import os, uvicorn; from copilot.settings import Settings; from copilot.web.standalone import create_api_app; "
+         "uvicorn.run(create_api_app(Settings()), host='127.0.0.1', port=int(os.environ['PORT']), log_level='warning')")
 
 # A line no default or article contains, so seeing it proves the reply reads the deployment's setting.
 URGENT_LINE = "ring the Acme security hotline on +44 20 7946 0999"
@@ -20,15 +30,31 @@ URGENT_LINE = "ring the Acme security hotline on +44 20 7946 0999"
 @pytest.fixture(scope="module")
 def configured(sandbox_factory: Callable[..., SandboxHandle], redis_url: str,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Copilot]:
-    """A copilot whose urgent contact is set by the operator (``COPILOT_URGENT_CONTACT``)."""
-    from copilot.settings import Settings
-    from copilot.web.standalone import create_api_app
-
+    """A copilot whose urgent contact is set by the operator (``COPILOT_URGENT_CONTACT``), in its own process:
+    the REST app's services are process-wide, and the suite's shared copilot already owns this process's."""
     handle = sandbox_factory(knowledge="org")
-    settings = Settings(freshservice_url=handle.base_url, freshservice_api_key=handle.api_key, redis_url=redis_url,
-                        data_dir=tmp_path_factory.mktemp("routing"), api_tokens=TOKEN, urgent_contact=URGENT_LINE)
-    with serve(create_api_app(settings)) as base_url:
+    port = free_port()
+    env = {**os.environ, "COPILOT_ENV": "development", "COPILOT_FRESHSERVICE_URL": handle.base_url,
+           "COPILOT_FRESHSERVICE_API_KEY": handle.api_key, "COPILOT_REDIS_URL": redis_url,
+           "COPILOT_DATA_DIR": str(tmp_path_factory.mktemp("routing")), "COPILOT_API_TOKENS": TOKEN,
+           "COPILOT_URGENT_CONTACT": URGENT_LINE, "COPILOT_TRIAGE_WORKER": "off", "PORT": str(port)}
+    process = subprocess.Popen([sys.executable, "-c", SERVE], cwd=ROOT, env=env)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 600  # fits the offline model and indexes the articles first: slow when busy
+        while True:
+            assert process.poll() is None, "the app exited"
+            try:
+                if httpx.get(f"{base_url}/healthz", timeout=2).status_code < 500:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "the app did not start"
+            time.sleep(0.2)
         yield Copilot(base_url=base_url, sandbox=handle)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 @pytest.fixture
