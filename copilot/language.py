@@ -280,6 +280,80 @@ _GLOSS: dict[str, dict[str, str]] = {
         "wyślij": "submit", "anuluj": "cancel", "dni": "days", "mój": "my", "moja": "my", "moje": "my",
     },
 }
+# Follow-ups ("and X?"), questions about one's own request ("how is my monitor request going?") and the catalog
+# things and form answers employees name in their language: without them the gloss drops the item or the
+# question and the offline model loses the thread (issue 13, references and ticket questions).
+_FOLLOWUP_AND_ITEMS: dict[str, dict[str, str]] = {
+    "es": {
+        "y": "and", "y de": "and", "y para": "and", "qué tal": "what about", "y qué tal": "what about",
+        "qué pasa con mi": "what's happening with my", "cómo va": "any news on", "cómo va mi": "any news on my",
+        "solicitud": "request", "pedido": "order", "petición": "request", "aprobado": "approved", "aprobó": "approved",
+        "ya": "yet", "me gustaría": "i would like", "quisiera": "i would like", "pedir": "request",
+        "solicitar": "request", "pantalla": "monitor", "auriculares": "headset", "cascos": "headset",
+        "teléfono": "phone", "telefono": "phone", "estación de acoplamiento": "docking station",
+        "base de conexión": "docking station", "memoria usb": "usb drive", "pendrive": "usb drive",
+        "usb cifrado": "encrypted usb drive", "teclado": "keyboard", "ratón": "mouse", "cargador": "charger",
+        "buzón compartido": "shared mailbox", "acceso": "access", "permisos de administrador": "admin rights",
+        "sala de reuniones": "conference room", "a mi casa": "home address", "a casa": "home address",
+        "en casa": "home address", "en la oficina": "office desk", "a la oficina": "office desk",
+        "mi escritorio": "office desk", "cuánto tarda": "how long will it take", "cuánto tiempo": "how long",
+    },
+    "de": {
+        "und": "and", "und was ist mit": "what about", "was ist mit": "what about", "wie sieht es mit": "what about",
+        "wie ist der status": "what is the status of", "wie ist der stand": "what is the status of",
+        "was ist aus": "what happened to", "anfrage": "request", "antrag": "request", "bestellung": "order",
+        "genehmigt": "approved", "freigegeben": "approved", "schon": "yet", "meiner": "my", "meines": "my",
+        "kopfhörer": "headset", "tastatur": "keyboard", "maus": "mouse", "ladegerät": "charger",
+        "netzteil": "charger", "usb-stick": "usb drive", "verschlüsselten usb-stick": "encrypted usb drive",
+        "telefon": "phone", "diensthandy": "phone", "geteiltes postfach": "shared mailbox",
+        "geteilten postfach": "shared mailbox", "gemeinsames postfach": "shared mailbox",
+        "gemeinsamen postfach": "shared mailbox", "zugang zu": "access to", "zugriff auf": "access to",
+        "zugang": "access", "adminrechte": "admin rights", "administratorrechte": "admin rights",
+        "besprechungsraum": "conference room", "verteilerliste": "distribution list", "notebook": "laptop",
+        "wie lange dauert": "how long will it take", "wie lange": "how long", "was mache ich": "what do i do",
+        "was soll ich tun": "what should i do", "wenn": "if", "falls": "if", "es": "it", "immer wieder": "keeps",
+    },
+    "fr": {
+        "et": "and", "et pour": "and", "et côté": "and", "quid de": "what about",
+        "où en est": "what's the status of", "où en est ma": "what's the status of my",
+        "où en est mon": "what's the status of my", "demande": "request", "commande": "order",
+        "approuvé": "approved", "approuvée": "approved", "validé": "approved", "validée": "approved",
+        "déjà": "yet", "j'aimerais": "i would like", "commander": "order", "clavier": "keyboard",
+        "souris": "mouse", "chargeur": "charger", "clé usb": "usb drive", "téléphone": "phone",
+        "moniteur": "monitor", "boîte aux lettres partagée": "shared mailbox", "boîte mail partagée": "shared mailbox",
+        "accès": "access", "droits d'administrateur": "admin rights", "droits admin": "admin rights",
+        "à la maison": "home address", "chez moi": "home address", "domicile": "home address",
+        "au bureau": "office desk", "combien de temps": "how long",
+    },
+    "pt": {
+        "e": "and", "e o": "and", "e a": "and", "e quanto a": "what about", "e o que": "and what",
+        "como está": "what is the status of", "como anda": "any news on", "pedido": "order",
+        "solicitação": "request", "aprovado": "approved", "aprovou": "approved", "já": "yet",
+        "gostaria de": "i would like", "gostaria": "i would like", "solicitar": "request", "telefone": "phone",
+        "celular": "phone", "fone de ouvido": "headset", "teclado": "keyboard", "carregador": "charger",
+        "pen drive": "usb drive", "em casa": "home address", "para casa": "home address",
+        "no escritório": "office desk", "acesso": "access", "caixa de correio compartilhada": "shared mailbox",
+        "notebook": "laptop", "portátil": "laptop", "computador": "computer", "quanto tempo": "how long",
+    },
+    "it": {
+        "e": "and", "e per": "and", "e invece": "and", "e quanto a": "what about",
+        "a che punto è": "what is the status of", "novità sulla": "any news on", "novità sul": "any news on",
+        "richiesta": "request", "ordine": "order", "approvato": "approved", "approvata": "approved",
+        "già": "yet", "cuffie": "headset", "caricabatterie": "charger", "chiavetta usb": "usb drive",
+        "cellulare": "phone", "schermo": "monitor", "a casa": "home address", "in ufficio": "office desk",
+        "accesso": "access", "casella condivisa": "shared mailbox", "casella di posta condivisa": "shared mailbox",
+        "diritti di amministratore": "admin rights", "quanto tempo": "how long",
+    },
+    "nl": {"en": "and", "en wat met": "what about", "aanvraag": "request", "bestelling": "order",
+           "goedgekeurd": "approved", "al": "yet", "toetsenbord": "keyboard", "telefoon": "phone",
+           "thuis": "home address", "op kantoor": "office desk"},
+    "pl": {"a co z": "what about", "a": "and", "wniosek": "request", "zamówienie": "order",
+           "zatwierdzony": "approved", "klawiatura": "keyboard", "telefon": "phone", "do domu": "home address",
+           "do biura": "office desk"},
+}
+for _code, _extra in _FOLLOWUP_AND_ITEMS.items():
+    for _source, _target in _extra.items():
+        _GLOSS[_code].setdefault(_source, _target)  # an existing entry wins: the table above was tuned first
 _COMPILED: dict[str, list[tuple[re.Pattern[str], str]]] = {
     code: [(re.compile(r"(?<![\w'])" + re.escape(source) + r"(?![\w'])"), target)
            for source, target in sorted(table.items(), key=lambda item: -len(item[0]))]
