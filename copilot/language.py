@@ -122,8 +122,10 @@ def warm_up() -> None:
     _Detector.ranked("hello")
 
 
-def identify(text: str) -> Identification:
-    """The language of one message, or ``None`` when it says too little to tell (see the module doc)."""
+def identify(text: str, prefer: str | None = None) -> Identification:
+    """The language of one message, or ``None`` when it says too little to tell (see the module doc).
+    ``prefer``: the conversation's language so far; a short answer that has words of it ("à la maison" has
+    Italian-looking "la") stays in it rather than switching the conversation to another language."""
     lowered = unicodedata.normalize("NFC", (text or "").lower()).replace("’", "'")
     tokens = _WORD.findall(lowered)
     if not tokens:
@@ -143,6 +145,8 @@ def identify(text: str) -> Identification:
     if not candidates:
         return Identification(code=ENGLISH if english else None, english_words=english)
     best = max(candidates, key=lambda code: (hits[code] + (1 if order[code] < order[ENGLISH] else 0), -order[code]))
+    if prefer in SUPPORTED and prefer != best and (hits.get(prefer, 0) > 0 or accented) and len(tokens) <= 6:
+        best = prefer  # a short answer in the conversation's language ("à la maison" looks Italian on its own)
     if english > hits[best] + (1 if accented else 0):
         return Identification(code=ENGLISH, foreign_words=foreign, english_words=english)
     return Identification(code=best, foreign_words=foreign, english_words=english)
@@ -289,7 +293,8 @@ _FOLLOWUP_AND_ITEMS: dict[str, dict[str, str]] = {
         "qué pasa con mi": "what's happening with my", "cómo va": "any news on", "cómo va mi": "any news on my",
         "solicitud": "request", "pedido": "order", "petición": "request", "aprobado": "approved", "aprobó": "approved",
         "ya": "yet", "me gustaría": "i would like", "quisiera": "i would like", "pedir": "request",
-        "solicitar": "request", "pantalla": "monitor", "auriculares": "headset", "cascos": "headset",
+        "solicitar": "request", "pantalla": "monitor", "auriculares": "headset", "auricular": "headset", "cascos": "headset",
+        "audífonos": "headset", "diadema": "headset",
         "teléfono": "phone", "telefono": "phone", "estación de acoplamiento": "docking station",
         "base de conexión": "docking station", "memoria usb": "usb drive", "pendrive": "usb drive",
         "usb cifrado": "encrypted usb drive", "teclado": "keyboard", "ratón": "mouse", "cargador": "charger",
@@ -392,6 +397,8 @@ def gloss(text: str, code: str, known: Callable[[str], bool] | None = None) -> s
                 continue
             if known is None or any(ch.isdigit() for ch in bare) or "#" in bare or known(bare) or bare in ENGLISH_WORDS:
                 kept.append(word)
+            elif "-" in bare and (parts := [p for p in bare.split("-") if p and known(p)]):
+                kept.extend(parts)  # a compound around a name: "IntelliJ-Anfrage" -> "intellij" (+ "request" glossed)
             elif code == "pl" and (stem := next((bare[:-n] for n in (1, 2) if known(bare[:-n])), None)):
                 kept.append(stem)  # Polish case endings on a name: "Postmana", "Jirze" -> the name
     result = re.sub(r"\s+([?!.,])", r"\1", " ".join(kept)).strip()
@@ -400,10 +407,15 @@ def gloss(text: str, code: str, known: Callable[[str], bool] | None = None) -> s
     return result
 
 
-def for_offline_model(text: str, known: Callable[[str], bool] | None = None) -> str:
-    """What the English-only offline model should read: the message itself, or its :func:`gloss`."""
-    found = identify(text)
-    return gloss(text, found.code, known) if found.foreign and found.code else text
+def for_offline_model(text: str, known: Callable[[str], bool] | None = None, prefer: str | None = None) -> str:
+    """What the English-only offline model should read: the message itself, or its :func:`gloss`. ``prefer``:
+    the conversation's language, also used for a message too short to tell ("et Confluence ?", "y Miro?")."""
+    found = identify(text, prefer=prefer)
+    if found.foreign and found.code:
+        return gloss(text, found.code, known)
+    if found.code is None and prefer in SUPPORTED:
+        return gloss(text, prefer, known) or text
+    return text
 
 
 # --------------------------------------------------------------------------- what the employee reads

@@ -21,19 +21,22 @@ from tools.ticket_match import hit, read_query, words_of
 STATUS_CUE = re.compile(
     r"\bany\s+(?:movement|news|word|progress|updates?|luck)\b|\bwhat'?s\s+(?:up|happening|going\s+on)\s+with\s+(?:my|the)\b"
     r"|\bwhat\s+(?:is|'s)\s+happening\s+with\s+(?:my|the)\b|\b(?:sitting|sat)\s+on\s+(?:my|it|the)\b"
-    r"|\b(?:look(?:ed)?|looking)\s+(?:at|into)\s+my\b|\btell\s+me\s+(?:more\s+)?about\s+(?:my|the)\b"
+    r"|\b(?:look(?:ed)?|looking)\s+(?:at|into)\s+my\b|\btell\s+me\s+(?:more\s+)?about\s+my\b"
     r"|\bwhen\s+(?:will|is|does|do)\s+my\b.*\b(?:arrive|come|ship|get\s+here|be\s+(?:ready|delivered|done|fixed|approved))\b"
-    r"|\b(?:is|are|was|has)\s+(?:my|the)\s+[\w\s-]{1,40}?\b(?:done|finished|sorted|fixed|approved|closed|resolved|"
+    r"|\b(?:is|are|was|has)\s+(?:my\s+[\w\s-]{1,40}?|the\s+[\w\s-]{0,30}?\b(?:ticket|request|order|incident|thing|"
+    r"one|issue|problem|case|fault)s?\b[\w\s-]{0,20}?)\b(?:done|finished|sorted|fixed|approved|closed|resolved|"
     r"through|complete|completed|been\s+\w+)\b",
     re.I)
 # Words that ask about the ticket just described ("who", "chase", "since when", "what's next").
 FOLLOW_CUE = re.compile(
     r"\b(?:who|when|why|what'?s\s+next|next\s+step|next|since|approv\w*|status|still|stuck|done|fixed|progress|long|"
     r"chase|remind|nudge|ping|update|assigned|eta|priority|closed|resolved|open|happening|moving|moved|news|heard|"
+    r"speed|faster|quicker|hurry|expedite|escalate|"
     r"sign(?:ed)?\s+off|waiting|holding|sitting|deadline|due)\b", re.I)
 # A short status question with a plain number: "is 4 done", "status 12?", "what about 7" (not "2 monitors").
 BARE_NUMBER = re.compile(r"^\W*(?:(?:is|was|has|and|what\s+about|how\s+about|status(?:\s+of)?|ticket|number|no\.?)\s+){1,3}"
                          r"(?P<number>\d{1,6})(?:\s+\w+){0,3}\s*\??\s*$", re.I)
+CATALOG = re.compile(r"\bcatalog(?:ue)?\b", re.I)
 POINTER = re.compile(r"\b(?:it|this|that|him|her|them|they|he|she)\b", re.I)
 LISTED_GENERIC = {"request", "for", "cannot", "can", "not", "very", "after", "from", "keeps", "asking", "my", "the",
                   "inc", "sr", "on", "to", "of", "and", "a", "an"}
@@ -44,6 +47,8 @@ def ticket_question(text: str, intent: str, entities: dict[str, Any]) -> AnswerQ
     if intent in ("human", "urgent_security", "outage"):
         return None
     query = read_query(text)
+    if CATALOG.search(text):
+        return None  # "tell me about the monitor in the catalog" asks about the item, not a ticket
     if entities.get("ticket"):
         return None  # a number: the intent rules already ask for that ticket
     bare = BARE_NUMBER.match(text)
