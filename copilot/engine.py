@@ -275,7 +275,7 @@ class Engine:
     async def _converse(self, ctx: ToolContext, state: ConversationState, text: str,
                         on_token: TokenCallback | None) -> list[str]:
         policy = self.deps.policy
-        found = language.identify(text)
+        found = language.identify(text, prefer=state.language)
         if found.code is not None:
             state.language = found.code
         foreign = state.language in language.SUPPORTED  # this message, or a short one in a foreign conversation
@@ -387,6 +387,7 @@ class Engine:
                 dialogue.field = FieldPrompt(name=current.name, label=current.label, field_type=current.field_type,
                                              choices=[c.label for c in current.choices], tentative=draft.tentative)
         dialogue.parked_items = [d.item_name for d in state.parked if d.open]
+        dialogue.language = state.language
         if state.last_shown is not None:
             dialogue.last_shown = Shown(kind=state.last_shown.kind, labels=[e.label for e in state.last_shown.entries],
                                         subject=state.last_shown.subject)

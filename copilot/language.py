@@ -122,8 +122,10 @@ def warm_up() -> None:
     _Detector.ranked("hello")
 
 
-def identify(text: str) -> Identification:
-    """The language of one message, or ``None`` when it says too little to tell (see the module doc)."""
+def identify(text: str, prefer: str | None = None) -> Identification:
+    """The language of one message, or ``None`` when it says too little to tell (see the module doc).
+    ``prefer``: the conversation's language so far; a short answer that has words of it ("à la maison" has
+    Italian-looking "la") stays in it rather than switching the conversation to another language."""
     lowered = unicodedata.normalize("NFC", (text or "").lower()).replace("’", "'")
     tokens = _WORD.findall(lowered)
     if not tokens:
@@ -143,6 +145,8 @@ def identify(text: str) -> Identification:
     if not candidates:
         return Identification(code=ENGLISH if english else None, english_words=english)
     best = max(candidates, key=lambda code: (hits[code] + (1 if order[code] < order[ENGLISH] else 0), -order[code]))
+    if prefer in SUPPORTED and prefer != best and (hits.get(prefer, 0) > 0 or accented) and len(tokens) <= 6:
+        best = prefer  # a short answer in the conversation's language ("à la maison" looks Italian on its own)
     if english > hits[best] + (1 if accented else 0):
         return Identification(code=ENGLISH, foreign_words=foreign, english_words=english)
     return Identification(code=best, foreign_words=foreign, english_words=english)
@@ -280,6 +284,81 @@ _GLOSS: dict[str, dict[str, str]] = {
         "wyślij": "submit", "anuluj": "cancel", "dni": "days", "mój": "my", "moja": "my", "moje": "my",
     },
 }
+# Follow-ups ("and X?"), questions about one's own request ("how is my monitor request going?") and the catalog
+# things and form answers employees name in their language: without them the gloss drops the item or the
+# question and the offline model loses the thread (issue 13, references and ticket questions).
+_FOLLOWUP_AND_ITEMS: dict[str, dict[str, str]] = {
+    "es": {
+        "y": "and", "y de": "and", "y para": "and", "qué tal": "what about", "y qué tal": "what about",
+        "qué pasa con mi": "what's happening with my", "cómo va": "any news on", "cómo va mi": "any news on my",
+        "solicitud": "request", "pedido": "order", "petición": "request", "aprobado": "approved", "aprobó": "approved",
+        "ya": "yet", "me gustaría": "i would like", "quisiera": "i would like", "pedir": "request",
+        "solicitar": "request", "pantalla": "monitor", "auriculares": "headset", "auricular": "headset", "cascos": "headset",
+        "audífonos": "headset", "diadema": "headset",
+        "teléfono": "phone", "telefono": "phone", "estación de acoplamiento": "docking station",
+        "base de conexión": "docking station", "memoria usb": "usb drive", "pendrive": "usb drive",
+        "usb cifrado": "encrypted usb drive", "teclado": "keyboard", "ratón": "mouse", "cargador": "charger",
+        "buzón compartido": "shared mailbox", "acceso": "access", "permisos de administrador": "admin rights",
+        "sala de reuniones": "conference room", "a mi casa": "home address", "a casa": "home address",
+        "en casa": "home address", "en la oficina": "office desk", "a la oficina": "office desk",
+        "mi escritorio": "office desk", "cuánto tarda": "how long will it take", "cuánto tiempo": "how long",
+    },
+    "de": {
+        "und": "and", "und was ist mit": "what about", "was ist mit": "what about", "wie sieht es mit": "what about",
+        "wie ist der status": "what is the status of", "wie ist der stand": "what is the status of",
+        "was ist aus": "what happened to", "anfrage": "request", "antrag": "request", "bestellung": "order",
+        "genehmigt": "approved", "freigegeben": "approved", "schon": "yet", "meiner": "my", "meines": "my",
+        "kopfhörer": "headset", "tastatur": "keyboard", "maus": "mouse", "ladegerät": "charger",
+        "netzteil": "charger", "usb-stick": "usb drive", "verschlüsselten usb-stick": "encrypted usb drive",
+        "telefon": "phone", "diensthandy": "phone", "geteiltes postfach": "shared mailbox",
+        "geteilten postfach": "shared mailbox", "gemeinsames postfach": "shared mailbox",
+        "gemeinsamen postfach": "shared mailbox", "zugang zu": "access to", "zugriff auf": "access to",
+        "zugang": "access", "adminrechte": "admin rights", "administratorrechte": "admin rights",
+        "besprechungsraum": "conference room", "verteilerliste": "distribution list", "notebook": "laptop",
+        "wie lange dauert": "how long will it take", "wie lange": "how long", "was mache ich": "what do i do",
+        "was soll ich tun": "what should i do", "wenn": "if", "falls": "if", "es": "it", "immer wieder": "keeps",
+    },
+    "fr": {
+        "et": "and", "et pour": "and", "et côté": "and", "quid de": "what about",
+        "où en est": "what's the status of", "où en est ma": "what's the status of my",
+        "où en est mon": "what's the status of my", "demande": "request", "commande": "order",
+        "approuvé": "approved", "approuvée": "approved", "validé": "approved", "validée": "approved",
+        "déjà": "yet", "j'aimerais": "i would like", "commander": "order", "clavier": "keyboard",
+        "souris": "mouse", "chargeur": "charger", "clé usb": "usb drive", "téléphone": "phone",
+        "moniteur": "monitor", "boîte aux lettres partagée": "shared mailbox", "boîte mail partagée": "shared mailbox",
+        "accès": "access", "droits d'administrateur": "admin rights", "droits admin": "admin rights",
+        "à la maison": "home address", "chez moi": "home address", "domicile": "home address",
+        "au bureau": "office desk", "combien de temps": "how long",
+    },
+    "pt": {
+        "e": "and", "e o": "and", "e a": "and", "e quanto a": "what about", "e o que": "and what",
+        "como está": "what is the status of", "como anda": "any news on", "pedido": "order",
+        "solicitação": "request", "aprovado": "approved", "aprovou": "approved", "já": "yet",
+        "gostaria de": "i would like", "gostaria": "i would like", "solicitar": "request", "telefone": "phone",
+        "celular": "phone", "fone de ouvido": "headset", "teclado": "keyboard", "carregador": "charger",
+        "pen drive": "usb drive", "em casa": "home address", "para casa": "home address",
+        "no escritório": "office desk", "acesso": "access", "caixa de correio compartilhada": "shared mailbox",
+        "notebook": "laptop", "portátil": "laptop", "computador": "computer", "quanto tempo": "how long",
+    },
+    "it": {
+        "e": "and", "e per": "and", "e invece": "and", "e quanto a": "what about",
+        "a che punto è": "what is the status of", "novità sulla": "any news on", "novità sul": "any news on",
+        "richiesta": "request", "ordine": "order", "approvato": "approved", "approvata": "approved",
+        "già": "yet", "cuffie": "headset", "caricabatterie": "charger", "chiavetta usb": "usb drive",
+        "cellulare": "phone", "schermo": "monitor", "a casa": "home address", "in ufficio": "office desk",
+        "accesso": "access", "casella condivisa": "shared mailbox", "casella di posta condivisa": "shared mailbox",
+        "diritti di amministratore": "admin rights", "quanto tempo": "how long",
+    },
+    "nl": {"en": "and", "en wat met": "what about", "aanvraag": "request", "bestelling": "order",
+           "goedgekeurd": "approved", "al": "yet", "toetsenbord": "keyboard", "telefoon": "phone",
+           "thuis": "home address", "op kantoor": "office desk"},
+    "pl": {"a co z": "what about", "a": "and", "wniosek": "request", "zamówienie": "order",
+           "zatwierdzony": "approved", "klawiatura": "keyboard", "telefon": "phone", "do domu": "home address",
+           "do biura": "office desk"},
+}
+for _code, _extra in _FOLLOWUP_AND_ITEMS.items():
+    for _source, _target in _extra.items():
+        _GLOSS[_code].setdefault(_source, _target)  # an existing entry wins: the table above was tuned first
 _COMPILED: dict[str, list[tuple[re.Pattern[str], str]]] = {
     code: [(re.compile(r"(?<![\w'])" + re.escape(source) + r"(?![\w'])"), target)
            for source, target in sorted(table.items(), key=lambda item: -len(item[0]))]
@@ -318,6 +397,8 @@ def gloss(text: str, code: str, known: Callable[[str], bool] | None = None) -> s
                 continue
             if known is None or any(ch.isdigit() for ch in bare) or "#" in bare or known(bare) or bare in ENGLISH_WORDS:
                 kept.append(word)
+            elif "-" in bare and (parts := [p for p in bare.split("-") if p and known(p)]):
+                kept.extend(parts)  # a compound around a name: "IntelliJ-Anfrage" -> "intellij" (+ "request" glossed)
             elif code == "pl" and (stem := next((bare[:-n] for n in (1, 2) if known(bare[:-n])), None)):
                 kept.append(stem)  # Polish case endings on a name: "Postmana", "Jirze" -> the name
     result = re.sub(r"\s+([?!.,])", r"\1", " ".join(kept)).strip()
@@ -326,10 +407,15 @@ def gloss(text: str, code: str, known: Callable[[str], bool] | None = None) -> s
     return result
 
 
-def for_offline_model(text: str, known: Callable[[str], bool] | None = None) -> str:
-    """What the English-only offline model should read: the message itself, or its :func:`gloss`."""
-    found = identify(text)
-    return gloss(text, found.code, known) if found.foreign and found.code else text
+def for_offline_model(text: str, known: Callable[[str], bool] | None = None, prefer: str | None = None) -> str:
+    """What the English-only offline model should read: the message itself, or its :func:`gloss`. ``prefer``:
+    the conversation's language, also used for a message too short to tell ("et Confluence ?", "y Miro?")."""
+    found = identify(text, prefer=prefer)
+    if found.foreign and found.code:
+        return gloss(text, found.code, known)
+    if found.code is None and prefer in SUPPORTED:
+        return gloss(text, prefer, known) or text
+    return text
 
 
 # --------------------------------------------------------------------------- what the employee reads

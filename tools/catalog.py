@@ -23,6 +23,10 @@ STOPWORDS = {"i", "need", "a", "an", "the", "new", "please", "request", "want", 
              "me", "some", "would", "like", "access", "licence", "license", "seat", "of"}
 
 
+# Words that name no particular thing: "an Adobe product", "some Microsoft app".
+VAGUE_THINGS = {"product", "products", "app", "apps", "application", "applications", "tool", "tools", "thing",
+                "things", "something", "anything", "one", "stuff", "program", "programs", "software", "from", "by",
+                "their", "any", "kind", "sort", "pls", "plz", "thanks", "hi", "hey", "hello", "also"}
 # Words that say nothing about *which* item ("try", "team", "called" do; "the", "want" don't).
 FUNCTION_WORDS = STOPWORDS | set("""and or but with without our we you your it its it's is are was be this that these those
 there here just not no in on at by from into about also too very so our us they them one two any all who what which
@@ -144,6 +148,17 @@ class CatalogDirectory:
         if best is None or best[1] < APP_MATCH_CUTOFF:
             return None
         return self._apps[best[2]], float(best[1])
+
+    async def family(self, need: str) -> list[ServiceItem]:
+        """Items whose names start with the one word the need names ("an Adobe product", "something from
+        Microsoft"): a vendor with several items is a choice between them, in catalog order, not a guess."""
+        words = set(re.findall(r"[a-z0-9]+", need.lower())) - FUNCTION_WORDS - VAGUE_THINGS
+        if len(words) != 1:
+            return []
+        word = next(iter(words))
+        return sorted((item for item in await self.items()
+                       if (item.name or "").lower().split()[:1] == [word] and item.name.lower() != word),
+                      key=lambda item: item.display_id)
 
     async def item_for_software(self, software: str) -> tuple[ServiceItem, str] | None:
         """The catalog item (and its field) through which this software is requested."""

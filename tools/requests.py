@@ -257,6 +257,8 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
         if software is not None:
             chosen, field_name = software
             preset[field_name] = item
+        elif len(family := await ctx.catalog.family(item)) >= 2:
+            matches = [(found, 100.0) for found in family]  # "an Adobe product": which of Adobe's items?
         elif matches and (len(matches) == 1 or matches[0][1] - matches[1][1] >= 8):
             chosen = matches[0][0]
         if chosen is None:

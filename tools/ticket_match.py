@@ -29,6 +29,10 @@ approvals approve approving manager boss lead come coming arrive arrived arrivin
 sorted fixed fix resolved closed open opened pending finished done end in the end at least least far whole
 request requests requested order orders ordered ticket tickets incident incidents sr inc no not anything else
 other another rest remaining first second third fourth fifth last about moved move moving heard news all
+list show give service desk helpdesk support team moment currently right under name outstanding going anyone
+anybody someone look looked looking tix tkts mine everything something more details detail info information
+joined week weeks month months day days recently lately since morning yesterday him her them they their
+sitting sit movement chase chasing remind reminder next assigned assign whos whose hear thats
 """.split())
 OTHER = re.compile(r"\b(?:other|another|rest|remaining)\b", re.I)
 REQUEST_WORDS = {"order", "orders", "ordered", "request", "requests", "requested", "arrive", "arrived", "arriving",
@@ -38,7 +42,7 @@ INCIDENT_WORDS = {"incident", "incidents", "fixed", "fix", "broken", "problem"}
 ON_ITS_WAY = re.compile(r"\bon (its|the) way\b", re.I)
 OPEN_WORDS = {"open", "still"}
 DONE_WORDS = {"resolved", "closed", "fixed", "sorted", "finished"}
-PRONOUN = re.compile(r"\b(it|that|this|that one|this one|the same)\b", re.I)
+PRONOUN = re.compile(r"\b(it|that|this|that one|this one|the same|him|her|them|they)\b", re.I)
 
 
 @dataclass
@@ -84,7 +88,8 @@ def read_query(text: str) -> Query:
     return query
 
 
-def _hit(word: str, words: set[str]) -> bool:
+def hit(word: str, words: set[str]) -> bool:
+    """The word names one of ``words``: exactly, as a prefix (jam / jammed) or as a close spelling."""
     if word in words:
         return True
     for other in words:
@@ -111,7 +116,7 @@ def rank(query: Query, candidates: list[Candidate]) -> list[Candidate]:
         return pool
     matched_any: set[str] = set()
     for candidate in pool:
-        hits = [w for w in query.content if _hit(w, candidate.words)]
+        hits = [w for w in query.content if hit(w, candidate.words)]
         candidate.score = len(hits)
         matched_any.update(hits)
     query.unmatched = [w for w in query.content if w not in matched_any]

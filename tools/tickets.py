@@ -163,6 +163,16 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
             best = [pool[last]]  # "who is it stuck with?" — the ticket we were just talking about
         elif not query.content and len(best) > 1:
             best = [c for c in best if c.is_open] or best
+        elif not best and last in pool and query.pronoun and not query.other:
+            best = [pool[last]]  # "can you chase him?": nothing else named, so the ticket just described
+        still_open = [c for c in best if c.is_open]
+        if len(best) > 1 and len(still_open) == 1 and query.content:
+            # "my vpn ticket" with one open and older closed ones: the open one, the others named in a line
+            others = [t for t in tickets if t.id in {c.ticket_id for c in best} and t.id != still_open[0].ticket_id]
+            answer = await describe(next(t for t in tickets if t.id == still_open[0].ticket_id))
+            earlier = "; ".join(f"{ticket_label(t)} — {status_words(t).split(' — ')[0]}" for t in others[:MAX_CHOICES])
+            return ToolResult(ok=answer.ok, data=answer.data,
+                              message=f"{answer.message}\n\n(You also had {earlier}.)")
         if len(best) == 1:
             return await describe(next(t for t in tickets if t.id == best[0].ticket_id))
         if len(best) > 1:
@@ -186,6 +196,9 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
                 message += f" If you'd like to ask for one, I can start a “{item.name}” request."
             else:
                 message += " If something isn't working, I can report it to IT for you."
+                if tickets:  # nothing to request by that name either: show what they do have
+                    listed = await my_tickets()
+                    message += "\n\n" + listed.message
         return ToolResult(ok=True, message=message, data={"found": False, "topic": query.topic})
 
     @tool(ctx, "Checked a ticket")

@@ -57,6 +57,7 @@ class DialogueState(BaseModel):
     form: list[FormSlot] = Field(default_factory=list)  # the open draft's fields with their values
     parked_items: list[str] = Field(default_factory=list)  # requests put aside by a topic switch, latest last
     last_shown: Shown | None = None
+    language: str | None = None  # the conversation's language so far (``copilot.language``), for short replies
 
     def render(self) -> str:
         return f"<{TAG}>{self.model_dump_json()}</{TAG}>"

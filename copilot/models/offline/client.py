@@ -70,7 +70,8 @@ class OfflineChatCompletionClient(ChatCompletionClient):
                 # free-text answers are stored as the employee wrote them; anything else is read in English
                 options = {w for slot in state.form for c in slot.choices for w in c.lower().split()}
                 options |= {w for c in (state.field.choices if state.field else []) for w in c.lower().split()}
-                text = language.for_offline_model(text, known=lambda w: w in options or self._knows(w))  # "MacBook Air"
+                text = language.for_offline_model(text, known=lambda w: w in options or self._knows(w),  # "MacBook Air"
+                                                  prefer=state.language)
             available = _tool_names(tools) if tool_choice != "none" else set()
             decision = decide(self._nlu, text, state, available)
             content = self._content(decision, state)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from copilot.models.dialogue_state import DialogueState
-from copilot.models.offline import commands, speech_acts
+from copilot.models.offline import commands, speech_acts, ticket_questions, topic_followups
 from copilot.models.offline.commands import (
     AnswerQuestion,
     CancelFlow,
@@ -94,9 +94,17 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
         return AnswerQuestion(tool="ticket_status", arguments={"ticket": str(entities["ticket"])})  # "and #7?"
     if intent in ALWAYS_ROUTE and confidence >= ROUTE_CONFIDENCE:
         return Route(intent=intent)
+    if (about_ticket := ticket_questions.about_shown_ticket(text, state, entities)) is not None:
+        return about_ticket  # "can you chase him?" after a ticket's status; "the monitor one" after a list
     command = commands.read(text, state, intent, confidence, entities)
     if command is not None:
         return command
+    if not state.draft_item and (asked := ticket_questions.ticket_question(text, intent, entities)) is not None:
+        return asked  # "my vpn ticket", "is Bob still sitting on my request?"
+    if (followup := topic_followups.after_licence(text, state, entities)) is not None:
+        return followup  # "Camtasia too?", "request it" after a licence answer
+    if (followup := topic_followups.after_article(text, state, intent, entities)) is not None:
+        return followup  # "and what if it keeps dropping?" after a knowledge answer
     thing = entities.get("software") or entities.get("item")
     if thing and not state.draft_item and intent not in ALWAYS_ROUTE and (
             (intent == "nonsense" and len(text.split()) <= 3) or speech_acts.names_only(text, str(thing))):

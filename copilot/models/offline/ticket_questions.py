@@ -1,0 +1,83 @@
+"""Questions about the employee's own tickets asked without a number, and follow-ups on the ticket just shown.
+
+"my vpn ticket", "is Bob still sitting on my request?", "any movement on the IntelliJ thing?", "is the headset
+thing done?" name a ticket by what it is about: the ticket tool finds it among the employee's own tickets
+(``tools.ticket_match``). After one ticket's status, "can you chase him?", "since when is it waiting?" or
+"and what's next?" are about *that* ticket; after a list, "the monitor one" is the listed ticket whose words
+it names. The rules read the message's form (a status cue, a pronoun, a ticket word), never test phrases.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from copilot.models.dialogue_state import DialogueState
+from copilot.models.offline.commands import AnswerQuestion
+from copilot.models.offline.speech_acts import IT_WORDS
+from tools.ticket_match import hit, read_query, words_of
+
+# A question about how one's own ticket is getting on, whatever the classifier made of its topic.
+STATUS_CUE = re.compile(
+    r"\bany\s+(?:movement|news|word|progress|updates?|luck)\b|\bwhat'?s\s+(?:up|happening|going\s+on)\s+with\s+(?:my|the)\b"
+    r"|\bwhat\s+(?:is|'s)\s+happening\s+with\s+(?:my|the)\b|\b(?:sitting|sat)\s+on\s+(?:my|it|the)\b"
+    r"|\b(?:look(?:ed)?|looking)\s+(?:at|into)\s+my\b|\btell\s+me\s+(?:more\s+)?about\s+my\b"
+    r"|\bwhen\s+(?:will|is|does|do)\s+my\b.*\b(?:arrive|come|ship|get\s+here|be\s+(?:ready|delivered|done|fixed|approved))\b"
+    r"|\b(?:is|are|was|has)\s+(?:my\s+[\w\s-]{1,40}?|the\s+[\w\s-]{0,30}?\b(?:ticket|request|order|incident|thing|"
+    r"one|issue|problem|case|fault)s?\b[\w\s-]{0,20}?)\b(?:done|finished|sorted|fixed|approved|closed|resolved|"
+    r"through|complete|completed|been\s+\w+)\b",
+    re.I)
+# Words that ask about the ticket just described ("who", "chase", "since when", "what's next").
+FOLLOW_CUE = re.compile(
+    r"\b(?:who|when|why|what'?s\s+next|next\s+step|next|since|approv\w*|status|still|stuck|done|fixed|progress|long|"
+    r"chase|remind|nudge|ping|update|assigned|eta|priority|closed|resolved|open|happening|moving|moved|news|heard|"
+    r"speed|faster|quicker|hurry|expedite|escalate|"
+    r"sign(?:ed)?\s+off|waiting|holding|sitting|deadline|due)\b", re.I)
+# A short status question with a plain number: "is 4 done", "status 12?", "what about 7" (not "2 monitors").
+BARE_NUMBER = re.compile(r"^\W*(?:(?:is|was|has|and|what\s+about|how\s+about|status(?:\s+of)?|ticket|number|no\.?)\s+){1,3}"
+                         r"(?P<number>\d{1,6})(?:\s+\w+){0,3}\s*\??\s*$", re.I)
+CATALOG = re.compile(r"\bcatalog(?:ue)?\b", re.I)
+POINTER = re.compile(r"\b(?:it|this|that|him|her|them|they|he|she)\b", re.I)
+LISTED_GENERIC = {"request", "for", "cannot", "can", "not", "very", "after", "from", "keeps", "asking", "my", "the",
+                  "inc", "sr", "on", "to", "of", "and", "a", "an"}
+
+
+def ticket_question(text: str, intent: str, entities: dict[str, Any]) -> AnswerQuestion | None:
+    """A question about one of the employee's own tickets by what it is about (no number needed)."""
+    if intent in ("human", "urgent_security", "outage"):
+        return None
+    query = read_query(text)
+    if CATALOG.search(text):
+        return None  # "tell me about the monitor in the catalog" asks about the item, not a ticket
+    if entities.get("ticket"):
+        return None  # a number: the intent rules already ask for that ticket
+    bare = BARE_NUMBER.match(text)
+    if bare and FOLLOW_CUE.search(text) and not (entities.get("software") or entities.get("item")):
+        return AnswerQuestion(tool="ticket_status", arguments={"ticket": bare.group("number")})  # "is 4 done"
+    if intent in ("my_tickets", "ticket_status") and query.content:
+        return AnswerQuestion(tool="ticket_status", arguments={"ticket": text})  # "my vpn ticket", "is the headset one done?"
+    if STATUS_CUE.search(text) and (query.content or query.pronoun):
+        return AnswerQuestion(tool="ticket_status", arguments={"ticket": text})  # "any movement on the IntelliJ thing?"
+    return None
+
+
+def about_shown_ticket(text: str, state: DialogueState, entities: dict[str, Any]) -> AnswerQuestion | None:
+    """After one ticket was described: a follow-up about it that names nothing else ("can you chase him?",
+    "since when is it waiting?", "and what's next?") is about that ticket. After a list: the listed ticket
+    whose subject words the message names ("tell me more about the monitor one")."""
+    shown = state.last_shown
+    if shown is None or not shown.labels or state.draft_item or entities.get("ticket"):
+        return None
+    query = read_query(text)
+    if shown.kind == "ticket":
+        names_other = bool(entities.get("software") or entities.get("item") or IT_WORDS.search(text) or query.other)
+        if not names_other and FOLLOW_CUE.search(text) and len(text.split()) <= 12 and (
+                POINTER.search(text) or len(text.split()) <= 5 or not query.content):
+            return AnswerQuestion(tool="ticket_status", arguments={"ticket": shown.labels[0].split()[0]})
+        return None
+    if shown.kind == "tickets" and query.content:
+        hits = [label for label in shown.labels
+                if any(hit(w, set(words_of(label)) - LISTED_GENERIC) for w in query.content)]
+        if len(hits) == 1:
+            return AnswerQuestion(tool="ticket_status", arguments={"ticket": hits[0].split()[0]})
+    return None

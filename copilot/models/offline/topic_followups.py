@@ -1,0 +1,55 @@
+"""Follow-ups that lean on what the copilot answered last: another application after a licence answer
+("Camtasia too?", "and for confluence?", "¿y de Miro?" once glossed), "request it" after a licence answer,
+and a question about "it" after a knowledge answer ("and what if it keeps disconnecting?"), which is
+searched together with the question that answer was about.
+
+Only the message's form is read (short, names one application, points back with "it"/"and"), never
+phrases from test cases; ``commands.reference`` handles picks from lists ("the second one").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from copilot.models.dialogue_state import DialogueState
+from copilot.models.offline.commands import TAKE_IT, AnswerQuestion, Command, StartFlow
+from copilot.models.offline.speech_acts import IT_WORDS, REQUEST_CUE
+from tools.form_reading import looks_like_question
+
+ALSO = re.compile(r"\b(?:too|as\s+well|also|either|then)\s*\??\s*$|^\s*(?:and|what\s+about|how\s+about|same\s+for)\b",
+                  re.I)
+POINTER = re.compile(r"\b(?:it|that|this|those|these|there|them)\b", re.I)
+NOT_KB = ("license_check", "my_tickets", "ticket_status", "request_item", "human", "urgent_security", "outage")
+# "and …", "thanks — and …", "ok, what about …": the message goes on from the last answer.
+GOES_ON = re.compile(r"^\W*(?:(?:ok(?:ay)?|thanks|thank\s+you|thx|great|cool|right|perfect|got\s+it)\W+)*"
+                     r"(?:and|also|what\s+about|how\s+about|plus)\b", re.I)
+
+
+def after_licence(text: str, state: DialogueState, entities: dict[str, Any]) -> Command | None:
+    """After a licence answer: a short message naming another application asks the same about it; "request it"
+    starts the request for the application just answered about."""
+    shown = state.last_shown
+    if shown is None or shown.kind != "licence" or state.draft_item:
+        return None
+    words = len(text.split())
+    software = entities.get("software")
+    if software and str(software).lower() != shown.subject.lower() and words <= 6 and (
+            ALSO.search(text) or words <= 3) and not REQUEST_CUE.search(text) and not TAKE_IT.search(text):
+        return AnswerQuestion(tool="check_license", arguments={"software": str(software)})
+    if TAKE_IT.search(text) and not software and shown.subject:
+        return StartFlow(item=shown.labels[0] if shown.labels else shown.subject, details=text)
+    return None
+
+
+def after_article(text: str, state: DialogueState, intent: str, entities: dict[str, Any]) -> AnswerQuestion | None:
+    """After a knowledge answer: a question that points back ("and what if it keeps dropping?", "and the
+    address again?") and names no topic of its own is searched together with the question just answered."""
+    shown = state.last_shown
+    if shown is None or shown.kind != "articles" or not shown.subject or state.draft_item or intent in NOT_KB:
+        return None
+    if entities.get("software") or entities.get("item") or entities.get("ticket") or IT_WORDS.search(text):
+        return None
+    if not (GOES_ON.match(text) or (POINTER.search(text) and looks_like_question(text))) or len(text.split()) > 14:
+        return None
+    return AnswerQuestion(tool="search_kb", arguments={"question": f"{text.strip()} ({shown.subject})"})
