@@ -145,15 +145,28 @@ def one_choice(field: DraftField, text: str, *, last: bool = False, loose: bool 
     return max(pool, key=lambda m: (m.position, len(m.choice.label))).choice if last else None
 
 
+def _mention(field: DraftField, words: list[str]) -> int | None:
+    """Where in ``words`` a yes/no field is named (a word of its label: "recording", "port", "number")."""
+    stems = [w[:5] for w in tokens(field.label) if len(w) >= 4 and w not in FILLER | {"will", "include", "needs",
+                                                                                      "existing", "process"}]
+    return next((i for i, word in enumerate(words) if any(word.startswith(stem) for stem in stems)), None)
+
+
 def checkbox_mention(field: DraftField, text: str) -> bool | None:
     """A yes/no field said in passing: "no recording" → False, "port my number" → True."""
     words = tokens(text)
-    stems = [w[:5] for w in tokens(field.label) if len(w) >= 4 and w not in FILLER | {"will", "include", "needs",
-                                                                                      "existing", "process"}]
-    for index, word in enumerate(words):
-        if any(word.startswith(stem) for stem in stems):
-            return not (NEGATION & set(words[max(0, index - 3):index]))
-    return None
+    index = _mention(field, words)
+    return None if index is None else not (NEGATION & set(words[max(0, index - 3):index]))
+
+
+def checkbox_words(field: DraftField, text: str) -> set[str]:
+    """The words of the clause that said a yes/no field ("I'd like to hold on to my current number"): they
+    gave a value, not a reason (a reason in the same clause is then asked for rather than half read)."""
+    for clause in re.split(r"[,;.!?]|\b(?:and|but|so)\b", text):
+        words = tokens(clause)
+        if _mention(field, words) is not None:
+            return set(words)
+    return set()
 
 
 # Words that ask for the thing, not why ("I would like to request Visio" gives no reason).
@@ -229,7 +242,7 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
             said = checkbox_mention(field, text)
             if said is not None:
                 values[field.name] = said
-                used |= set(tokens(field.label))
+                used |= set(tokens(field.label)) | checkbox_words(field, text)
         elif field.field_type == FieldType.DATE and dates:
             values[field.name] = dates[min(date_fields.index(field), len(dates) - 1)] if len(date_fields) > 1 else dates[0]
         elif field.field_type == FieldType.NUMBER and (users := USERS.search(text)):

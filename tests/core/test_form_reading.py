@@ -59,6 +59,12 @@ def test_details_given_up_front_fill_the_form_and_skip_the_questions() -> None:
     assert d.stage is Stage.REVIEW
 
 
+def test_the_words_that_said_a_yes_no_field_are_not_also_the_reason() -> None:
+    d = draft("Mobile phone")
+    prefill(d, "I need a work phone and I'd like to hold on to my current number")
+    assert d.answers == {"port_my_existing_number": True}  # the reason is asked, not made of the number's words
+
+
 def test_quantity_from_the_sentence_and_an_ambiguous_place_is_asked() -> None:
     d = draft("Monitor")
     prefill(d, "two screens for my home office please")  # "home office": home address or office desk? ask

@@ -8,7 +8,7 @@ import pytest
 
 from copilot.models.dialogue_state import DialogueState, FieldPrompt
 from copilot.models.offline import DATA, OfflineNLU, shared
-from copilot.models.offline.entities import software, ticket_ref
+from copilot.models.offline.entities import item, software, ticket_ref
 from copilot.models.offline.policy import decide
 
 HELD_OUT = [
@@ -132,6 +132,14 @@ def test_ticket_references(text: str, expected: str | None) -> None:
                                             ("intellij licence", "JetBrains IntelliJ IDEA"), ("a new chair", None)])
 def test_software_names_with_typos(text: str, expected: str | None) -> None:
     assert software(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [("usb stick pls", "encrypted usb drive"), ("a dock, please", "docking station"),
+                                            ("can i get a spare usb-c charger for home", None),
+                                            ("a usb-c to hdmi adapter", None)])
+def test_item_aliases_are_whole_words(text: str, expected: str | None) -> None:
+    """"usb" names the encrypted drive, but the "usb" of "usb-c" does not (a charger was ordered as a USB drive)."""
+    assert item(text) == expected
 
 
 def test_field_answers_use_the_context() -> None:

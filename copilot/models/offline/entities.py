@@ -81,7 +81,7 @@ def item(text: str) -> str | None:
         if name in lowered:
             return name
     for alias, name in ITEM_ALIASES.items():
-        if re.search(rf"\b{re.escape(alias)}\b", lowered):
+        if re.search(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", lowered):  # "usb", never the "usb" of "usb-c"
             return name
     grams = [g for g in _ngrams(text, 3) if len(g) >= 5]
     for gram in grams:
