@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from tools.catalog import SYNONYMS
 from tools.patterns import confirmation, find_dates
 from tools.request_draft import (
     EMAIL,
@@ -40,6 +41,8 @@ QUANTITY = re.compile(rf"\b{_NUMBER}\s+of\s+(?:them|those|these|it)\b|\b(?:x\s?)
                       r"colleagues|times)\b)[a-z]{3,}s\b", re.I)
 QUANTITY_CHANGE = re.compile(rf"\b(?:make\s+it|make\s+that|actually|change\s+(?:the\s+)?quantity\s+to|need|want)\s+"
                              rf"{_NUMBER}\b(?!\s*(?:day|days|week|weeks|hour|hours|month|months))", re.I)
+NOUN_AFTER_NUMBER = re.compile(rf"{_NUMBER}\s+([a-z]{{3,}})s\b", re.I)
+UNIT_WORDS = {"unit", "piec", "item"}  # first four letters, as compared
 USERS = re.compile(rf"\b{_NUMBER}\s+(?:users|people|persons|colleagues|seats|of us)\b", re.I)
 PATH = re.compile(r"(?<![\w/])(?:[A-Za-z]:\\[^\s,;]*|\\\\[^\s,;]+)")  # S:\Sales\Forecasts, \\server\share
 PURPOSE = re.compile(
@@ -209,10 +212,18 @@ def _number(raw: str) -> int | None:
     return int(raw) if raw.isdigit() else WORD_NUMBERS.get(raw)
 
 
-def quantity_in(text: str) -> int | None:
+def quantity_in(text: str, item: str | None = None) -> int | None:
+    """How many the employee asks for: "3 of them", "x2", "a pair of", "two monitors". With ``item``, a number
+    before a plural noun counts only when the noun names the item ("two monitors", "2 screens" for a Monitor),
+    never in passing ("I work from two docs at once", "across three offices")."""
     match = QUANTITY.search(text)
     if match is None:
         return None
+    if item is not None and match.group(5) and (noun := NOUN_AFTER_NUMBER.match(text, match.start())) is not None:
+        said = noun.group(2).lower()
+        names = {w[:4] for w in tokens(item) if len(w) >= 3} | UNIT_WORDS
+        if not {said[:4], SYNONYMS.get(said, said)[:4]} & names:
+            return None
     return next((_number(g) for g in match.groups() if g), None)
 
 
@@ -288,7 +299,7 @@ def prefill(draft: RequestDraft, text: str, *, reasons: bool = True) -> list[str
             filled.append(draft.set(name, raw).label)
         except InvalidAnswer:
             continue
-    count = quantity_in(text)
+    count = quantity_in(text, draft.item_name)
     if count is not None and count != draft.quantity and draft.allow_quantity:
         try:
             draft.set_quantity(count)
@@ -355,7 +366,7 @@ def corrections(draft: RequestDraft, text: str) -> list[tuple[str, Any]]:
         if fitted is not None and fitted != draft.answers.get(name):
             changes.append((field.label, raw))
     said = QUANTITY_CHANGE.search(text)
-    number = _number(said.group(1)) if said else quantity_in(text)
+    number = _number(said.group(1)) if said else quantity_in(text, draft.item_name)
     if number is not None and number != draft.quantity and draft.allow_quantity:
         changes.append(("quantity", number))
     return changes

@@ -65,6 +65,14 @@ def test_the_words_that_said_a_yes_no_field_are_not_also_the_reason() -> None:
     assert d.answers == {"port_my_existing_number": True}  # the reason is asked, not made of the number's words
 
 
+def test_a_number_said_in_passing_is_no_quantity() -> None:
+    d = draft("Monitor")
+    prefill(d, "a second screen please, I work from two docs at once")
+    assert d.quantity == 1
+    assert corrections(d, "I work across three offices") == []
+    assert corrections(d, "actually make it two screens") == [("quantity", 2)]
+
+
 def test_quantity_from_the_sentence_and_an_ambiguous_place_is_asked() -> None:
     d = draft("Monitor")
     prefill(d, "two screens for my home office please")  # "home office": home address or office desk? ask
