@@ -444,3 +444,18 @@ def not_an_answer(draft: RequestDraft, field: DraftField, text: str) -> str | No
         return "problem"
     return None
 
+
+def reason_instead(draft: RequestDraft, field: DraftField, text: str) -> tuple[DraftField, Any] | None:
+    """At a choice field, a message that names none of its choices but says why the employee needs the item
+    ("I'm a designer on the brand team" when the OS is asked) is the value of the form's reason field, if that
+    is still empty: (that field, the reason read), else None."""
+    if not field.choices or one_choice(field, text, last=True) is not None or looks_like_question(text):
+        return None
+    why = purpose(text, set()) or statement(text)  # mid-form, the whole message may be the statement
+    if not why or len(why.split()) < 3:
+        return None
+    for target in draft.fields:
+        if (target.name != field.name and target.name not in draft.answers and target.field_type in TEXT_FIELD_TYPES
+                and PURPOSE_LABEL.search(target.label)):
+            return target, why
+    return None

@@ -20,6 +20,7 @@ from tools.form_reading import (
     prefill,
     prefill_reason,
     read_values,
+    reason_instead,
 )
 from tools.freshservice import PlaceRequest, ServiceItem
 from tools.patterns import confirmation
@@ -319,6 +320,12 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
             return ToolResult(ok=True, data={"tentative": draft.tentative, "field": field.label},
                               message=ask_to_keep(draft, field))
         choice = one_choice(field, answer, last=True) if field.choices else None
+        if choice is None and (instead := reason_instead(draft, field, answer)) is not None:
+            # "I'm a designer on the brand team" while the OS is asked: the empty reason, and the OS asked again
+            reason = draft.set(instead[0].name, instead[1])
+            offer_choices(ctx, draft)
+            return ToolResult(ok=True, data={"field": reason.label, "value": instead[1], "still_asking": field.label},
+                              message=f"Noted {reason.label}: {instead[1]}. " + question_for(draft))
         try:
             draft.answer(choice.label if choice is not None else answer)
         except (InvalidAnswer, DraftClosed) as problem:

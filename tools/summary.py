@@ -102,6 +102,18 @@ def problem_subject(transcript: Sequence[TranscriptEntry], extra: Sequence[str] 
     return subject if len(subject) >= 3 else fallback
 
 
+# A message whose subject points back at the problem just described ("it still doesn't work", "still broken",
+# "same thing after a restart", "this happens at home too"): more detail on that problem, not a new one.
+CONTINUES = re.compile(r"^\W*(?:(?:but|and|yeah|yes|ok(?:ay)?|well|sorry|also|now|plus|nope|no)\W+)*"
+                       r"(?:it|it'?s|its|this|that|still|same|again|nothing|doesn'?t|does\s+not|won'?t|will\s+not|"
+                       r"not\s+(?:working|fixed)|no\s+(?:change|luck|difference))\b", re.I)
+
+
+def continues_problem(text: str) -> bool:
+    """The message adds to the problem already described instead of naming a new one."""
+    return bool(CONTINUES.match(text)) and len(text.split()) <= 25
+
+
 def incident_subject(summary: str, transcript: Sequence[TranscriptEntry]) -> str:
     """An incident's subject: the model's own short summary when it is one, else :func:`problem_subject`."""
     own = _tidy(summary) if summary.strip() else ""

@@ -6,9 +6,10 @@ else's ticket gets exactly the answer a non-existent ticket gets, so nothing lea
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
-from html import escape
+from html import escape, unescape
 from typing import Any
 
 from tools.actions import button, confirmed_write, run_write
@@ -17,7 +18,7 @@ from tools.freshservice import NotFound, Ticket, TicketCreate
 from tools.patterns import ticket_reference
 from tools.results import ToolResult
 from tools.state import PendingAction
-from tools.summary import incident_subject, summary_html
+from tools.summary import continues_problem, incident_subject, summary_html
 from tools.ticket_match import Candidate, rank, read_query, words_of
 
 STATUS_WORDS = {2: "Open — the IT team has it", 3: "Pending — waiting on something before IT can continue",
@@ -158,6 +159,12 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
         pool = await candidates(tickets)
         last = ctx.state.last_ticket
         searched = [c for c in pool.values() if not (query.other and c.ticket_id == last)]  # "and the other one?"
+        just_shown = ctx.state.last_shown
+        if just_shown is not None and just_shown.kind == "tickets" and not query.content and not query.other:
+            # "who is it stuck with?" right after "which of your tickets do you mean?": one of those just listed
+            ids = {e.id for e in just_shown.entries}
+            searched = [c for c in searched if str(c.ticket_id) in ids] or searched
+            last = last if str(last) in ids else None
         best = rank(query, searched)
         if not query.content and last in pool and query.pronoun and not query.other:
             best = [pool[last]]  # "who is it stuck with?" — the ticket we were just talking about
@@ -223,8 +230,17 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
     async def create_incident(summary: str, details: str = "", urgency: str = "medium") -> ToolResult:
         """Report a problem to IT as an incident ticket (the employee confirms before it is created)."""
         level = URGENCY.get(urgency.lower().strip(), 2)
+        offered = next((p for p in reversed(ctx.state.open_pending()) if p.kind == "create_incident"), None)
+        kept = ""
+        if offered is not None and continues_problem(details or summary):
+            # "it still doesn't work" while the offer is open: the same problem, described further
+            offered.status = "cancelled"
+            kept = str(offered.payload.get("subject") or "")
+            details = " ".join(part for part in (first_paragraph(str(offered.payload.get("description", ""))),
+                                                 details or "") if part)
+            level = max(level, int(offered.payload.get("urgency", level)))
         excerpt = [f"{e.role}: {e.text}" for e in ctx.state.transcript[-6:]]
-        subject = incident_subject(summary, ctx.state.transcript)
+        subject = kept or incident_subject(summary, ctx.state.transcript)
         description = (f"<p>{escape(details or summary)}</p>"
                        f"{summary_html(ctx.state.transcript, 'The employee reported a problem and confirmed the incident.')}"
                        "<p><b>Reported via Portal Copilot.</b> Recent conversation:</p>"
@@ -268,3 +284,9 @@ async def create_confirmed_incident(ctx: ToolContext, pending: PendingAction) ->
     pending.status = "done"
     pending.result = {"ticket_id": ticket.id, "message": message}
     return ToolResult(message=message, data=pending.result)
+
+
+def first_paragraph(html: str) -> str:
+    """The employee's own words an incident description opens with (``create_incident`` writes them first)."""
+    match = re.match(r"<p>(.*?)</p>", html, re.S)
+    return unescape(match.group(1)) if match else ""

@@ -16,6 +16,7 @@ from tools.form_reading import (
     one_choice,
     prefill,
     prefill_reason,
+    reason_instead,
     statement,
 )
 from tools.patterns import find_dates
@@ -266,3 +267,13 @@ def test_a_choice_of_another_field_is_not_an_answer_to_the_reason() -> None:
     assert field is not None and field.label == "Business justification"
     assert not_an_answer(d, field, "UK keyboard please") == "other field"
     assert not_an_answer(d, field, "my UK colleagues need the same model") is None
+
+
+def test_a_reason_said_where_a_choice_is_asked_is_the_empty_reason_field() -> None:
+    d = draft("Design tool")
+    found = reason_instead(d, OS, "I work in the marketing studio making campaign visuals")
+    assert found is not None and found[0].name == WHY.name and "marketing studio" in found[1]
+    assert reason_instead(d, OS, "mac please") is None  # names a choice: the answer to the question asked
+    assert reason_instead(d, OS, "which one is better?") is None  # a question, not a reason
+    d.set(WHY.name, "campaign visuals")
+    assert reason_instead(d, OS, "I work in the marketing studio making campaign visuals") is None  # already given

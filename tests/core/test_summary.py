@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tools.state import TranscriptEntry
-from tools.summary import articles_tried, incident_subject, problem_subject, summary_html
+from tools.summary import articles_tried, continues_problem, incident_subject, problem_subject, summary_html
 
 
 def transcript(*turns: tuple[str, str]) -> list[TranscriptEntry]:
@@ -56,3 +56,11 @@ def test_incident_subject_prefers_a_short_model_summary_and_repairs_a_useless_on
     said = transcript(("employee", "hello, my laptop won't turn on at all since I dropped it"))
     assert incident_subject("Second monitor not detected via the dock", said) == "Second monitor not detected via the dock"
     assert incident_subject("Problem", said) == "Laptop won't turn on at all since I dropped it"
+
+
+def test_a_message_whose_subject_points_back_continues_the_problem_just_described() -> None:
+    for more in ("still the same after a reboot", "but it happens on the office network too", "nope, no change",
+                 "this also fails on my phone", "doesn't work at all now"):
+        assert continues_problem(more), more
+    for new in ("the printer on floor 3 is jammed", "and now outlook crashes", "my laptop screen cracked"):
+        assert not continues_problem(new), new
