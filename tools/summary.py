@@ -104,7 +104,7 @@ def problem_subject(transcript: Sequence[TranscriptEntry], extra: Sequence[str] 
 
 # A message whose subject points back at the problem just described ("it still doesn't work", "still broken",
 # "same thing after a restart", "this happens at home too"): more detail on that problem, not a new one.
-CONTINUES = re.compile(r"^\W*(?:(?:but|and|yeah|yes|ok(?:ay)?|well|sorry|also|now|plus|nope|no)\W+)*"
+CONTINUES = re.compile(r"^\W*(?:(?:but|and|yeah|yes|ok(?:ay)?|well|sorry|also|now|plus|nope)\W+)*"
                        r"(?:it|it'?s|its|this|that|still|same|again|nothing|doesn'?t|does\s+not|won'?t|will\s+not|"
                        r"not\s+(?:working|fixed)|no\s+(?:change|luck|difference))\b", re.I)
 

@@ -62,5 +62,6 @@ def test_a_message_whose_subject_points_back_continues_the_problem_just_describe
     for more in ("still the same after a reboot", "but it happens on the office network too", "nope, no change",
                  "this also fails on my phone", "doesn't work at all now"):
         assert continues_problem(more), more
-    for new in ("the printer on floor 3 is jammed", "and now outlook crashes", "my laptop screen cracked"):
+    for new in ("the printer on floor 3 is jammed", "and now outlook crashes", "my laptop screen cracked",
+                "no, it is actually the wifi"):
         assert not continues_problem(new), new
