@@ -28,7 +28,6 @@ def test_a_reason_said_where_a_choice_is_asked_is_kept_as_the_reason(chat: Chat)
     assert "not an option" not in reply and "designer on the brand team" in reply, reply
     assert "Operating system?" in reply and len(chat.actions) == 2, reply
     after = chat.say("macOS")
-    print(after)
     assert "justification?" not in after.lower(), after  # the reason is not asked for again
 
 
@@ -57,11 +56,9 @@ def test_a_follow_up_after_which_ticket_stays_with_the_tickets_just_listed(chat:
     chat.say("my second monitor is not detected by the dock, please log a ticket")
     assert "Created **INC-" in chat.say("yes")
     asked = chat.say("any news on my monitor?")
-    print(asked)
     assert "Which of your tickets do you mean?" in asked and "SR-2" in asked, asked
     listed = set(chat.actions)
     for follow_up in ("who is it stuck with?", "can you remind them"):
         reply = chat.say(follow_up)
-        print(reply)
         assert "**INC-1**" not in reply and "Headset" not in reply, reply  # not the other tickets again
         assert set(chat.actions) <= listed, chat.actions
