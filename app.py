@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 
 from copilot import failures, logs
 from copilot.conversations import ConversationLocked
-from copilot.engine import ConversationNotFound, IncomingMessage
+from copilot.engine import ConversationNotFound, IncomingMessage, NothingToRate
 from copilot.identity import UnknownEmployee
 from copilot.models.offline import nlu as offline_nlu
 from copilot.services import close_services, get_services
@@ -270,7 +270,7 @@ async def _record_feedback(*, helpful: bool) -> None:
             return
         engine = await (await get_services()).engine()
         await engine.feedback(conversation_id, employee, helpful=helpful, channel="web")
-    except (ConversationNotFound, FreshserviceError, RedisError) as error:  # a lost thumbs never breaks the chat
+    except (ConversationNotFound, NothingToRate, FreshserviceError, RedisError) as error:  # a lost thumbs never breaks the chat
         log.warning("feedback_not_recorded", error=type(error).__name__)
 
 
