@@ -26,4 +26,4 @@ USER copilot
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD python -c "import httpx,sys; sys.exit(httpx.get('http://127.0.0.1:8000/healthz', timeout=4).status_code >= 500)"
-CMD ["sh", "-c", "chainlit run app.py --headless --host \"$COPILOT_HOST\" --port \"$COPILOT_PORT\""]
+CMD ["sh", "-c", "exec chainlit run app.py --headless --host \"$COPILOT_HOST\" --port \"$COPILOT_PORT\""]

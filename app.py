@@ -19,18 +19,27 @@ from redis.exceptions import RedisError
 
 from copilot import failures, logs
 from copilot.conversations import ConversationLocked
-from copilot.engine import ConversationNotFound, IncomingMessage
+from copilot.engine import ConversationNotFound, IncomingMessage, NothingToRate
 from copilot.identity import UnknownEmployee
 from copilot.models.offline import nlu as offline_nlu
 from copilot.services import close_services, get_services
 from copilot.settings import get_settings
 from copilot.ui import auth, branding, history, message_guard, render
-from copilot.web import api, console, console_problems, insights, portal, routes, webhooks
+from copilot.web import api, console, console_problems, insights, portal, routes, serving, webhooks
 from tools.employee import Employee
 from tools.freshservice import FreshserviceError
 from tools.knowledge import NOT_HELPFUL
 
 settings = get_settings()
+
+
+async def _close_sockets() -> None:
+    """On shutdown, close every socket.io session so that no long-poll holds the stop (copilot.web.serving)."""
+    if sio.eio.sockets:
+        await sio.eio.disconnect()
+
+
+serving.bound_graceful_shutdown(settings.shutdown_grace_seconds, before=_close_sockets)  # before uvicorn starts
 os.environ["CHAINLIT_AUTH_SECRET"] = auth.ensure_auth_secret(settings)
 os.environ.setdefault("CHAINLIT_CUSTOM_AUTH", "true")  # portal tokens (/auth/jwt) work without other callbacks
 history.create_schema(settings)
@@ -270,7 +279,7 @@ async def _record_feedback(*, helpful: bool) -> None:
             return
         engine = await (await get_services()).engine()
         await engine.feedback(conversation_id, employee, helpful=helpful, channel="web")
-    except (ConversationNotFound, FreshserviceError, RedisError) as error:  # a lost thumbs never breaks the chat
+    except (ConversationNotFound, NothingToRate, FreshserviceError, RedisError) as error:  # a lost thumbs never breaks the chat
         log.warning("feedback_not_recorded", error=type(error).__name__)
 
 

@@ -90,6 +90,10 @@ class ConversationNotFound(LookupError):
     """No such conversation for this employee (another employee's id looks exactly the same)."""
 
 
+class NothingToRate(LookupError):
+    """A thumbs on a conversation where the copilot has not answered yet: there is nothing to rate."""
+
+
 def clean_text(text: str) -> tuple[str, bool]:
     """Strip control characters and cap the length; say whether it was cut."""
     text = CONTROL_CHARS.sub("", text).strip()
@@ -266,6 +270,8 @@ class Engine:
         """A thumbs-up or thumbs-down on the copilot's last answer, audited once (``feedback``) for the
         insights. What a thumbs-down then offers (the next article, a person) is the ``not_helpful`` button's job."""
         state = await self.state(conversation_id, employee)
+        if not any(entry.role == "copilot" for entry in state.transcript):
+            raise NothingToRate(conversation_id)  # a thumbs on no answer would skew the insights' ratings
         await self.deps.audit.record(AuditEvent(conversation_id=state.id, employee=employee.email, tool="feedback",
                                                 arguments={"value": "up" if helpful else "down", "turn": state.turns,
                                                            "channel": channel}))

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "var"
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("COPILOT_HOST", "HOST"))
     port: int = Field(8000, validation_alias=AliasChoices("COPILOT_PORT", "PORT"))
+    # On SIGTERM/SIGINT, open requests and socket.io polls get this long before they are cut and the app closes
+    # Redis and the database: below docker stop's 10 s and Kubernetes' 30 s before their SIGKILL.
+    shutdown_grace_seconds: float = Field(5.0, gt=0)
 
     # Freshservice: unset URL -> the embedded sandbox on sandbox_port.
     freshservice_url: str | None = None

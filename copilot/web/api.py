@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 
 from copilot import failures, logs
 from copilot.conversations import ConversationLocked
-from copilot.engine import ConversationNotFound, Engine, IncomingMessage
+from copilot.engine import ConversationNotFound, Engine, IncomingMessage, NothingToRate
 from copilot.identity import UnknownEmployee
 from copilot.services import get_services
 from tools.employee import Employee
@@ -113,6 +113,8 @@ async def post_feedback(conversation_id: str, body: FeedbackRequest, employee: E
         await engine.feedback(conversation_id, employee, helpful=body.helpful)
     except ConversationNotFound:
         raise _problem(404, "No such conversation.") from None
+    except NothingToRate:
+        raise _problem(409, "There is no answer to rate yet in this conversation.") from None
 
 
 @router.get("/conversations/{conversation_id}")

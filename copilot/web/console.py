@@ -38,6 +38,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field, ValidationError
 
 from copilot import logs, store
+from copilot.insights.access import is_insights_admin
 from copilot.services import Services, get_services
 from copilot.settings import Settings
 from copilot.triage.modes import ModesFileError, load_modes
@@ -188,6 +189,7 @@ class Gate:
     session: ConsoleSession | None = None
     refusal: Response | None = None
     new_cookie: str | None = None  # a session opened on this request (SSO proxy)
+    agent: Agent | None = None  # the Freshservice agent behind the session, as looked up for this request
 
 
 async def _gate(request: Request, services: Services, *, wants_json: bool) -> Gate:
@@ -210,8 +212,22 @@ async def _gate(request: Request, services: Services, *, wants_json: bool) -> Ga
     if session is None or session.email != email:  # first request through the SSO proxy
         token = mint_session(secret, agent, hours=settings.triage_console_session_hours)
         session = read_session(secret, token)
-        return Gate(session=session, new_cookie=token)
-    return Gate(session=session)
+        return Gate(session=session, new_cookie=token, agent=agent)
+    return Gate(session=session, agent=agent)
+
+
+async def shows_insights(services: Services, agent: Agent | None) -> bool:
+    """Whether to link the insights: only for IT admins, so other agents never meet a 403. Reuses the
+    agent the gate looked up and the cached roles; a failed check hides the link (the page re-checks)."""
+    if agent is None:
+        return False
+    settings = services.settings
+    try:
+        return await is_insights_admin(agent, services.freshservice, admin_emails=settings.insights_admin_emails(),
+                                       admin_role_names=settings.insights_admin_role_names())
+    except FreshserviceError as error:
+        log.warning("console_insights_check_failed", error=type(error).__name__, status=error.status)
+        return False
 
 
 def _finish(response: Response, request: Request, gate: Gate, services: Services) -> Response:
@@ -393,7 +409,8 @@ async def queue_page(request: Request) -> Response:
     figures = acceptance(await proposals.recent(limit=2000))
     page = _page("queue.html", session=gate.session, proposals=[_proposal_view(p, choices, services) for p in pending],
                  figures=figures, modes=rollout_modes(services.settings), flash=_flash(request),
-                 titles=FIELD_TITLES, choices_missing=not choices.fields)
+                 titles=FIELD_TITLES, choices_missing=not choices.fields,
+                 insights=await shows_insights(services, gate.agent))
     return _finish(page, request, gate, services)
 
 

@@ -87,7 +87,7 @@ async def _admin_gate(request: Request, services: Services) -> Gate:
         return gate
     settings = services.settings
     try:
-        agent = await find_agent(services, gate.session.email)
+        agent = gate.agent or await find_agent(services, gate.session.email)
         admin = agent is not None and await is_insights_admin(
             agent, services.freshservice, admin_emails=settings.insights_admin_emails(),
             admin_role_names=settings.insights_admin_role_names())

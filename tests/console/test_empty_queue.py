@@ -17,7 +17,7 @@ def settings(**overrides: object) -> Settings:
 def empty_queue(modes: console.ModesView) -> str:
     session: dict[str, Any] = {"name": "Marco Bianchi", "email": "marco.bianchi@acme.example", "csrf": "x"}
     return bytes(console._page("queue.html", session=session, proposals=[], figures=[], modes=modes,
-                               flash=[], titles=console.FIELD_TITLES, choices_missing=False).body).decode()
+                               flash=[], titles=console.FIELD_TITLES, choices_missing=False, insights=False).body).decode()
 
 
 def test_shadow_everywhere_says_how_to_get_proposals() -> None:

@@ -5,12 +5,15 @@ same shapes as these."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import redis
 import redis.asyncio as aioredis
 from sqlalchemy import select
 
+from copilot.audit import STREAM_KEY
 from copilot.insights import tables
 from copilot.insights.consumer import Consumer
 from copilot.insights.store import InsightsStore
@@ -58,3 +61,25 @@ def test_rest_conversations_become_outcome_rows(copilot: Copilot, redis_url: str
     assert rows[request.id]["dropoff_field"]
     assert (rows[person.id]["outcome"], rows[person.id]["outcome_reason"]) == ("escalated", "employee asked for a person")
     assert rows[person.id]["channel"] == "rest" and rows[person.id]["turns"] == 2
+
+
+def _feedback_events(redis_url: str, conversation_id: str) -> list[dict[str, object]]:
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        events = [json.loads(fields["event"]) for _, fields in client.xrange(STREAM_KEY)]
+    finally:
+        client.close()
+    return [e for e in events if e["tool"] == "feedback" and e["conversation_id"] == conversation_id]
+
+
+def test_a_thumbs_before_any_answer_is_refused_and_not_recorded(copilot: Copilot, redis_url: str) -> None:
+    with copilot.client() as http:
+        chat = Chat(http)
+        early = http.post(f"/api/v1/conversations/{chat.id}/feedback", json={"helpful": False})
+        assert early.status_code == 409
+        assert "no answer to rate" in early.json()["detail"]["error"]
+        assert _feedback_events(redis_url, chat.id) == []
+        chat.say("How do I reset my password?")
+        assert http.post(f"/api/v1/conversations/{chat.id}/feedback", json={"helpful": True}).status_code == 204
+    assert [e["arguments"] for e in _feedback_events(redis_url, chat.id)] == [
+        {"value": "up", "turn": 1, "channel": "rest"}]

@@ -169,6 +169,13 @@ async def test_agent_without_admin_role_gets_403(http: httpx.AsyncClient) -> Non
         assert refused.status_code == 403
     queue = await http.get("/console", headers=as_(AGENT))
     assert queue.status_code == 200  # still an agent: the reviewer queue stays open to them
+    assert 'href="/console/insights"' not in queue.text  # no link that only leads to the 403
+
+
+async def test_the_console_links_the_insights_for_admins_only(http: httpx.AsyncClient) -> None:
+    for email in (ADMIN, LISTED):  # by Freshservice role, and by COPILOT_INSIGHTS_ADMINS
+        queue = await http.get("/console", headers=as_(email))
+        assert queue.status_code == 200 and 'href="/console/insights"' in queue.text, email
 
 
 async def test_nobody_signed_in_is_sent_to_sign_in(http: httpx.AsyncClient) -> None:

@@ -1,0 +1,57 @@
+"""A stop signal ends the app within a few seconds, even with employees connected.
+
+``chainlit run`` builds uvicorn's ``Config`` itself and sets no ``timeout_graceful_shutdown``, so on SIGTERM or
+SIGINT uvicorn waits without limit for every open request — and a socket.io long-poll (the transport a browser
+opens first, and keeps when websockets are blocked) only answers at the next ping, up to 25 s later, for each
+session. ``docker stop`` (10 s) and Kubernetes then SIGKILL the app: Redis and the database are never closed. So on shutdown the app first closes its socket.io sessions (a poll gets its close
+packet and ends; the browser reconnects, to another replica if there is one), and the wait is bounded:
+whatever is still open after it is cancelled, and the app's own shutdown runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import uvicorn
+
+from copilot import logs
+
+log = logs.get_logger(__name__)
+
+
+class BoundedConfig(uvicorn.Config):
+    """uvicorn's ``Config`` with ``timeout_graceful_shutdown`` defaulting to ``grace`` seconds."""
+
+    grace: float | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("timeout_graceful_shutdown") is None:
+            kwargs["timeout_graceful_shutdown"] = self.grace
+        super().__init__(*args, **kwargs)
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn's ``Server`` that runs ``before_shutdown`` (bounded by the grace) before closing connections."""
+
+    before_shutdown: Callable[[], Awaitable[None]] | None = None
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.before_shutdown is not None:
+            try:
+                await asyncio.wait_for(self.before_shutdown(), timeout=self.config.timeout_graceful_shutdown)
+            except Exception as error:  # noqa: BLE001 - the stop goes on: the bounded wait still ends it
+                log.warning("shutdown_drain_failed", error=type(error).__name__)
+        await super().shutdown(sockets)
+
+
+def bound_graceful_shutdown(seconds: float, before: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Make every uvicorn server started from now on (Chainlit's included: ``chainlit.cli`` looks up
+    ``uvicorn.Config`` and ``uvicorn.Server`` when it starts) run ``before`` and then wait at most
+    ``seconds`` for open requests on shutdown."""
+    BoundedConfig.grace = seconds
+    DrainingServer.before_shutdown = staticmethod(before) if before else None  # a plain function would bind
+    uvicorn.Config = BoundedConfig  # type: ignore[misc]
+    uvicorn.Server = DrainingServer  # type: ignore[misc]
