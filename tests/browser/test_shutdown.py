@@ -107,8 +107,8 @@ def test_sigterm_with_an_open_browser_session_stops_the_app_and_its_redis(
                     print(f"stopped after {time.monotonic() - asked:.1f} s")  # noqa: T201 - shown with -s
                     browser.close()
             polling.join(timeout=30)
-            # the poll waiting for its ping (25 s after it opened) got the close packet, not a ping or a 500
-            assert answers[0].startswith("1") and answers[-1] == "cut", answers
+            # the waiting poll got the close packet (after a ping and a pong, if the stop was slow), never only a cut
+            assert any(a.startswith("1") for a in answers) and answers[-1] == "cut", answers
             deadline = time.monotonic() + 30  # redis-server is no child of the app: it may take a moment to exit
             while any(_alive(pid) for pid in redis_servers) and time.monotonic() < deadline:
                 time.sleep(0.2)
