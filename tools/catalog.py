@@ -161,11 +161,18 @@ class CatalogDirectory:
                       key=lambda item: item.display_id)
 
     async def item_for_software(self, software: str) -> tuple[ServiceItem, str] | None:
-        """The catalog item (and its field) through which this software is requested."""
+        """The catalog item (and its field) through which this software is requested ("Photoshop", "adobe
+        photoshop licence" -> Creative Cloud's app field). A name, not a sentence: the choice must be most of a short
+        need — a choice merely *inside* a longer one ("a spare USB-C charger for home" holds the Headset's "USB-C",
+        "a docking station for my home address" the Monitor's "Home address") names no software."""
+        query = utils.default_process(_key_words(software))
+        said = query.split()
         for item in await self.items():
             for form_field in item.custom_fields or []:
                 for label in _choice_labels(form_field):
-                    if fuzz.WRatio(software, label, processor=utils.default_process) >= 90:
+                    words = utils.default_process(label).split()
+                    if (0 < len(said) <= 3 and 2 * len(words) >= len(said)
+                            and fuzz.token_set_ratio(query, label, processor=utils.default_process) >= 90):
                         return item, form_field.name
         return None
 
