@@ -38,10 +38,9 @@ _NUMBER = r"(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)"
 QUANTITY = re.compile(rf"\b{_NUMBER}\s+of\s+(?:them|those|these|it)\b|\b(?:x\s?)(\d{{1,2}})\b|\b(\d{{1,2}})\s?x\b"
                       r"|\b(a pair of|a couple of)\b"
                       rf"|\b{_NUMBER}\s+(?!(?:days|weeks|hours|months|years|minutes|users|people|persons|seats|"
-                      r"colleagues|times)\b)[a-z]{3,}s\b", re.I)
+                      r"colleagues|times)\b)(?P<noun>[a-z]{3,})s\b", re.I)
 QUANTITY_CHANGE = re.compile(rf"\b(?:make\s+it|make\s+that|actually|change\s+(?:the\s+)?quantity\s+to|need|want)\s+"
                              rf"{_NUMBER}\b(?!\s*(?:day|days|week|weeks|hour|hours|month|months))", re.I)
-NOUN_AFTER_NUMBER = re.compile(rf"{_NUMBER}\s+([a-z]{{3,}})s\b", re.I)
 UNIT_WORDS = {"unit", "piec", "item"}  # first four letters, as compared
 USERS = re.compile(rf"\b{_NUMBER}\s+(?:users|people|persons|colleagues|seats|of us)\b", re.I)
 PATH = re.compile(r"(?<![\w/])(?:[A-Za-z]:\\[^\s,;]*|\\\\[^\s,;]+)")  # S:\Sales\Forecasts, \\server\share
@@ -219,8 +218,8 @@ def quantity_in(text: str, item: str | None = None) -> int | None:
     match = QUANTITY.search(text)
     if match is None:
         return None
-    if item is not None and match.group(5) and (noun := NOUN_AFTER_NUMBER.match(text, match.start())) is not None:
-        said = noun.group(2).lower()
+    if item is not None and (noun := match.group("noun")) is not None:
+        said = noun.lower()
         names = {w[:4] for w in tokens(item) if len(w) >= 3} | UNIT_WORDS
         if not {said[:4], SYNONYMS.get(said, said)[:4]} & names:
             return None

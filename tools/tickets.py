@@ -166,12 +166,11 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
             searched = [c for c in searched if str(c.ticket_id) in ids] or searched
             last = last if str(last) in ids else None
         best = rank(query, searched)
-        if not query.content and last in pool and query.pronoun and not query.other:
-            best = [pool[last]]  # "who is it stuck with?" — the ticket we were just talking about
+        if last in pool and query.pronoun and not query.other and (not query.content or not best):
+            # "who is it stuck with?", "can you chase him?": nothing else found, so the ticket just described
+            best = [pool[last]]
         elif not query.content and len(best) > 1:
             best = [c for c in best if c.is_open] or best
-        elif not best and last in pool and query.pronoun and not query.other:
-            best = [pool[last]]  # "can you chase him?": nothing else named, so the ticket just described
         still_open = [c for c in best if c.is_open]
         if len(best) > 1 and len(still_open) == 1 and query.content:
             # "my vpn ticket" with one open and older closed ones: the open one, the others named in a line
