@@ -17,7 +17,9 @@ SESSIONS = 4
 EMPLOYEES = ["alice.nguyen@acme.example", "dan.okafor@acme.example"]
 REACT_ERROR = re.compile("Minified React error")
 QUESTION = "How do I reset my password?"
-BUILDING = re.compile("knowledge base is still being built")
+# While the index builds the copilot either says so or, once the articles indexed first already hold
+# the answer (the app answers from them while the rest builds), answers from the password article.
+REPLY = re.compile("knowledge base is still being built|Reset your Acme password")
 
 
 def _knowledge(app: RunningApp) -> str:
@@ -76,7 +78,7 @@ def test_widget_replies_while_the_index_is_still_building(browser: object, fresh
             reply = page.locator("[data-step-type='assistant_message']").last
             try:
                 expect(reply).to_be_visible(timeout=45_000)
-                expect(reply).to_contain_text(BUILDING)
+                expect(reply).to_contain_text(REPLY)
             except AssertionError:
                 text = reply.inner_text() if reply.count() else "(none)"
                 broken.append(f"session {session + 1}: reply {text.strip()[:80]!r}")

@@ -10,6 +10,7 @@ import pytest
 
 from copilot.triage.classifier import TriageConfig, TriageModel, prior_corrected, ticket_text
 from copilot.triage.hierarchy import decode_hierarchy, find_hierarchy, pair_table
+from copilot.triage.proposal import FieldGuess
 
 DEV = Path(__file__).resolve().parents[2] / "bench" / "data" / "triage-dev-train.csv"
 FIELDS = ("ticket_type", "category", "sub_category1", "sub_category2", "business_service")
@@ -64,6 +65,13 @@ def trained() -> tuple[TriageModel, list[dict[str, str]], list[dict[str, str]]]:
     return model, train, unseen
 
 
+def same_guesses(left: list[dict[str, FieldGuess]], right: list[dict[str, FieldGuess]]) -> bool:
+    return len(left) == len(right) and all(
+        a.keys() == b.keys() and all(
+            (a[f].value, a[f].auto) == (b[f].value, b[f].auto) and a[f].confidence == pytest.approx(b[f].confidence)
+            for f in a) for a, b in zip(left, right, strict=True))
+
+
 def test_predicted_sub_category_belongs_to_the_predicted_category(
         trained: tuple[TriageModel, list[dict[str, str]], list[dict[str, str]]], tmp_path: Path) -> None:
     model, train, unseen = trained
@@ -77,9 +85,10 @@ def test_predicted_sub_category_belongs_to_the_predicted_category(
     assert all((g["category"].value, g["sub_category1"].value) in seen for g in guesses)
     assert all((g["category"].value, g["business_service"].value) in services for g in guesses)
     # one ticket at a time decodes the same way as a batch, and a saved model decodes as it did
-    assert model.predict(texts[:1])[0] == guesses[0]
+    # (values equal; confidences equal up to float rounding, which differs between BLAS batch sizes)
+    assert same_guesses(model.predict(texts[:1]), guesses[:1])
     loaded = TriageModel.load(model.save(tmp_path / "m"))
-    assert loaded.predict(texts[:50]) == guesses[:50]
+    assert same_guesses(loaded.predict(texts[:50]), guesses[:50])
 
 
 def test_prior_correction_trades_at_most_the_tolerance_of_accuracy_for_macro_f1(
