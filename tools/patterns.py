@@ -40,14 +40,19 @@ good absolutely please pls plz thanks thank you cheers go ahead do it for submit
 alright cool that's thats this that is all looks look sounds now away just then exactly and the it's to me works ship
 fire brilliant lovely right off along through on in with everything ready accurate spot request definitely certainly
 agreed awesome excellent nice sweet yea ya yah you we us i one by of course thing happy let's lets book approved
-sorted set""".split())
+sorted set thx ty tx thnx thanx tnx tyvm cheers
+si sí sì ja oui sim claro vale genau gerne bitte merci danke gracias grazie obrigado obrigada conferma confermo
+confirma confirmo confirmar confirme bestätigen bestätige envía envia envoie envoyer invia manda schick abschicken
+d'accord bien bueno perfecto perfetto perfeito parfait""".split())
 _CONFIRM_STRONG = frozenset("""yes y yep yeah yup sure ok okay k kk confirm confirmed correct perfect fine absolutely
 go submit send create place proceed lgtm alright do good works ship fire brilliant lovely great right definitely
-certainly agreed awesome excellent nice sweet yea ya yah order book course happy approved""".split())
+certainly agreed awesome excellent nice sweet yea ya yah order book course happy approved
+si sí sì ja oui sim claro vale genau conferma confermo confirma confirmo confirmar confirme bestätigen bestätige
+envía envia envoie envoyer invia manda schick abschicken d'accord perfecto perfetto perfeito parfait""".split())
 _NOT_CONFIRM = frozenset("""no not don't dont cancel wait stop never change but instead actually hold nope nah
 without except""".split())
 _CALL_OFF = re.compile(
-    r"\b(?:cancel|abort|nvm|scrap (?:it|that|this)|forget (?:about )?(?:it|that|this)|never ?mind|nevermind|no thanks|"
+    r"\b(?:cancel|abort|nvm|scrap (?:it|that|this)|forget (?:about )?(?:it|that|this|the (?:\w+ )?(?:request|order|onboarding|draft|form))|never ?mind|nevermind|no thanks|"
     r"not now|don'?t (?:send|submit|order|place|create)|do not (?:send|submit)|changed? my mind|scratch (?:that|it|this)|"
     r"don'?t bother|no need|let'?s not|hold off|forget (?:about )?(?:the whole thing|everything)|drop (?:it|that|this)|"
     r"(?:don'?t|do not) (?:need|want) (?:it|this|that|one|them)|not yet|(?:not|no longer) (?:needed|necessary|required) "
@@ -68,7 +73,7 @@ def confirmation(text: str) -> bool | None:
     """The employee's answer to "Shall I submit it?": True (yes, in any of the usual ways), False (no, or
     calling it off), None when the message is something else — a correction, a question — which the
     model then reads. A question that mentions cancelling ("can I cancel it later?") is not a no."""
-    words = re.findall(r"[a-z']+", _WHY_NOT.sub(" ", text.lower()))
+    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)*", _WHY_NOT.sub(" ", text.lower()))
     if text.strip() in _THUMBS:
         return True
     if not words or _QUESTION.search(text):

@@ -167,6 +167,11 @@ class RequestDraft(BaseModel):
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     updated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
+    def model_post_init(self, __context: Any) -> None:
+        """A form with nothing required left to ask (items without form fields exist) is ready for review."""
+        if self.stage is Stage.COLLECTING and self.current_field is None:
+            self.stage = Stage.REVIEW
+
     @property
     def open(self) -> bool:
         return self.stage in (Stage.COLLECTING, Stage.REVIEW)

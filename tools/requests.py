@@ -108,7 +108,8 @@ async def review(ctx: ToolContext, draft: RequestDraft) -> ToolResult:
     lines.append("Approvals: " + describe_chain(chain))
     pending = PendingAction(kind="place_request", summary=lines[1:], idempotency_key=draft.idempotency_key,
                             payload={"draft_id": draft.id, "item_display_id": draft.item_display_id,
-                                     "quantity": draft.quantity, "custom_fields": draft.payload()})
+                                     "quantity": draft.quantity, "custom_fields": draft.payload(),
+                                     "needs_approval": bool(chain)})
     for old in ctx.state.open_pending():
         if old.kind == "place_request":
             old.status = "cancelled"
@@ -474,8 +475,10 @@ async def place_confirmed_request(ctx: ToolContext, pending: PendingAction) -> T
         draft.mark_submitted(ticket.id)
     ctx.out.ticket(ticket.id)
     ctx.state.tickets.append(ticket.id)
-    message = (f"Done — your request is **SR-{ticket.id}** (“{ticket.subject}”). "
-               "Your approvers have been asked; I'll show their answer when you ask about it, "
+    # drafts reviewed before this key existed said nothing: they keep the approvers' sentence
+    then = ("Your approvers have been asked; I'll show their answer when you ask about it, "
+            if payload.get("needs_approval", True) else "It needs no approval, so the IT team can start on it; ")
+    message = (f"Done — your request is **SR-{ticket.id}** (“{ticket.subject}”). {then}"
                "and you'll get an email when it moves.")
     pending.status = "done"
     pending.result = {"ticket_id": ticket.id, "message": message}

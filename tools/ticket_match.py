@@ -33,6 +33,7 @@ list show give service desk helpdesk support team moment currently right under n
 anybody someone look looked looking tix tkts mine everything something more details detail info information
 joined week weeks month months day days recently lately since morning yesterday him her them they their
 sitting sit movement chase chasing remind reminder next assigned assign whos whose hear thats
+many much count number total currently
 """.split())
 OTHER = re.compile(r"\b(?:other|another|rest|remaining)\b", re.I)
 REQUEST_WORDS = {"order", "orders", "ordered", "request", "requests", "requested", "arrive", "arrived", "arriving",

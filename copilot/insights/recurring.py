@@ -65,6 +65,7 @@ PEAK_HOURS = 1.0  # the short window (the whole recent period is the long one)
 PRIOR_ITEMS = 1.0  # pseudo-items added to the baseline count (a never-seen topic is not infinitely rare)
 DESCRIPTION_CHARS = 300
 RUN_LOCK = "copilot:insights:recurring:lock"  # an on-demand run: one at a time, a minute apart
+RUN_TIMEOUT_SECONDS = 1800  # a crashed run's lock frees itself after this (plus the hold)
 DAILY_LOCK = "copilot:insights:recurring:daily"  # the daily loop: once a day across replicas
 LAST_RUN = "copilot:insights:recurring:last"
 EXTRA_WORDS = frozenset({"hi", "hello", "hey", "thanks", "thank", "regards", "dear", "team", "it", "please", "pls",
@@ -364,7 +365,9 @@ async def _once(lock: str, hold_seconds: int) -> RecurringReport | None:
     settings = get_settings()
     services = build_services(settings)
     redis = await store.get_redis(settings)
-    if not await redis.set(lock, "1", nx=True, ex=hold_seconds):
+    # held while the run lasts (a slow run on a busy machine can take minutes), then for ``hold_seconds``
+    # after it ends: "moments ago" counts from the end of the last run, not from its start
+    if not await redis.set(lock, "1", nx=True, ex=hold_seconds + RUN_TIMEOUT_SECONDS):
         return None  # another replica ran it within the hold time
     try:
         audit = AuditLog(redis, settings.data_dir / "audit" / "audit.jsonl", secrets=settings.secret_values())
@@ -379,6 +382,7 @@ async def _once(lock: str, hold_seconds: int) -> RecurringReport | None:
             chat_webhook_url=webhook.get_secret_value() if webhook else None,
             console_url=f"{settings.portal_base_url}/console/problems")
     finally:
+        await redis.expire(lock, hold_seconds)
         await services.freshservice.aclose()
 
 

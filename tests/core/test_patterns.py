@@ -81,3 +81,19 @@ def test_putting_it_off_is_a_no(text: str) -> None:
                                                 ("version 1.2.2027", [])])
 def test_numeric_dates_only_when_day_and_month_are_clear(text: str, expected: list[str]) -> None:
     assert find_dates(text) == expected
+
+
+@pytest.mark.parametrize("text", ["thx, send it", "ty, submit", "sì, conferma", "sí, confirmo", "ja, bitte abschicken",
+                                  "oui, envoie", "sim, confirmar"])
+def test_thanks_and_other_languages_confirm(text: str) -> None:
+    assert confirmation(text) is True
+
+
+@pytest.mark.parametrize("text", ["sí, pero cambia el modelo", "ja, aber ändere das Datum"])
+def test_a_foreign_yes_with_a_change_is_not_a_confirmation(text: str) -> None:
+    assert confirmation(text) is not True
+
+
+@pytest.mark.parametrize("text", ["the candidate declined the offer, forget the onboarding", "forget the request"])
+def test_forgetting_the_request_calls_it_off(text: str) -> None:
+    assert confirmation(text) is False

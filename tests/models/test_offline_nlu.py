@@ -200,3 +200,25 @@ def test_the_fast_intent_scorer_is_the_fitted_pipeline() -> None:
         got = nlu.scorer.probabilities(text)
         assert np.allclose(got, expected, rtol=0, atol=1e-12), text
         assert int(np.argmax(got)) == int(np.argmax(expected))
+
+
+@pytest.mark.parametrize("text, tool", [
+    ("my laptop charger died on the train, i need another one", "start_request"),  # a replacement, not a repair
+    ("my headset's mic broke, can I just get a new one?", "start_request"),
+    ("someone gave me a usb stick at a conference, ok to plug it in?", "search_kb"),  # "ok to …?" asks
+    ("can I just share my screen with an external guest?", "search_kb"),
+    ("my laptop fan is making a grinding noise", "create_incident"),  # a fault stays a fault
+])
+def test_what_the_message_asks_for_decides_the_tool(text: str, tool: str) -> None:
+    assert decide(shared(), text, DialogueState(), TOOLS).tool == tool
+
+
+@pytest.mark.parametrize("text", ["are you a bot or a person?", "am i talking to a real human?", "is this an AI?"])
+def test_asking_what_the_copilot_is_is_answered_not_handed_over(text: str) -> None:
+    decision = decide(shared(), text, DialogueState(), TOOLS)
+    assert decision.tool is None and decision.reply is not None and "not a person" in decision.reply
+
+
+@pytest.mark.parametrize("text", ["can I talk to a real person?", "are you a real person? i need to talk to someone"])
+def test_asking_for_a_person_is_still_a_handover(text: str) -> None:
+    assert decide(shared(), text, DialogueState(), TOOLS).tool == "escalate_to_human"

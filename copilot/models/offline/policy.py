@@ -25,7 +25,7 @@ from copilot.models.offline.commands import (
 from tools.ticket_match import read_query
 
 CORRECTION = re.compile(
-    r"^\s*(?:no[,.]?\s*)?(?:please\s+)?(?:change|set|make|update|switch|put)\s+(?:the\s+|my\s+)?(?P<field>.+?)\s+(?:to|=|as)\s+(?P<value>.+?)\s*[.!]?$",
+    r"^\s*(?:no[,.]?\s*)?(?:please\s+)?(?:change|set|make|update|switch|put)\s+(?:the\s+|my\s+)?(?P<field>.+?)(?:\s+(?:to|as)\s*:?|\s*[=:])\s*(?P<value>.+?)\s*[.!]?$",
     re.I,
 )
 # A question about something the employee already asked IT for ("any news on my phone order?", "did my

@@ -20,6 +20,8 @@ REPLIES: dict[str, list[str]] = {
     "thanks": ["You're welcome{name}! Anything else I can help with?", "Glad I could help. Anything else?"],
     "goodbye": ["Bye{name}! You can come back any time; your tickets stay in My tickets.",
                 "Take care! If anything else comes up, just ask."],
+    "about_me": ["I'm the IT copilot, an automated assistant, not a person. " + CAPABILITIES + " If you'd rather "
+                 "talk to someone from the IT team, just say so and I'll hand you over."],
     "capabilities": [CAPABILITIES + " Try “how do I connect to the VPN?” or “is there a free Figma licence?”."],
     "out_of_scope_hr": ["That's not something IT handles, so I can't answer it reliably. For pay, leave and other "
                         "HR questions please use the People team's portal; I'm here for IT topics.",

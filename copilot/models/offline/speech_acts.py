@@ -21,19 +21,24 @@ CLAUSES = re.compile(r"[.!?;\n]+|,\s*|\s[-–—]\s|\b(?:but|so)\s+", re.I)
 INFO_QUESTION = re.compile(
     r"^\s*(?:(?:hi|hey|hello|ok|okay|so|quick\s+q(?:uestion)?|sorry)\W+)*"
     r"(?:how|what|what's|whats|where|where's|when|why|who|who's|which|does|do|is|are|was|were|should|shall|"
-    r"am\s+i|will\s+(?:it|i|my|the)|would\s+(?:it|i|my|the)|how's)\b(?!\s+about\b)", re.I)
+    r"am\s+i|will\s+(?:it|i|my|the)|would\s+(?:it|i|my|the)|how's|(?:ok|okay|safe|fine|alright|allowed)\s+to)\b"
+    r"(?!\s+about\b)", re.I)
 HYPOTHETICAL = re.compile(r"\b(?:if|in\s+case|suppose|supposing|hypothetically|ever|someday|one\s+day|"
                           r"what\s+happens|what\s+would|should\s+i\s+ever)\b", re.I)
 # Asking for a thing: "I need …", "can I get …", "could you order …", "please set me up with …".
 REQUEST_CUE = re.compile(
     r"\b(?:i|we)\s+(?:really\s+|also\s+|urgently\s+)?(?:need|want|would\s+like|'d\s+like|require)\b|\bi'?d\s+like\b|"
-    r"\b(?:can|could|may)\s+(?:i|we)\s+(?:please\s+)?(?:get|have|order|request|borrow)\b|"
+    r"\b(?:can|could|may)\s+(?:i|we)\s+(?:please\s+|just\s+|also\s+|still\s+)*(?:get|have|order|request|borrow)\b|"
     r"\b(?:can|could|would)\s+you\s+(?:please\s+)?(?:get|order|set\s+up|add|give|send|create|provide|request)\b|"
     r"\b(?:please|pls|plz)\s+(?:order|get|set\s+up|add|give|send|request)\b|\bget\s+me\b|^\s*request\b", re.I)
 # Asking whether one may do something ("can I share …", "can I install …"): a policy or how-to question.
 PERMISSION = re.compile(r"^\s*(?:(?:hi|hey|so|quick\s+q(?:uestion)?)\W+)*(?:can|could|may|am\s+i\s+allowed\s+to)\s+"
-                        r"(?:i|we)\s+(?:just\s+|still\s+|also\s+)?(?!(?:please\s+)?(?:get|have|order|request|borrow)\b)"
-                        r"[a-z]+", re.I)
+                        r"(?:i|we)\s+(?!(?:please\s+|just\s+|still\s+|also\s+)*(?:get|have|order|request|borrow)\b)"
+                        r"(?:just\s+|still\s+|also\s+)?[a-z]+", re.I)
+# Asking for a replacement of something broken ("it died, i need another one", "can I get a new one?"): the
+# report explains the request, it is not a fault for IT to fix.
+REPLACEMENT = re.compile(r"\b(?:another|a\s+new|a\s+replacement|a\s+spare)\s+(?:one|charger|pair)\b|"
+                         r"\breplace\s+(?:it|them|mine)\b|\breplacement\b", re.I)
 # A question asked *about* a request ("does it need approval?", "who can add me?"), not asking for one.
 ABOUT_REQUEST = re.compile(r"\b(?:need|needs|require|requires)\s+(?:\w+\s+)?approv|\bwho\s+(?:can|do|should|to)\b|"
                            r"\bwhat\s+does\s+\w+\s+need\b|\bam\s+i\s+allowed\b|\bis\s+it\s+allowed\b", re.I)
@@ -53,6 +58,13 @@ IT_WORDS = re.compile(
 IT_ACRONYM = re.compile(r"\bIT\b")  # the department, written in capitals (never the pronoun "it")
 IT_INTENTS = ("kb_question", "create_incident", "request_item", "license_check", "my_tickets", "ticket_status")
 URGENT_INTENTS = ("urgent_security", "outage")
+# Asking what the copilot is ("are you a bot or a person?", "am I chatting with a real human?"): answered,
+# not taken as a wish to be handed over; "can I talk to a real person?" still is one.
+ABOUT_ME = re.compile(r"^\W*(?:\w+\W+){0,2}?(?:are\s+you|r\s+u|am\s+i\s+(?:talking|speaking|chatting|writing)\s+(?:to|with)|"
+                      r"is\s+(?:this|that|it)|who\s+am\s+i\s+(?:talking|speaking|chatting)\s+(?:to|with))\b"
+                      r"[^?]*\b(?:bot|robot|ai|a\.i\.|human|person|real|machine|computer|automated|chatbot|program)\b", re.I)
+WANTS_PERSON = re.compile(r"\b(?:talk|speak|chat)\s+to\b(?!\s+(?:a\s+)?(?:bot|machine))|\b(?:put|get|connect|transfer)\s+me\b|"
+                          r"\b(?:i\s+(?:want|need)|give\s+me)\s+(?:a|an|to)\b", re.I)
 
 
 def clauses(text: str) -> list[str]:
@@ -67,6 +79,11 @@ def asks_for_information(text: str) -> bool:
         if INFO_QUESTION.search(clause) or ABOUT_REQUEST.search(clause) or PERMISSION.search(clause):
             return True
     return False
+
+
+def wants_replacement(text: str) -> bool:
+    """A clause asks for a thing, and for a new one of it: a replacement, not a repair."""
+    return any(REQUEST_CUE.search(c) and REPLACEMENT.search(c) for c in clauses(text))
 
 
 def is_hypothetical_question(text: str) -> bool:
@@ -107,6 +124,10 @@ def refine(intent: str, text: str, ranked: Sequence[tuple[str, float]]) -> str:
     if intent == "license_check" and not asks_for_information(text) and not text.rstrip().endswith("?") \
             and not REQUEST_CUE.search(text) and is_report(text):
         return "create_incident"  # "Acrobat says my trial expired" reports a fault, it asks for no seat
+    if intent in ("human", "capabilities") and ABOUT_ME.search(text) and not WANTS_PERSON.search(text):
+        return "about_me"
+    if intent == "create_incident" and wants_replacement(text):
+        return "request_item"  # "my charger died on the train, i need another one"
     if intent == "out_of_scope_hr" and about_it(text):
         # "the review form won't load in Chrome": the best IT reading among the classifier's alternatives
         best = next((name for name, _ in ranked if name in IT_INTENTS), None)
