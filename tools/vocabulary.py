@@ -77,6 +77,7 @@ class TenantVocabulary:
     aliases: dict[str, str] = field(default_factory=dict)  # lowercased alias -> application (or component) name
     items: list[ItemEntry] = field(default_factory=list)
     words: frozenset[str] = frozenset()  # every word of every name and description: "known words"
+    models: dict[str, str] = field(default_factory=dict)  # "dell precision 5690" -> the one item offering it
     _fuzzy: dict[str, str] = field(default_factory=dict)
     _frequency: dict[str, int] = field(default_factory=dict)
 
@@ -111,8 +112,16 @@ class TenantVocabulary:
         known = {w for n in names for w in tokens(n)} | {w for e in entries for w in (*e.words, *e.described)}
         known |= {w for i in items for w in tokens(i.name)}
         fuzzy = {alias: name for alias, name in aliases.items() if len(alias) >= 5}
-        return cls(applications=names, aliases=aliases, items=entries, words=frozenset(known), _fuzzy=fuzzy,
-                   _frequency=frequency)
+        offered: dict[str, set[str]] = {}
+        for i in items:
+            for f in i.custom_fields or []:
+                for label in _labels(f):
+                    if _model_like(label):
+                        offered.setdefault(" ".join(tokens(label)), set()).add(i.name.strip())
+        models = {label: next(iter(owners)) for label, owners in offered.items() if len(owners) == 1}
+        known |= {w for label in models for w in label.split()}
+        return cls(applications=names, aliases=aliases, items=entries, words=frozenset(known), models=models,
+                   _fuzzy=fuzzy, _frequency=frequency)
 
     # --- applications ------------------------------------------------------------------------------
 
@@ -168,6 +177,10 @@ class TenantVocabulary:
             if len(scored) == 1 or scored[0][0] > scored[1][0]:
                 return scored[0][1]
             return None
+        said = f" {' '.join(tokens(text))} "
+        offering = {name for label, name in self.models.items() if f" {label} " in said}
+        if len(offering) == 1:  # "a Dell Precision 5690": a model only one item offers
+            return next(iter(offering))
         return self._by_description(head_words + rest_words)
 
     def _by_description(self, wanted: list[str]) -> str | None:
@@ -192,6 +205,17 @@ def _labels(form_field: object) -> list[str]:
         elif hasattr(choice, "label"):
             labels.append(str(choice.label))
     return labels
+
+
+UNITS = {"day", "days", "week", "weeks", "month", "months", "hour", "hours", "year", "years", "gb", "tb", "inch"}
+
+
+def _model_like(label: str) -> bool:
+    """A choice that names a product model ("Dell Precision 5690", "iPhone 16"): a number with a name, not
+    a duration or a size ("7 days")."""
+    words = tokens(label)
+    return (len(words) >= 2 and any(re.search(r"\d", w) for w in words) and not set(words) & UNITS
+            and any(len(w) >= 3 and w.isalpha() for w in words))
 
 
 def _aliases(name: str) -> set[str]:
