@@ -294,6 +294,7 @@ class Engine:
             return self._in_language(state, found, [await self._urgent(ctx, state, text, word)])
         pending_before = {p.id for p in state.awaiting_decision()}
         draft_was_open = state.draft is not None and state.draft.open
+        await self.deps.catalog.keep_fresh()  # the tenant's item and app names, which the model links to
         reply = await self._run_team(ctx, state, text, on_token)
         if foreign and ctx.out.failed and state.language:
             # Not understood in another language: offer a person (the employee decides), never count it towards

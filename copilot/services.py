@@ -95,6 +95,7 @@ class Services:
         self.warm_up()
         if not self._tasks:
             settings = self.settings
+            self._tasks.append(asyncio.create_task(self._load_catalog()))  # the first turn finds it in memory
             background = rate_budget.background_client(settings)
             self._background_clients.append(background)
             self._tasks.append(asyncio.create_task(
@@ -110,6 +111,9 @@ class Services:
                 self._background_clients.append(insights_client)
                 self._tasks.append(asyncio.create_task(runtime.run_embedded(settings, insights_client)))
             self._tasks.append(asyncio.create_task(prometheus.refresh_forever(settings)))
+
+    async def _load_catalog(self) -> None:
+        await self.catalog.keep_fresh()  # the tenant's item and application names (a failure is retried per turn)
 
     async def employee(self, email: str) -> Employee:
         """The requester behind a server-verified email (never an address the model produced)."""
@@ -138,7 +142,8 @@ class Services:
                 store=ConversationStore(redis, ttl_seconds=settings.state_ttl_seconds),
                 audit=AuditLog(redis, settings.data_dir / "audit" / "audit.jsonl", secrets=secrets),
                 policy=Policy(), approvals=ApprovalRules.load(settings.approval_rules_file),
-                model_factory=lambda: build_model_client(settings), knowledge=self.knowledge,
+                model_factory=lambda: build_model_client(settings, vocabulary=lambda: self.catalog.vocabulary),
+                knowledge=self.knowledge,
                 office_hours=self.office_hours, secrets=secrets, stream=settings.model_stream,
                 claims=RedisWriteClaims(redis),
                 frustration=frustration_score, urgent_contact=settings.urgent_contact,

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process, utils
 
-from tools.freshservice import Application, FreshserviceClient, ServiceItem
+from tools.freshservice import Application, FreshserviceClient, FreshserviceError, ServiceItem
+from tools.vocabulary import TenantVocabulary
 
 REFRESH_SECONDS = 600
 ITEM_MATCH_CUTOFF = 55
@@ -84,6 +85,8 @@ class CatalogDirectory:
     _apps: dict[int, Application] = field(default_factory=dict)
     _loaded_at: float = 0.0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _vocabulary: TenantVocabulary | None = None
+    _refreshing: asyncio.Task[None] | None = None
 
     async def refresh(self, *, force: bool = False) -> None:
         if not force and self._items and time.monotonic() - self._loaded_at < self.refresh_seconds:
@@ -97,7 +100,33 @@ class CatalogDirectory:
                     continue
                 items[summary.display_id] = await self.client.get_service_item(summary.display_id)
             apps = {app.id: app async for app in self.client.iter_applications()}
-            self._items, self._apps, self._loaded_at = items, apps, time.monotonic()
+            vocabulary = TenantVocabulary.build(list(items.values()), list(apps.values()))
+            self._items, self._apps, self._vocabulary, self._loaded_at = items, apps, vocabulary, time.monotonic()
+
+    @property
+    def vocabulary(self) -> TenantVocabulary | None:
+        """The tenant's item and application names as last fetched (None before the first load); never waits."""
+        return self._vocabulary
+
+    async def keep_fresh(self) -> TenantVocabulary | None:
+        """Before a turn: the first time, load the catalog (a turn needs it to understand item names); later,
+        a stale catalog is refreshed in the background while this turn uses the one in memory. A failed fetch
+        leaves the last vocabulary in place (or none) and is retried on a later turn."""
+        if self._vocabulary is None:
+            try:
+                await self.refresh()
+            except FreshserviceError:
+                return None
+        elif time.monotonic() - self._loaded_at >= self.refresh_seconds and (
+                self._refreshing is None or self._refreshing.done()):
+            self._refreshing = asyncio.create_task(self._refresh_quietly())
+        return self._vocabulary
+
+    async def _refresh_quietly(self) -> None:
+        try:
+            await self.refresh()
+        except FreshserviceError:
+            pass  # the next stale turn tries again; tools that need the catalog report their own errors
 
     async def items(self) -> list[ServiceItem]:
         await self.refresh()

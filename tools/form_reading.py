@@ -418,30 +418,36 @@ AFTERTHOUGHT = {"then", "instead", "ok", "okay", "oh", "and", "too", "pls", "ple
 
 
 def not_an_answer(draft: RequestDraft, field: DraftField, text: str) -> str | None:
+    """Why ``text`` is not a value for ``field`` (``read_answer`` without the other field's choice)."""
+    return read_answer(draft, field, text)[0]
+
+
+def read_answer(draft: RequestDraft, field: DraftField,
+                text: str) -> tuple[str | None, tuple[DraftField, Choice] | None]:
     """Why ``text`` is not a value for the free-text ``field`` being asked, judged by its structure — it is
     another dialogue act: "question" (where do I collect it?), "cancel" (forget it), "confirmation" (a bare
     yes/ok says nothing), "correction" (no wait, the other model), "other field" (only a choice of another
     field: "dev mode" while the reason is asked), "problem" (wifi keeps dropping in the
     office — unless it is the reason for this very request: "my old phone keeps dying"). None: it may be
     the value. Both the offline model and the ``answer_request_field`` tool ask this, so an LLM cannot
-    store such a message either."""
+    store such a message either. With it, for "other field", that field and its choice (read once)."""
     if field.field_type not in TEXT_FIELD_TYPES:  # a choice field: only a problem report is told apart here
         report = MALFUNCTION.search(text) and len(text.split()) > 3 and not about_the_item(draft, text, choices=False)
-        return "problem" if report and not REASON_LINK.search(text) else None
+        return ("problem" if report and not REASON_LINK.search(text) else None), None
     if looks_like_question(text):
-        return "question"
+        return "question", None
     said = confirmation(text)
     if said is False:
-        return "cancel"
+        return "cancel", None
     if said is True:
-        return "confirmation"
+        return "confirmation", None
     if CORRECTION_CUE.search(text) and corrections(draft, text):
-        return "correction"
-    if other_field_choice(draft, field, text) is not None:
-        return "other field"
+        return "correction", None
+    if (other := other_field_choice(draft, field, text)) is not None:
+        return "other field", other
     if MALFUNCTION.search(text) and not about_the_item(draft, text) and not REASON_LINK.search(text):
-        return "problem"
-    return None
+        return "problem", None
+    return None, None
 
 
 def reason_instead(draft: RequestDraft, field: DraftField, text: str) -> tuple[DraftField, Any] | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from tools.actions import button
 from tools.context import AsyncTool, KbAnswer, KbArticle, KnowledgeSearch, ToolContext, tool
+from tools.freshservice import ServiceItem
 from tools.kb_question import about_the_desk, asks_how_to_reach_it, contact_answer, variants
 from tools.results import ToolResult
 from tools.state import KbAlternative, KbShown
@@ -78,9 +79,25 @@ def knowledge_tools(ctx: ToolContext) -> list[AsyncTool]:
         passage = shown_passage(best.passages)
         data["passages"] = best.passages[:4]
         ctx.state.kb_shown = _shown(best, articles[1:1 + MAX_ALTERNATIVES], question)
-        return ToolResult(data=data, message=f"From “{best.title}”:\n\n{passage}\n\nFull article: {best.url}")
+        message = f"From “{best.title}”:\n\n{passage}\n\nFull article: {best.url}"
+        if ctx.catalog is not None and (item := await requested_in(ctx, question, passage)) is not None:
+            # "how do I get access to the finance shared drive?": the answer says to request a catalog item
+            ctx.out.offer(f"start:{item.display_id}", f"Request {item.name}")
+            data["request_offered"] = item.name
+            message += f"\n\nI can start the “{item.name}” request for you."
+        return ToolResult(data=data, message=message)
 
     return [search_kb]
+
+
+async def requested_in(ctx: ToolContext, question: str, passage: str) -> ServiceItem | None:
+    """The catalog item the answer tells the employee to request, when it is the one the question is about:
+    its name is in the shown passage and the tenant vocabulary links the question to that same item."""
+    vocabulary = ctx.catalog.vocabulary
+    named = vocabulary.item_in(question) if vocabulary is not None else None
+    if named is None or named.lower() not in passage.lower():
+        return None
+    return next((item for item in await ctx.catalog.items() if item.name == named), None)
 
 
 async def best_reading(knowledge: KnowledgeSearch, question: str) -> KbAnswer:

@@ -14,11 +14,10 @@ from tools.approvals import ApproverPreview, preview_chain
 from tools.context import AsyncTool, ToolContext, WriteMode, tool
 from tools.form_reading import (
     corrections,
-    not_an_answer,
     one_choice,
-    other_field_choice,
     prefill,
     prefill_reason,
+    read_answer,
     read_values,
     reason_instead,
 )
@@ -297,8 +296,8 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
                 offer_choices(ctx, draft)
                 return ToolResult(ok=True, data={"invalid": True, "reason": "declined"},
                                   message="OK, I haven't stored it. " + question_for(draft))
-        if (why := not_an_answer(draft, field, answer)) == "other field" and (
-                other := other_field_choice(draft, field, answer)) is not None:
+        why, other = read_answer(draft, field, answer)  # the other field's choice is read once, with the reason
+        if why == "other field" and other is not None:
             changed = draft.set(other[0].name, other[1].label)  # the value of that field, not of the one asked
             draft.tentative = held
             return ToolResult(ok=True, data={"field": changed.label, "value": other[1].label, "still_asking": field.label},

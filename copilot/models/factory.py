@@ -6,6 +6,7 @@ Configured by environment only (``COPILOT_MODEL`` and friends). Every choice yie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from autogen_core.models import ChatCompletionClient, ModelFamily, ModelInfo
@@ -25,12 +26,14 @@ class ModelConfigError(ValueError):
     """The model settings are incomplete; the message names the missing variable."""
 
 
-def build_model_client(settings: Settings) -> ChatCompletionClient:
+def build_model_client(settings: Settings, vocabulary: Callable[[], Any] | None = None) -> ChatCompletionClient:
+    """``vocabulary``: the tenant's catalog and application names (``CatalogDirectory.vocabulary``), which the
+    offline model links entities to; an LLM reads them through the tools instead."""
     provider = settings.model
     if provider == "offline":
         from copilot.models.offline import OfflineChatCompletionClient
 
-        return OfflineChatCompletionClient()
+        return OfflineChatCompletionClient(vocabulary=vocabulary)
 
     from autogen_ext.models.openai import AzureOpenAIChatCompletionClient, OpenAIChatCompletionClient
 

@@ -16,6 +16,7 @@ from tools.form_reading import (
     one_choice,
     prefill,
     prefill_reason,
+    read_answer,
     reason_instead,
     statement,
 )
@@ -267,6 +268,9 @@ def test_a_choice_of_another_field_is_not_an_answer_to_the_reason() -> None:
     assert field is not None and field.label == "Business justification"
     assert not_an_answer(d, field, "UK keyboard please") == "other field"
     assert not_an_answer(d, field, "my UK colleagues need the same model") is None
+    why, other = read_answer(d, field, "UK keyboard please")  # the tool's one reading: the reason and the choice
+    assert why == "other field" and other is not None and (other[0].label, other[1].label) == ("Keyboard layout", "UK")
+    assert read_answer(d, field, "ok")[1] is None
 
 
 def test_a_reason_said_where_a_choice_is_asked_is_the_empty_reason_field() -> None:

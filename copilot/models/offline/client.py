@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from typing import Any
 
 from autogen_core import CancellationToken, FunctionCall
@@ -32,6 +32,7 @@ from copilot import language
 from copilot.models.dialogue_state import DialogueState
 from copilot.models.offline.nlu import shared
 from copilot.models.offline.policy import NLU, Decision, decide
+from tools.vocabulary import TenantVocabulary
 
 MODEL_INFO = ModelInfo(vision=False, function_calling=True, json_output=False, family=ModelFamily.UNKNOWN,
                        structured_output=False)
@@ -46,10 +47,15 @@ def _words(messages: Sequence[LLMMessage]) -> int:
 
 
 class OfflineChatCompletionClient(ChatCompletionClient):
-    """Deterministic model: NLU → tool call, tool result → reply."""
+    """Deterministic model: NLU → tool call, tool result → reply.
 
-    def __init__(self, nlu: NLU | None = None) -> None:
+    ``vocabulary``: where the tenant's catalog and application names are read, per message, from memory
+    (``CatalogDirectory.vocabulary``, refreshed by the engine before each turn; never a fetch here)."""
+
+    def __init__(self, nlu: NLU | None = None,
+                 vocabulary: Callable[[], TenantVocabulary | None] | None = None) -> None:
         self._nlu = nlu if nlu is not None else shared()
+        self._vocabulary = vocabulary
         self._usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
         self._calls = 0
 
@@ -66,14 +72,17 @@ class OfflineChatCompletionClient(ChatCompletionClient):
             content: str | list[FunctionCall] = phrase(last)
         else:
             text = _last_user_text(messages)
+            tenant = self._vocabulary() if self._vocabulary is not None else None
             if not (state.awaiting == "field" and state.field is not None and not state.field.choices):
                 # free-text answers are stored as the employee wrote them; anything else is read in English
                 options = {w for slot in state.form for c in slot.choices for w in c.lower().split()}
                 options |= {w for c in (state.field.choices if state.field else []) for w in c.lower().split()}
+                if tenant is not None:
+                    options |= tenant.words  # the tenant's own names are not a foreign language ("Zeplin")
                 text = language.for_offline_model(text, known=lambda w: w in options or self._knows(w),  # "MacBook Air"
                                                   prefer=state.language)
             available = _tool_names(tools) if tool_choice != "none" else set()
-            decision = decide(self._nlu, text, state, available)
+            decision = decide(self._nlu, text, state, available, tenant)
             content = self._content(decision, state)
         usage = RequestUsage(prompt_tokens=_words(messages), completion_tokens=len(str(content).split()))
         self._usage = RequestUsage(prompt_tokens=self._usage.prompt_tokens + usage.prompt_tokens,

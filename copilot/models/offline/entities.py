@@ -1,5 +1,9 @@
 """Entity extraction for the offline model: ticket references, software/items, quantities, urgency,
-and the answer to the form field the copilot is waiting for."""
+and the answer to the form field the copilot is waiting for.
+
+Software and catalog items are the tenant's own: they are linked against the ``TenantVocabulary`` the
+engine hands over in the context (built from the live catalog and applications, ``tools/vocabulary.py``),
+never against a list written into the code. Without one (the catalog could not be read) none is found."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from tools.patterns import ticket_reference, yes_no_word
+from tools.vocabulary import TenantVocabulary
 
 QUANTITY = re.compile(r"\b(?P<n>\d{1,3}|two|three|four|five)\s+(?P<what>[a-z][a-z -]{2,30}?)s?\b", re.I)
 WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
@@ -17,24 +22,6 @@ ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "
 URGENT = re.compile(r"\b(urgent|asap|immediately|right now|critical|emergency|blocked|can'?t work)\b", re.I)
 LOW = re.compile(r"\b(no rush|whenever|not urgent|low priority|when you can)\b", re.I)
 
-SOFTWARE = [
-    "Adobe Acrobat Pro", "Adobe Creative Cloud", "Photoshop", "Illustrator", "InDesign", "Figma", "Slack", "Microsoft 365",
-    "Microsoft Visio", "Microsoft Project", "JetBrains IntelliJ IDEA", "JetBrains PyCharm", "Visual Studio Code",
-    "GitHub Enterprise", "Docker Desktop", "Postman", "Jira Software", "Confluence", "Miro", "Zoom Pro", "Salesforce",
-    "HubSpot", "Tableau Creator", "Power BI Pro", "SAP Concur", "NetSuite", "DocuSign", "Workday", "Greenhouse",
-    "1Password", "GlobalProtect", "Snagit", "Camtasia", "Sketch", "Loom", "Notion", "Grammarly", "AutoCAD", "Matlab",
-]
-ALIASES = {"acrobat": "Adobe Acrobat Pro", "adobe pro": "Adobe Acrobat Pro", "adobe acrobat": "Adobe Acrobat Pro",
-           "creative cloud": "Adobe Creative Cloud", "visio": "Microsoft Visio", "ms project": "Microsoft Project",
-           "intellij": "JetBrains IntelliJ IDEA", "pycharm": "JetBrains PyCharm", "vscode": "Visual Studio Code",
-           "vs code": "Visual Studio Code", "tableau": "Tableau Creator", "power bi": "Power BI Pro", "zoom": "Zoom Pro",
-           "jira": "Jira Software", "concur": "SAP Concur", "autocad": "AutoCAD"}
-ITEMS = ["laptop", "monitor", "docking station", "headset", "mobile phone", "encrypted usb drive", "admin rights",
-         "shared mailbox", "distribution list", "shared drive", "vpn access", "new hire onboarding", "conference room"]
-ITEM_ALIASES = {"phone": "mobile phone", "dock": "docking station", "screen": "monitor", "usb": "encrypted usb drive",
-                "administrator": "admin rights", "mailbox": "shared mailbox", "new starter": "new hire onboarding",
-                "onboarding": "new hire onboarding", "headphones": "headset"}
-_WORD = re.compile(r"[a-z0-9][a-z0-9+#.\-]*", re.I)
 
 
 @dataclass(frozen=True)
@@ -53,42 +40,14 @@ def ticket_ref(text: str) -> TicketRef | None:
     return TicketRef(f"{prefix}-{number}" if prefix else f"#{number}")
 
 
-def _ngrams(text: str, longest: int = 4) -> list[str]:
-    words = [w.lower() for w in _WORD.findall(text)]
-    return [" ".join(words[i:i + n]) for n in range(1, longest + 1) for i in range(len(words) - n + 1)]
+def software(text: str, vocabulary: TenantVocabulary | None) -> str | None:
+    """A software name of the tenant in the text, tolerant of aliases and typos ("photoshp", "acrobat")."""
+    return vocabulary.software_in(text) if vocabulary is not None else None
 
 
-def software(text: str) -> str | None:
-    """A known software name in the text, tolerant of typos ("photoshp", "acrobat")."""
-    grams = _ngrams(text)
-    for gram in sorted(grams, key=len, reverse=True):
-        if gram in ALIASES:
-            return ALIASES[gram]
-    names = {name.lower(): name for name in SOFTWARE}
-    best: tuple[str, float] | None = None
-    for gram in grams:
-        if len(gram) < 4:
-            continue
-        found = process.extractOne(gram, list(names), scorer=fuzz.ratio, score_cutoff=88)
-        if found and (best is None or found[1] > best[1]):
-            best = (names[found[0]], found[1])
-    return best[0] if best else None
-
-
-def item(text: str) -> str | None:
-    lowered = text.lower()
-    for name in sorted(ITEMS, key=len, reverse=True):
-        if name in lowered:
-            return name
-    for alias, name in ITEM_ALIASES.items():
-        if re.search(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", lowered):  # "usb", never the "usb" of "usb-c"
-            return name
-    grams = [g for g in _ngrams(text, 3) if len(g) >= 5]
-    for gram in grams:
-        found = process.extractOne(gram, ITEMS, scorer=fuzz.ratio, score_cutoff=85)
-        if found:
-            return str(found[0])
-    return None
+def item(text: str, vocabulary: TenantVocabulary | None) -> str | None:
+    """The tenant's catalog item the text asks for (its exact name), by name, typo or description."""
+    return vocabulary.item_in(text) if vocabulary is not None else None
 
 
 def quantity(text: str) -> int | None:
@@ -151,11 +110,12 @@ def field_value(text: str, context: dict[str, Any] | None) -> Any:
 
 def extract(text: str, context: dict[str, Any] | None = None) -> dict[str, Any]:
     found: dict[str, Any] = {}
+    vocabulary = (context or {}).get("vocabulary")
     if (ref := ticket_ref(text)) is not None:
         found["ticket"] = ref
-    if (name := software(text)) is not None:
+    if (name := software(text, vocabulary)) is not None:
         found["software"] = name
-    if (thing := item(text)) is not None:
+    if (thing := item(text, vocabulary)) is not None:
         found["item"] = thing
     if (count := quantity(text)) is not None:
         found["quantity"] = count

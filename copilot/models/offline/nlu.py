@@ -36,8 +36,9 @@ from tools.patterns import AFFIRM, DENY
 DATA = Path(__file__).with_name("intents.json")
 MAX_CHARS = 2000  # longer messages are classified on their start; the engine caps input anyway
 MIN_CONFIDENCE = 0.30
-LEXICON = set(" ".join(entities.SOFTWARE + entities.ITEMS + list(entities.ALIASES) + list(entities.ITEM_ALIASES)).lower().split())
-LEXICON |= {"i", "my", "me", "the", "a", "an", "is", "it", "to", "for", "of", "and", "can", "you", "how", "what", "why",
+# General words of IT requests; the tenant's own item and application words come with each message's
+# context (``TenantVocabulary.words``).
+LEXICON = {"i", "my", "me", "the", "a", "an", "is", "it", "to", "for", "of", "and", "can", "you", "how", "what", "why",
             "when", "where", "please", "need", "want", "not", "work", "working", "broken", "error", "help", "computer",
             "account", "email", "password", "printer", "wifi", "internet", "screen", "keyboard", "mouse", "file", "files",
             "access", "login", "log", "sign", "in", "on", "with", "this", "that", "do", "does", "get", "have", "has"}
@@ -119,11 +120,11 @@ class OfflineNLU:
         exp = np.exp(combined)
         return exp / exp.sum()  # type: ignore[no-any-return]
 
-    def known_share(self, text: str) -> float:
+    def known_share(self, text: str, tenant: frozenset[str] = frozenset()) -> float:
         tokens = re.findall(r"[a-z]+", text.lower())
         if not tokens:
             return 0.0
-        return sum(1 for t in tokens if t in self.vocabulary) / len(tokens)
+        return sum(1 for t in tokens if t in self.vocabulary or t in tenant) / len(tokens)
 
     def context_for(self, state: DialogueState) -> dict[str, Any]:
         """What entity extraction needs to read a short answer to the field the copilot asked."""
@@ -134,6 +135,8 @@ class OfflineNLU:
     def understand(self, text: str, context: dict[str, Any] | None = None) -> Understanding:
         text = (text or "")[:MAX_CHARS]
         found = entities.extract(text, context)
+        vocabulary = (context or {}).get("vocabulary")
+        tenant: frozenset[str] = vocabulary.words if vocabulary is not None else frozenset()
         if not text.strip():
             return Understanding("nonsense", 1.0, found)
         if AFFIRM.match(text):
@@ -144,12 +147,12 @@ class OfflineNLU:
         order = np.argsort(-probabilities)
         ranked = [(self.classes[i], float(probabilities[i])) for i in order[:3]]
         intent, confidence = ranked[0]
-        if self.known_share(text) < 0.2 and not found.get("ticket") and not found.get("software"):
+        if self.known_share(text, tenant) < 0.2 and not found.get("ticket") and not found.get("software"):
             return Understanding("nonsense", max(confidence, 0.9), found, ranked)
         if "ticket" in found and intent in ("kb_question", "my_tickets", "create_incident", "nonsense", "capabilities"):
             return Understanding("ticket_status", max(confidence, 0.9), found, ranked)
         if confidence < MIN_CONFIDENCE and intent not in ("urgent_security", "outage", "human"):
-            intent = "kb_question" if self.known_share(text) >= 0.5 and len(text.split()) >= 3 else "nonsense"
+            intent = "kb_question" if self.known_share(text, tenant) >= 0.5 and len(text.split()) >= 3 else "nonsense"
         return Understanding(speech_acts.refine(intent, text, ranked), confidence, found, ranked)
 
     def respond(self, intent: str, *, conversation_id: str = "", turn: int = 0, first_name: str = "") -> str | None:

@@ -23,6 +23,7 @@ from copilot.models.offline.commands import (
     StartFlow,
 )
 from tools.ticket_match import read_query
+from tools.vocabulary import TenantVocabulary
 
 CORRECTION = re.compile(
     r"^\s*(?:no[,.]?\s*)?(?:please\s+)?(?:change|set|make|update|switch|put)\s+(?:the\s+|my\s+)?(?P<field>.+?)(?:\s+(?:to|as)\s*:?|\s*[=:])\s*(?P<value>.+?)\s*[.!]?$",
@@ -79,9 +80,14 @@ def correction(text: str) -> tuple[str, str] | None:
     return (match.group("field"), match.group("value")) if match else None
 
 
-def decide(nlu: NLU, text: str, state: DialogueState, tools: set[str]) -> Decision:
-    """Understand the message, read the dialogue command it proposes, and turn that into a tool call."""
-    understanding = nlu.understand(text, context=nlu.context_for(state))
+def decide(nlu: NLU, text: str, state: DialogueState, tools: set[str],
+           vocabulary: TenantVocabulary | None = None) -> Decision:
+    """Understand the message, read the dialogue command it proposes, and turn that into a tool call.
+    ``vocabulary``: the tenant's catalog items and applications, which the entities are linked to."""
+    context = nlu.context_for(state)
+    if vocabulary is not None:
+        context["vocabulary"] = vocabulary
+    understanding = nlu.understand(text, context=context)
     intent: str = understanding.intent
     entities: dict[str, Any] = dict(understanding.entities or {})
     command = propose(text, state, intent, understanding.confidence, entities)

@@ -1,0 +1,270 @@
+"""The tenant's own vocabulary: its catalog items and applications, for recognising them in a message.
+
+Built from what ``CatalogDirectory`` already fetched from Freshservice (no extra API call) and rebuilt
+only when the directory refreshes, so a turn pays for a dictionary look-up and a few fuzzy matches, never
+for a fetch. Everything here is derived from the tenant's data: an application is recognised by its
+name, by any run of its name's words that no other application shares ("acrobat", "power bi",
+"intellij"), by the initials-plus-last-word and vendor short forms people type ("vs code", "ms project"),
+and through small typos; a catalog item by the words of its name — the thing it *is* (its head noun:
+"charger" in "USB-C laptop charger") counting more than what it is for — and, failing that, by the
+distinctive words of its description.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from tools.freshservice import Application, ServiceItem
+
+# Words of a product name that name no product alone ("Pro", "Business", "Desktop", "Code").
+GENERIC = set("""pro business enterprise desktop basic creator software cloud hub suite premium standard plus
+workplace sales marketing code project studio visual office team teams mobile new access app apps web online free
+home drive data pay chat mail docs power lt e3 e5 one go lite express edition for and the of a an to with all
+idea creative full mode dev""".split())
+# A field whose choices are parts of the item itself ("Apps needed": Photoshop, Illustrator), not options of it.
+COMPONENT_FIELD = re.compile(r"\b(?:apps?|applications?|products?|software|modules?|tools?|programs?)\b", re.I)
+VENDOR_SHORT = {"microsoft": "ms"}  # "ms project", "ms visio"
+# Words a request wraps its object in; never the object itself.
+FILLER = set("""i i'm im need want would like get have has can could please pls plz a an the my me our some new another
+spare extra second one two order request requesting requested buy give got is are be to do does how where what
+which when why who there it this that these those just also too really kindly hi hello hey thanks thank you we us
+any apply asking ask for access""".split())
+# Edition words of an item's name, which never say which item ("I have no idea" is not IntelliJ IDEA).
+EDITION = {"pro", "business", "enterprise", "cloud", "creator", "idea", "basic", "premium", "standard", "plus", "edition",
+           "lt", "new"}
+# Where the requested thing ends and what it is for begins ("a charger | for my laptop").
+MODIFIER = re.compile(r"\b(?:for|with|from|on|in|at|because|since|so|as|after|before|when|while|by|like)\b", re.I)
+ITEM_SYNONYMS = {"stick": "drive", "screen": "monitor", "display": "monitor", "dock": "docking", "inbox": "mailbox",
+                 "administrator": "admin", "joiner": "starter", "hire": "starter", "headphones": "headset",
+                 "headphone": "headset", "mailing": "distribution", "folder": "drive"}
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9+#\-]*[a-z0-9+#]|[a-z0-9]", re.I)
+
+
+def tokens(text: str) -> list[str]:
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _same(a: str, b: str) -> bool:
+    """The same word, allowing a plural, an -ing ("dock"/"docking") or a small typo in a long word."""
+    a, b = _stem(a), _stem(b)
+    if a == b:
+        return True
+    if min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)) and abs(len(a) - len(b)) <= 3:
+        return True
+    return min(len(a), len(b)) >= 6 and fuzz.ratio(a, b) >= 85
+
+
+@dataclass(frozen=True)
+class ItemEntry:
+    name: str
+    words: tuple[str, ...]  # content words of the name
+    head: str  # the thing the item is ("charger"), or "" when the name has no content word
+    described: frozenset[str]  # content words of the description
+
+
+@dataclass
+class TenantVocabulary:
+    """What the tenant calls its things; see the module docstring."""
+
+    applications: list[str] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)  # lowercased alias -> application (or component) name
+    items: list[ItemEntry] = field(default_factory=list)
+    words: frozenset[str] = frozenset()  # every word of every name and description: "known words"
+    models: dict[str, str] = field(default_factory=dict)  # "dell precision 5690" -> the one item offering it
+    _fuzzy: dict[str, str] = field(default_factory=dict)
+    _frequency: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, items: list[ServiceItem], applications: list[Application]) -> TenantVocabulary:
+        app_names = sorted({a.name.strip() for a in applications if a.name and a.name.strip()})
+        item_names = {i.name.strip().lower() for i in items if i.name}
+        # components requested through an item that is itself an application ("Photoshop" of Creative Cloud)
+        components = sorted({label for i in items if i.name.strip() in app_names
+                             for f in i.custom_fields or [] if COMPONENT_FIELD.search(f.label or f.name or "")
+                             for label in _labels(f) if label.strip() and not set(tokens(label)) & GENERIC})
+        names = app_names + [c for c in components if c not in app_names]
+        candidates: dict[str, set[str]] = {}
+        for name in names:
+            for alias in _aliases(name):
+                candidates.setdefault(alias, set()).add(name)
+        aliases: dict[str, str] = {}
+        for alias, owners in candidates.items():
+            if len(owners) == 1:
+                aliases[alias] = next(iter(owners))
+            else:  # "zoom": Zoom Pro (which the catalog sells) over Zoom Workplace Basic
+                requestable = [o for o in owners if o.lower() in item_names]
+                if len(requestable) == 1:
+                    aliases[alias] = requestable[0]
+        for name in names:
+            aliases[name.lower()] = name
+        entries = [_entry(i) for i in items if i.name]
+        frequency: dict[str, int] = {}
+        for entry in entries:
+            for word in set(entry.words) | entry.described:
+                frequency[word] = frequency.get(word, 0) + 1
+        known = {w for n in names for w in tokens(n)} | {w for e in entries for w in (*e.words, *e.described)}
+        known |= {w for i in items for w in tokens(i.name)}
+        fuzzy = {alias: name for alias, name in aliases.items() if len(alias) >= 5}
+        offered: dict[str, set[str]] = {}
+        for i in items:
+            for f in i.custom_fields or []:
+                for label in _labels(f):
+                    if _model_like(label):
+                        offered.setdefault(" ".join(tokens(label)), set()).add(i.name.strip())
+        models = {label: next(iter(owners)) for label, owners in offered.items() if len(owners) == 1}
+        known |= {w for label in models for w in label.split()}
+        return cls(applications=names, aliases=aliases, items=entries, words=frozenset(known), models=models,
+                   _fuzzy=fuzzy, _frequency=frequency)
+
+    # --- applications ------------------------------------------------------------------------------
+
+    def software_in(self, text: str) -> str | None:
+        """The application (or component) the text names, by name, alias or a small typo ("photoshp")."""
+        words = tokens(text)
+        grams = [" ".join(words[i:i + n]) for n in range(4, 0, -1) for i in range(len(words) - n + 1)]
+        for gram in grams:  # longest first
+            if gram in self.aliases:
+                return self.aliases[gram]
+            if gram.replace(" ", "") in self.aliases and " " in gram:  # "adobe acrobat" typed "adobeacrobat"
+                return self.aliases[gram.replace(" ", "")]
+        best: tuple[str, float] | None = None
+        choices = list(self._fuzzy)
+        for gram in grams:
+            if len(gram) < 5 or all(w in FILLER or w in GENERIC for w in gram.split()):
+                continue
+            found = process.extractOne(gram, choices, scorer=fuzz.ratio, score_cutoff=86)
+            if found and (best is None or found[1] > best[1]):
+                best = (self._fuzzy[found[0]], found[1])
+        return best[0] if best else None
+
+    # --- catalog items -----------------------------------------------------------------------------
+
+    def item_in(self, text: str) -> str | None:
+        """The catalog item the text asks for: by its name's words, weighing the requested thing (the head
+        of the request, "charger" in "a spare charger for my laptop") over what it is for, then by the
+        distinctive words of one item's description."""
+        head_part, rest = _split_request(text)
+        wanted_head = _request_head(head_part)
+        head_words = [ITEM_SYNONYMS.get(w, w) for w in _content(head_part)]
+        rest_words = [ITEM_SYNONYMS.get(w, w) for w in _content(rest)]
+        if wanted_head:
+            wanted_head = ITEM_SYNONYMS.get(wanted_head, wanted_head)
+        scored: list[tuple[float, str]] = []
+        for entry in self.items:
+            if not entry.words:
+                continue
+            score, head_matched, wanted_matched = 0.0, False, False
+            for word in entry.words:
+                weight = 2.0 if word == entry.head else 1.0
+                if any(_same(word, w) for w in head_words):
+                    score += weight * (1.5 if wanted_head and _same(word, wanted_head) else 1.0)
+                    head_matched |= word == entry.head
+                    wanted_matched |= bool(wanted_head) and _same(word, wanted_head)
+                elif any(_same(word, w) for w in rest_words):
+                    score += weight * 0.3
+                    head_matched |= word == entry.head and not head_words
+            if score and (head_matched or wanted_matched):
+                scored.append((score, entry.name))
+        if scored:
+            scored.sort(key=lambda pair: (-pair[0], pair[1]))
+            if len(scored) == 1 or scored[0][0] > scored[1][0]:
+                return scored[0][1]
+            return None
+        said = f" {' '.join(tokens(text))} "
+        offering = {name for label, name in self.models.items() if f" {label} " in said}
+        if len(offering) == 1:  # "a Dell Precision 5690": a model only one item offers
+            return next(iter(offering))
+        return self._by_description(head_words + rest_words)
+
+    def _by_description(self, wanted: list[str]) -> str | None:
+        """One item whose description shares clearly more distinctive words with the need than any other."""
+        wanted_set = {_stem(w) for w in wanted if len(w) >= 3} - EDITION
+        shared = {e.name: wanted_set & (set(e.words) | e.described) for e in self.items}
+        # read on every message, so two shared words at least ("a sit-stand desk converter"), never one
+        weights = sorted(((sum(1.0 / self._frequency[w] for w in words), name) for name, words in shared.items()
+                          if len(words) >= 2), reverse=True)
+        if not weights or weights[0][0] < 1.0 or (len(weights) > 1 and weights[0][0] < 1.5 * weights[1][0] + 0.25):
+            return None
+        return weights[0][1]
+
+
+def _labels(form_field: object) -> list[str]:
+    labels: list[str] = []
+    for choice in getattr(form_field, "choices", None) or []:
+        if isinstance(choice, list | tuple) and choice:
+            labels.append(str(choice[0]))
+        elif isinstance(choice, str):
+            labels.append(choice)
+        elif hasattr(choice, "label"):
+            labels.append(str(choice.label))
+    return labels
+
+
+UNITS = {"day", "days", "week", "weeks", "month", "months", "hour", "hours", "year", "years", "gb", "tb", "inch"}
+
+
+def _model_like(label: str) -> bool:
+    """A choice that names a product model ("Dell Precision 5690", "iPhone 16"): a number with a name, not
+    a duration or a size ("7 days")."""
+    words = tokens(label)
+    return (len(words) >= 2 and any(re.search(r"\d", w) for w in words) and not set(words) & UNITS
+            and any(len(w) >= 3 and w.isalpha() for w in words))
+
+
+def _aliases(name: str) -> set[str]:
+    """The short forms of an application's name that could name it alone (uniqueness is checked later)."""
+    words = tokens(name)
+    found: set[str] = set()
+    for n in range(1, len(words) + 1):
+        for i in range(len(words) - n + 1):
+            run = words[i:i + n]
+            if all(w in GENERIC for w in run) or (n == 1 and len(run[0]) < 4 and not re.search(r"\d", run[0])):
+                continue
+            if n == 1 and run[0] in GENERIC:
+                continue
+            found.add(" ".join(run))
+    if len(words) >= 3:  # "vs code", "vscode"
+        initials = "".join(w[0] for w in words[:-1])
+        found |= {f"{initials} {words[-1]}", f"{initials}{words[-1]}"}
+    if words and words[0] in VENDOR_SHORT and len(words) >= 2:  # "ms project"
+        found.add(" ".join([VENDOR_SHORT[words[0]], *words[1:]]))
+    return found
+
+
+def _content(text: str) -> list[str]:
+    return [_stem(w) for w in tokens(text) if w not in FILLER and len(w) >= 2]
+
+
+def _split_request(text: str) -> tuple[str, str]:
+    """("I need a spare charger", "for my laptop"): the part naming the thing and the rest. A leading
+    modifier ("for my laptop, a charger") is skipped until the thing is named."""
+    lowered = text.lower()
+    start = 0
+    for match in MODIFIER.finditer(lowered):
+        if _content(lowered[start:match.start()]):
+            return lowered[:match.start()], lowered[match.start():]
+    return lowered, ""
+
+
+def _request_head(part: str) -> str:
+    words = _content(part)
+    return words[-1] if words else ""
+
+
+def _entry(item: ServiceItem) -> ItemEntry:
+    name = item.name.strip()
+    # "Access to a shared drive", "VPN access for a contractor": the thing is before the modifier, unless the
+    # part before it is only a generic word ("Access"), then it is the part after ("shared drive")
+    before, after = _split_request(name)
+    words = [ITEM_SYNONYMS.get(w, w) for w in _content(name) if w not in EDITION] or _content(name)
+    head_words = [w for w in _content(before) if w not in EDITION] or [w for w in _content(after) if w not in EDITION]
+    head = ITEM_SYNONYMS.get(head_words[-1], head_words[-1]) if head_words else ""
+    described = frozenset(_stem(w) for w in tokens(f"{item.short_description or ''}") if w not in FILLER and len(w) >= 3)
+    return ItemEntry(name=name, words=tuple(dict.fromkeys(words)), head=head, described=described)
