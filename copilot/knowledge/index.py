@@ -448,6 +448,10 @@ class KnowledgeIndex:
         self._doc_tokens = doc_tokens
         self._title_tokens = [frozenset(tokenize(d.title)) for d in self.docs.values()]
 
+    def knows_word(self, word: str) -> bool:
+        """Whether ``word`` (any case, stemmed like the index's tokens) occurs in the KB's articles."""
+        return _stem(word.lower()) in self._vocab
+
     def correct_spelling(self, query: str) -> str:
         """Replace words the KB does not know by a KB word one edit away (the most frequent one)."""
         if not self._surface:

@@ -30,8 +30,8 @@ import numpy as np
 from pydantic import BaseModel
 from redis.exceptions import RedisError
 
-from copilot import logs
-from copilot.knowledge.embedder import AnyEmbedder
+from copilot import language, logs
+from copilot.knowledge.embedder import AnyEmbedder, model_words
 from copilot.knowledge.index import KbDocument, KnowledgeIndex, SearchResponse
 from copilot.knowledge.text import html_to_text
 from copilot.knowledge.threads import in_daemon_thread
@@ -273,6 +273,31 @@ class KnowledgeBase:
         that embeds it itself passes the vector to :meth:`search`."""
         return self.index.correct_spelling(question)
 
+    def _query(self, question: str, k: int, vector: Any) -> SearchResponse:
+        """The index's answer to ``question`` or to its English gloss, whichever is more confident (in a worker
+        thread: the first language identification loads its model)."""
+        index = self.index  # one index for both readings, even if a sync swaps in another meanwhile
+        response = index.query(question, k, qvec=vector)
+        english = self.english_reading(question)
+        if english:  # the MiniLM model is English-only
+            glossed = index.query(english, k)
+            if glossed.confidence > response.confidence:
+                return glossed
+        return response
+
+    def english_reading(self, question: str) -> str | None:
+        """The English gloss of a question written in one of :data:`copilot.language.SUPPORTED` (None for an
+        English or unclear one): the glossary's words, plus the words the embedding model or this KB knows
+        (product names, "VPN", "OneDrive"); the language's everyday words are dropped."""
+        found = language.identify(question)
+        if not (found.foreign and found.code):
+            return None
+        english = language.gloss(question, found.code, self._knows)
+        return english if english and english != question else None
+
+    def _knows(self, word: str) -> bool:
+        return word.lower() in model_words() or self.index.knows_word(word)
+
     @property
     def embedder(self) -> Any:
         """The model that embeds this index's questions (a caller's vector must come from it)."""
@@ -280,8 +305,10 @@ class KnowledgeBase:
 
     async def search(self, question: str, k: int = 3, *, vector: Any = None) -> KbAnswer:
         """Answer from the local index only (no Freshservice call). ``vector``: the :attr:`embedder`'s
-        vector of :meth:`embedding_text` of ``question``, when the caller already has it."""
-        response: SearchResponse = await in_daemon_thread(partial(self.index.query, question, k, qvec=vector))
+        vector of :meth:`embedding_text` of ``question``, when the caller already has it. A question in one of
+        the supported foreign languages is also asked as its English gloss (:meth:`english_reading`); the more
+        confident answer is kept."""
+        response: SearchResponse = await in_daemon_thread(partial(self._query, question, k, vector))
         threshold = self.threshold if self.threshold is not None else response.threshold
         answer = bool(response.hits) and response.confidence >= threshold
         plausible = bool(response.hits) and response.confidence >= min(threshold, response.plausible_threshold)

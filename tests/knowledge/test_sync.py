@@ -106,3 +106,24 @@ async def test_a_fact_stated_in_one_sentence_is_found_and_the_shipped_decision_k
     answer = await kb.search("my account got locked, does it unlock by itself after a while?")
     assert answer.answer and answer.articles[0].title == "Reset your Acme password"
     assert "15 minutes" in shown_passage(answer.articles[0].passages)  # what the employee is shown
+
+
+async def test_a_question_in_another_language_is_also_asked_in_english(
+        kb_sandbox: SandboxHandle, tmp_path: Path) -> None:
+    """The embedding model is English-only: "j'ai oublié mon mot de passe" scores below the threshold as written,
+    so the KB also asks its glossary reading ("forgot my password") and answers from that."""
+    async with FreshserviceClient(kb_sandbox.base_url, kb_sandbox.api_key) as client:
+        kb = KnowledgeBase(tmp_path, kb_sandbox.base_url)
+        await kb.sync(client)
+    question = "j'ai oublié mon mot de passe"
+    as_written = kb.index.query(question, k=3)
+    assert not as_written.answerable  # what the index alone does with the French words
+    assert kb.english_reading(question) == "forgot my password"
+    answer = await kb.search(question)
+    assert answer.answer and answer.articles[0].title == "Reset your Acme password"
+    assert "password.acme.example" in shown_passage(answer.articles[0].passages)
+    # a product name the glossary lacks is kept because the KB knows it; English questions are left alone
+    assert kb.english_reading("jak połączyć się z VPN?") == "how do i connect to vpn?"
+    assert kb.english_reading("how do I connect to the VPN?") is None
+    off_topic = await kb.search("quel temps fera-t-il demain à Londres ?")
+    assert not off_topic.answer
