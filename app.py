@@ -228,15 +228,18 @@ async def _handle(message: IncomingMessage) -> None:
             await cl.ErrorMessage(content="Please sign in again to continue.").send()
             return
         engine = await (await get_services()).engine()
+        stream = render.safe_stream(streamed)
         try:
-            result = await engine.handle(conversation_id, employee, message, on_token=render.safe_stream(streamed),
-                                         channel="web")
+            result = await engine.handle(conversation_id, employee, message, on_token=stream, channel="web")
         except ConversationNotFound:  # the store lost it (Redis restarted empty, or it expired): go on in a new one
             conversation_id = (await engine.start(employee, {})).id
             cl.user_session.set("conversation_id", conversation_id)
             await cl.Message(content=LOST_TRACK).send()
-            result = await engine.handle(conversation_id, employee, message, on_token=render.safe_stream(streamed),
-                                         channel="web")
+            stream.close()
+            stream = render.safe_stream(streamed)
+            result = await engine.handle(conversation_id, employee, message, on_token=stream, channel="web")
+        finally:
+            stream.close()  # the reply below carries the whole text
     except ConversationLocked:
         await cl.Message(content="I'm still working on your last message; please send this one again "
                                  "once my reply is there.").send()

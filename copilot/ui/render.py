@@ -10,8 +10,8 @@ title and show their host.
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Awaitable, Callable
 
 import chainlit as cl
 
@@ -26,6 +26,7 @@ MAX_SOCKET_BYTES = 4 * 1024 * 1024
 MAX_MESSAGE_BYTES = 64 * 1024
 TOO_LONG = ("That message is too long for me (over 64 KB), so I didn't read it. Please send a shorter one — "
             "the first few paragraphs or the exact error message are enough.")
+STREAM_SECONDS = 0.1  # at most ten streamed frames a second per reply
 _MD_SPECIAL = re.compile(r"([\[\]()])")
 
 
@@ -48,24 +49,61 @@ def message_text(text: str, citations: list[tuple[str, str]]) -> str:
     return f"{text}\n\n**Sources:** {sources}"
 
 
-def safe_stream(message: cl.Message) -> Callable[[str], Awaitable[None]]:
+class SafeStream:
     """An ``on_token`` that streams ``message`` through safe_markdown: appends while the safe text only
-    grows, resends the whole text when a completed image or link was rewritten."""
-    raw: list[str] = []
-    sent = ""
+    grows, resends the whole text when a completed image or link was rewritten.
 
-    async def on_token(token: str) -> None:
-        nonlocal sent
-        raw.append(token)
-        safe = safe_markdown("".join(raw))
+    Each socket.io frame costs the app CPU (encode, websocket frame, write) and a model streams a word or
+    two per token, so tokens are coalesced: the first goes out at once, later ones at most every
+    ``STREAM_SECONDS`` (a timer sends what is still waiting). :meth:`close` when the turn is over: the
+    reply itself (``Message.send``) then carries the whole text, or takes the streamed draft down."""
+
+    def __init__(self, message: cl.Message) -> None:
+        self.message = message
+        self.raw: list[str] = []
+        self.sent = ""  # the safe text the browser has
+        self.last = 0.0  # loop time of the last frame
+        self.timer: asyncio.TimerHandle | None = None
+        self.closed = False
+
+    async def __call__(self, token: str) -> None:
+        if self.closed:
+            return
+        self.raw.append(token)
+        loop = asyncio.get_running_loop()
+        wait = self.last + STREAM_SECONDS - loop.time()
+        if not self.sent or wait <= 0:
+            await self.flush()
+        elif self.timer is None:
+            self.timer = loop.call_later(wait, lambda: loop.create_task(self.flush()))
+
+    async def flush(self) -> None:
+        """Send the text not yet sent (nothing once closed)."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.closed:
+            return
+        safe = safe_markdown("".join(self.raw))
+        if safe == self.sent:
+            return
+        self.last = asyncio.get_running_loop().time()
+        sent, self.sent = self.sent, safe  # before the await: a timer's flush may run meanwhile
         if safe.startswith(sent):
-            if len(safe) > len(sent):
-                await message.stream_token(safe[len(sent):])
+            await self.message.stream_token(safe[len(sent):])
         else:
-            await message.stream_token(safe, is_sequence=True)
-        sent = safe
+            await self.message.stream_token(safe, is_sequence=True)
 
-    return on_token
+    def close(self) -> None:
+        """No more frames: the turn's reply replaces the draft."""
+        self.closed = True
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+
+def safe_stream(message: cl.Message) -> SafeStream:
+    return SafeStream(message)
 
 
 async def clear_actions() -> None:

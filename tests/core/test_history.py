@@ -103,3 +103,43 @@ def test_chainlit_data_layer_errors_do_not_log_message_text(caplog: pytest.LogCa
     with caplog.at_level(logging.WARNING, logger="chainlit"):
         logging.getLogger("chainlit").warning(f"An error occurred: {error}")
     assert "database is locked" in caplog.text and "hunter2" not in caplog.text and "INSERT" not in caplog.text
+
+
+async def test_step_writes_are_batched_and_reads_see_them(tmp_path: Path) -> None:
+    """Steps created, updated and deleted are queued and committed together; the next statement (a read of
+    the thread) flushes the queue first, so it sees every write in order; close() flushes what is left."""
+    import sqlite3
+
+    from chainlit.context import init_http_context
+
+    settings = Settings(data_dir=tmp_path, database_url=None)
+    history.create_schema(settings)
+    layer = history.data_layer(settings)
+    assert isinstance(layer, history.BatchedHistory)
+    init_http_context()  # not a websocket session: Chainlit writes at once instead of holding steps back
+    user = await layer.create_user(User(identifier="batch@acme.example", metadata={}))
+    assert user is not None
+    thread_id = str(uuid.uuid4())
+    await layer.update_thread(thread_id, name="batched", user_id=user.id)
+
+    def step(step_id: str, output: str) -> dict[str, object]:
+        return {"id": step_id, "threadId": thread_id, "name": "Copilot", "type": "assistant_message",
+                "streaming": False, "output": output, "createdAt": "2026-11-30T10:00:00Z", "metadata": {}}
+
+    await layer.create_step(step("kept", "first"))  # type: ignore[arg-type]
+    await layer.update_step(step("kept", "second"))  # type: ignore[arg-type]
+    await layer.create_step(step("gone", "draft"))  # type: ignore[arg-type]
+    await layer.delete_step("gone")
+    with sqlite3.connect(tmp_path / "history.db") as connection:  # nothing committed yet: all queued
+        assert connection.execute("SELECT COUNT(*) FROM steps").fetchone()[0] == 0
+    thread = await layer.get_thread(thread_id)
+    assert thread is not None
+    assert [(s["id"], s["output"]) for s in thread["steps"]] == [("kept", "second")]
+    # a statement that fails in the batch loses only itself; the others are committed one by one
+    await layer.create_step(step("ok", "fine"))  # type: ignore[arg-type]
+    layer._enqueue("INSERT INTO no_such_table VALUES (:id)", {"id": "x"})
+    await layer.create_step(step("ok2", "fine too"))  # type: ignore[arg-type]
+    await layer.close()
+    with sqlite3.connect(tmp_path / "history.db") as connection:
+        ids = {row[0] for row in connection.execute("SELECT id FROM steps")}
+    assert ids == {"kept", "ok", "ok2"}

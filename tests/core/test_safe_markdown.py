@@ -111,4 +111,39 @@ async def test_streamed_tokens_are_made_safe_as_they_arrive() -> None:
     for index in range(0, len(text), 3):
         await on_token(text[index:index + 3])
         assert_inert(message.content)
+        await on_token.flush()  # what a coalesced frame sends is just as safe
+        assert_inert(message.content)
     assert message.content == safe_markdown(text)
+
+
+async def test_streamed_tokens_are_coalesced_into_few_frames() -> None:
+    """A burst of tokens is one frame at once and one when the timer fires, not a frame per token; after
+    close nothing more is sent (the reply itself carries the whole text)."""
+    import asyncio
+
+    from copilot.ui.render import safe_stream
+
+    class Recorder:
+        content = ""
+        frames = 0
+
+        async def stream_token(self, token: str, is_sequence: bool = False) -> None:
+            self.frames += 1
+            self.content = token if is_sequence else self.content + token
+
+    message = Recorder()
+    on_token = safe_stream(message)  # type: ignore[arg-type]
+    words = [f"word{n} " for n in range(50)]
+    for word in words:
+        await on_token(word)
+    assert message.frames == 1 and message.content == words[0]
+    assert on_token.timer is not None
+    await on_token.flush()  # what the timer does
+    assert message.frames == 2 and message.content == "".join(words)
+    await on_token("late ")
+    on_token.close()
+    await asyncio.sleep(0)
+    assert message.frames == 2 and on_token.timer is None
+    await on_token("after close ")
+    await on_token.flush()
+    assert message.frames == 2 and message.content == "".join(words)
