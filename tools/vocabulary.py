@@ -177,11 +177,24 @@ class TenantVocabulary:
             if len(scored) == 1 or scored[0][0] > scored[1][0]:
                 return scored[0][1]
             return None
+        if (only := self._by_distinctive_word(head_words)) is not None:
+            return only  # "dock to my office desk": "docking" is in one item's name only
         said = f" {' '.join(tokens(text))} "
         offering = {name for label, name in self.models.items() if f" {label} " in said}
         if len(offering) == 1:  # "a Dell Precision 5690": a model only one item offers
             return next(iter(offering))
         return self._by_description(head_words + rest_words)
+
+    def _by_distinctive_word(self, head_words: list[str]) -> str | None:
+        """The one item with a long name word that no other item's name has, said in the part of the
+        message that names the thing (when no item's main word was said)."""
+        counts: dict[str, int] = {}
+        for entry in self.items:
+            for word in set(entry.words):
+                counts[word] = counts.get(word, 0) + 1
+        owners = {e.name for e in self.items for word in e.words
+                  if counts[word] == 1 and len(word) >= 5 and any(_same(word, w) for w in head_words)}
+        return next(iter(owners)) if len(owners) == 1 else None
 
     def _by_description(self, wanted: list[str]) -> str | None:
         """One item whose description shares clearly more distinctive words with the need than any other."""
