@@ -43,6 +43,8 @@ QUANTITY_CHANGE = re.compile(rf"\b(?:make\s+it|make\s+that|actually|change\s+(?:
                              rf"{_NUMBER}\b(?!\s*(?:day|days|week|weeks|hour|hours|month|months))", re.I)
 UNIT_WORDS = {"unit", "piec", "item"}  # first four letters, as compared
 USERS = re.compile(rf"\b{_NUMBER}\s+(?:users|people|persons|colleagues|seats|of us)\b", re.I)
+# A name given up front: "a shared mailbox called sales-apac", "a list named 'Design team'", "a tool called Pigment".
+CALLED = re.compile(r"\b(?i:called|named|name\s+(?:is|:)|titled)\s+[\"'“‘]?(?!(?i:it|that|this|me|him|her|them)\b)(?P<name>[\w.@&+-]+(?:\s+[A-Z][\w.&+-]*)*)")
 PATH = re.compile(r"(?<![\w/])(?:[A-Za-z]:\\[^\s,;]*|\\\\[^\s,;]+)")  # S:\Sales\Forecasts, \\server\share
 PURPOSE = re.compile(
     r"\b(?:for|because|since|so\s+(?:that\s+)?(?:i|we)\s+can|i'?m\s+(?:doing|working\s+on|using\s+it\s+for)|"
@@ -240,6 +242,7 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
     used: set[str] = set(tokens(draft.item_name))
     dates = find_dates(text)
     date_fields = [f for f in draft.fields if f.field_type == FieldType.DATE]
+    name_given = False
     for field in draft.fields:
         if only_unanswered and field.name in draft.answers:
             continue
@@ -263,6 +266,11 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
         elif field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and re.search(r"path|folder", field.label, re.I):
             if (path := PATH.search(text)) is not None:
                 values[field.name] = path.group(0).rstrip(".")
+        elif field.field_type == FieldType.TEXT and re.search(r"\bname\b", field.label, re.I) and not name_given:
+            if (called := CALLED.search(text)) is not None:  # the first name field only
+                name_given = True
+                values[field.name] = called.group("name").rstrip(".")
+                used |= set(tokens(called.group("name")))
     for field in draft.fields:  # a choice said for an answered field ("windows" again) is no reason either
         if field.choices and field.name not in values and (named := one_choice(field, text, last=True)) is not None:
             used |= set(tokens(named.label))

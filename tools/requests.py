@@ -263,6 +263,12 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
         elif matches and (len(matches) == 1 or matches[0][1] - matches[1][1] >= 8):
             chosen = matches[0][0]
         if chosen is None:
+            if not matches and (app := await ctx.catalog.find_application(item)) is not None:
+                # an application the company has but does not sell in the catalog (SAP Concur): IT grants it
+                ctx.out.offer("escalate", "Ask the IT team")
+                return ToolResult(ok=True, data={"items": [], "application": app[0].name}, message=(
+                    f"**{app[0].name}** isn't in the service catalog, so I can't request it here. Access to it "
+                    "is given by the IT team: I can pass your request to them."))
             if not matches:
                 return ToolResult(ok=True, data={"items": []}, message=(
                     "I couldn't find a catalog item for that. Could you describe what you need differently?"))

@@ -112,13 +112,21 @@ class TenantVocabulary:
         known = {w for n in names for w in tokens(n)} | {w for e in entries for w in (*e.words, *e.described)}
         known |= {w for i in items for w in tokens(i.name)}
         fuzzy = {alias: name for alias, name in aliases.items() if len(alias) >= 5}
-        offered: dict[str, set[str]] = {}
+        # a model several forms offer ("MacBook Pro 14": New laptop, and New hire onboarding's laptop) names
+        # the item whose form asks for it first: the laptop order itself, not the onboarding it is part of
+        offered: dict[str, dict[str, int]] = {}
         for i in items:
-            for f in i.custom_fields or []:
+            for position, f in enumerate(i.custom_fields or []):
                 for label in _labels(f):
                     if _model_like(label):
-                        offered.setdefault(" ".join(tokens(label)), set()).add(i.name.strip())
-        models = {label: next(iter(owners)) for label, owners in offered.items() if len(owners) == 1}
+                        owners_at = offered.setdefault(" ".join(tokens(label)), {})
+                        owners_at.setdefault(i.name.strip(), position)
+        models: dict[str, str] = {}
+        for label, owners_at in offered.items():
+            first = min(owners_at.values())
+            at_first = [name for name, position in owners_at.items() if position == first]
+            if len(at_first) == 1:
+                models[label] = at_first[0]
         known |= {w for label in models for w in label.split()}
         return cls(applications=names, aliases=aliases, items=entries, words=frozenset(known), models=models,
                    _fuzzy=fuzzy, _frequency=frequency)
@@ -176,7 +184,7 @@ class TenantVocabulary:
             scored.sort(key=lambda pair: (-pair[0], pair[1]))
             if len(scored) == 1 or scored[0][0] > scored[1][0]:
                 return scored[0][1]
-            return None
+            return self._by_whole_name([name for score, name in scored if score == scored[0][0]], text)
         if (only := self._by_distinctive_word(head_words)) is not None:
             return only  # "dock to my office desk": "docking" is in one item's name only
         said = f" {' '.join(tokens(text))} "
@@ -184,6 +192,15 @@ class TenantVocabulary:
         if len(offering) == 1:  # "a Dell Precision 5690": a model only one item offers
             return next(iter(offering))
         return self._by_description(head_words + rest_words)
+
+    @staticmethod
+    def _by_whole_name(tied: list[str], text: str) -> str | None:
+        """Between items that tie on their main words, the one more of whose whole name was said ("s drive
+        access": Access to a shared drive, not Encrypted USB drive)."""
+        said = [w for w in tokens(text) if len(w) >= 3]
+        overlap = sorted(((sum(any(_same(n, w) for w in said) for n in set(tokens(name)) if len(n) >= 3), name)
+                          for name in tied), reverse=True)
+        return overlap[0][1] if overlap[0][0] > overlap[1][0] else None
 
     def _by_distinctive_word(self, head_words: list[str]) -> str | None:
         """The one item with a long name word that no other item's name has, said in the part of the

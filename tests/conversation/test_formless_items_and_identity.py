@@ -1,6 +1,6 @@
-"""Items whose catalog form has no fields (real catalogs have them), thanks in a confirmation, and an
-employee asking whether they talk to a bot in the middle of a form — over the REST channel, checked in
-the sandbox's state (real engine, offline model, sandbox, Redis)."""
+"""Items whose catalog form has no fields (real catalogs have them), an application outside the catalog,
+thanks in a confirmation, and an employee asking whether they talk to a bot in the middle of a form —
+over the REST channel, checked in the sandbox's state (real engine, offline model, sandbox, Redis)."""
 
 from __future__ import annotations
 
@@ -40,3 +40,9 @@ def test_asking_if_it_is_a_bot_mid_form_is_answered_and_the_form_goes_on(chat: C
     with sandbox_api(copilot) as api:
         fields = api.get(f"/tickets/{sr}/requested_items").json()["requested_items"][0]["custom_fields"]
     assert "certificate" in str(fields).lower() and "bot" not in str(fields).lower()
+
+
+def test_an_application_outside_the_catalog_is_passed_to_it_not_misread(chat: Chat) -> None:
+    reply = chat.say("the people team said IT handles Concur, can I get access?")
+    assert "SAP Concur" in reply and "isn't in the service catalog" in reply
+    assert "escalate" in chat.actions and not any(a.startswith("confirm:") for a in chat.actions)

@@ -44,6 +44,8 @@ FORMS = {
     "Contractor VPN": [field("Contractor email", "custom_text"), field("End date", "custom_date")],
     "Admin rights": [field("Duration", choices=["1 day", "3 days", "7 days"]), WHY],
     "Design tool": [OS, WHY, field("Seat type", choices=["Full editor", "Viewer"])],
+    "Shared mailbox": [field("Mailbox name", "custom_text"), field("Owners", "custom_text")],
+    "Form without fields": [],
 }
 
 
@@ -281,3 +283,23 @@ def test_a_reason_said_where_a_choice_is_asked_is_the_empty_reason_field() -> No
     assert reason_instead(d, OS, "which one is better?") is None  # a question, not a reason
     d.set(WHY.name, "campaign visuals")
     assert reason_instead(d, OS, "I work in the marketing studio making campaign visuals") is None  # already given
+
+
+@pytest.mark.parametrize(("text", "name"), [("can we get a shared mailbox called sales-apac, me as owner", "sales-apac"),
+                                            ("a mailbox named Design Team please", "Design Team"),
+                                            ("a shared mailbox, name is hr-intake.", "hr-intake")])
+def test_a_name_given_up_front_fills_the_name_field(text: str, name: str) -> None:
+    d = draft("Shared mailbox")
+    assert prefill(d, text) == ["Mailbox name"] and d.answers == {"mailbox_name": name}
+
+
+@pytest.mark.parametrize("text", ["a shared mailbox please", "I called it yesterday, I need a shared mailbox"])
+def test_no_name_is_invented(text: str) -> None:
+    d = draft("Shared mailbox")
+    prefill(d, text)
+    assert "mailbox_name" not in d.answers
+
+
+def test_a_form_without_fields_is_ready_for_review_at_once() -> None:
+    assert draft("Form without fields").stage is Stage.REVIEW
+    assert draft("Shared mailbox").stage is Stage.COLLECTING

@@ -147,7 +147,11 @@ def test_software_names_with_typos(text: str, expected: str | None) -> None:
                                             ("i want an iphone 16", "Mobile phone"), ("off for 7 days", None),
                                             # a name word only one item has ("docking"), when no item's main word
                                             # was said ("desk" is a delivery choice; a Monitor was once ordered)
-                                            ("dock to my office desk please", "Docking station")])
+                                            ("dock to my office desk please", "Docking station"),
+                                            # a model two forms offer names the form that asks for it first
+                                            ("I'd like a macbook pro 14 with a US keyboard", "New laptop"),
+                                            # a tie on "drive" goes to the item more of whose name was said
+                                            ("s drive access S:\\Finance\\Budget", "Access to a shared drive")])
 def test_items_are_linked_by_what_is_asked_for(text: str, expected: str | None) -> None:
     """"usb" names the encrypted drive, but the "usb" of "usb-c" does not (a charger was ordered as a USB drive);
     the thing asked for ("charger") outweighs what it is for ("for my laptop")."""
