@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process, utils
 
 from tools.freshservice import Application, FreshserviceClient, FreshserviceError, ServiceItem
-from tools.vocabulary import TenantVocabulary
+from tools.vocabulary import TenantVocabulary, choice_labels
 
 REFRESH_SECONDS = 600
 ITEM_MATCH_CUTOFF = 55
@@ -145,7 +145,7 @@ class CatalogDirectory:
             name = fuzz.WRatio(query, item.name, processor=utils.default_process)
             about = fuzz.token_set_ratio(query, f"{item.name} {item.short_description or ''}",
                                          processor=utils.default_process)
-            choices = " ".join(label for f in item.custom_fields or [] for label in _choice_labels(f))
+            choices = " ".join(label for f in item.custom_fields or [] for label in choice_labels(f))
             in_choices = fuzz.partial_token_set_ratio(query, choices, processor=utils.default_process) if choices else 0
             words = set(utils.default_process(query).split())
             name_words = utils.default_process(item.name).split()
@@ -198,21 +198,9 @@ class CatalogDirectory:
         said = query.split()
         for item in await self.items():
             for form_field in item.custom_fields or []:
-                for label in _choice_labels(form_field):
+                for label in choice_labels(form_field):
                     words = utils.default_process(label).split()
                     if (0 < len(said) <= 3 and 2 * len(words) >= len(said)
                             and fuzz.token_set_ratio(query, label, processor=utils.default_process) >= 90):
                         return item, form_field.name
         return None
-
-
-def _choice_labels(form_field: object) -> list[str]:
-    labels: list[str] = []
-    for choice in getattr(form_field, "choices", None) or []:
-        if isinstance(choice, list | tuple) and choice:
-            labels.append(str(choice[0]))
-        elif isinstance(choice, str):
-            labels.append(choice)
-        elif hasattr(choice, "label"):
-            labels.append(str(choice.label))
-    return labels

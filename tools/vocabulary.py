@@ -88,7 +88,7 @@ class TenantVocabulary:
         # components requested through an item that is itself an application ("Photoshop" of Creative Cloud)
         components = sorted({label for i in items if i.name.strip() in app_names
                              for f in i.custom_fields or [] if COMPONENT_FIELD.search(f.label or f.name or "")
-                             for label in _labels(f) if label.strip() and not set(tokens(label)) & GENERIC})
+                             for label in choice_labels(f) if label.strip() and not set(tokens(label)) & GENERIC})
         names = app_names + [c for c in components if c not in app_names]
         candidates: dict[str, set[str]] = {}
         for name in names:
@@ -117,7 +117,7 @@ class TenantVocabulary:
         offered: dict[str, dict[str, int]] = {}
         for i in items:
             for position, f in enumerate(i.custom_fields or []):
-                for label in _labels(f):
+                for label in choice_labels(f):
                     if _model_like(label):
                         owners_at = offered.setdefault(" ".join(tokens(label)), {})
                         owners_at.setdefault(i.name.strip(), position)
@@ -225,7 +225,8 @@ class TenantVocabulary:
         return weights[0][1]
 
 
-def _labels(form_field: object) -> list[str]:
+def choice_labels(form_field: object) -> list[str]:
+    """The labels of a catalog form field's choices, whatever shape the API gave them in."""
     labels: list[str] = []
     for choice in getattr(form_field, "choices", None) or []:
         if isinstance(choice, list | tuple) and choice:
