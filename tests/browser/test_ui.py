@@ -118,6 +118,8 @@ def test_thumbs_feedback_is_stored(page: Page, app: RunningApp) -> None:
     sign_in(page, app, "erin.walsh@acme.example")
     ask(page, "How do I set up MFA on my new phone?")
     expect(page.get_by_text(re.compile("multi-factor", re.I)).first).to_be_visible()
+    # rate the finished answer: streamed text shows before the turn ends, and the reply then replaces it
+    expect(page.locator("#stop-button")).to_have_count(0)
     page.locator("button:has(svg.lucide-thumbs-up)").first.click()
     page.get_by_placeholder("Your feedback...").fill("clear steps, thanks")
     page.get_by_role("button", name="Submit feedback").click()
