@@ -80,6 +80,7 @@ class TenantVocabulary:
     models: dict[str, str] = field(default_factory=dict)  # "dell precision 5690" -> the one item offering it
     _fuzzy: dict[str, str] = field(default_factory=dict)
     _frequency: dict[str, int] = field(default_factory=dict)
+    _name_frequency: dict[str, int] = field(default_factory=dict)  # how many items' names have the word
 
     @classmethod
     def build(cls, items: list[ServiceItem], applications: list[Application]) -> TenantVocabulary:
@@ -106,9 +107,12 @@ class TenantVocabulary:
             aliases[name.lower()] = name
         entries = [_entry(i) for i in items if i.name]
         frequency: dict[str, int] = {}
+        name_frequency: dict[str, int] = {}
         for entry in entries:
             for word in set(entry.words) | entry.described:
                 frequency[word] = frequency.get(word, 0) + 1
+            for word in set(entry.words):
+                name_frequency[word] = name_frequency.get(word, 0) + 1
         known = {w for n in names for w in tokens(n)} | {w for e in entries for w in (*e.words, *e.described)}
         known |= {w for i in items for w in tokens(i.name)}
         fuzzy = {alias: name for alias, name in aliases.items() if len(alias) >= 5}
@@ -129,7 +133,7 @@ class TenantVocabulary:
                 models[label] = at_first[0]
         known |= {w for label in models for w in label.split()}
         return cls(applications=names, aliases=aliases, items=entries, words=frozenset(known), models=models,
-                   _fuzzy=fuzzy, _frequency=frequency)
+                   _fuzzy=fuzzy, _frequency=frequency, _name_frequency=name_frequency)
 
     # --- applications ------------------------------------------------------------------------------
 
@@ -205,12 +209,8 @@ class TenantVocabulary:
     def _by_distinctive_word(self, head_words: list[str]) -> str | None:
         """The one item with a long name word that no other item's name has, said in the part of the
         message that names the thing (when no item's main word was said)."""
-        counts: dict[str, int] = {}
-        for entry in self.items:
-            for word in set(entry.words):
-                counts[word] = counts.get(word, 0) + 1
         owners = {e.name for e in self.items for word in e.words
-                  if counts[word] == 1 and len(word) >= 5 and any(_same(word, w) for w in head_words)}
+                  if self._name_frequency[word] == 1 and len(word) >= 5 and any(_same(word, w) for w in head_words)}
         return next(iter(owners)) if len(owners) == 1 else None
 
     def _by_description(self, wanted: list[str]) -> str | None:
