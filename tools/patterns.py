@@ -35,20 +35,20 @@ _BARE_NUMBER = re.compile(r"^\s*(\d{1,9})\s*$")
 
 # Words a confirmation may consist of ("looks right, please submit", "yep do it", "ok go ahead"); at least
 # one of the strong ones must be there, and none of the words that turn it into a change or a refusal.
+# Yes, confirm and send in Spanish, Italian, German, French and Portuguese (the languages the copilot notices).
+_FOREIGN_YES = frozenset("""si sí sì ja oui sim claro vale genau conferma confermo confirma confirmo confirmar confirme
+bestätigen bestätige envía envia envoie envoyer invia manda schick abschicken d'accord perfecto perfetto perfeito
+parfait""".split())
 _CONFIRM_WORDS = frozenset("""yes y yep yeah yup sure ok okay k kk confirm confirmed correct right perfect great fine
 good absolutely please pls plz thanks thank you cheers go ahead do it for submit send create place order proceed lgtm
 alright cool that's thats this that is all looks look sounds now away just then exactly and the it's to me works ship
 fire brilliant lovely right off along through on in with everything ready accurate spot request definitely certainly
 agreed awesome excellent nice sweet yea ya yah you we us i one by of course thing happy let's lets book approved
-sorted set thx ty tx thnx thanx tnx tyvm cheers
-si sí sì ja oui sim claro vale genau gerne bitte merci danke gracias grazie obrigado obrigada conferma confermo
-confirma confirmo confirmar confirme bestätigen bestätige envía envia envoie envoyer invia manda schick abschicken
-d'accord bien bueno perfecto perfetto perfeito parfait""".split())
+sorted set thx ty tx thnx thanx tnx tyvm cheers gerne bitte merci danke gracias grazie obrigado obrigada bien
+bueno""".split()) | _FOREIGN_YES
 _CONFIRM_STRONG = frozenset("""yes y yep yeah yup sure ok okay k kk confirm confirmed correct perfect fine absolutely
 go submit send create place proceed lgtm alright do good works ship fire brilliant lovely great right definitely
-certainly agreed awesome excellent nice sweet yea ya yah order book course happy approved
-si sí sì ja oui sim claro vale genau conferma confermo confirma confirmo confirmar confirme bestätigen bestätige
-envía envia envoie envoyer invia manda schick abschicken d'accord perfecto perfetto perfeito parfait""".split())
+certainly agreed awesome excellent nice sweet yea ya yah order book course happy approved""".split()) | _FOREIGN_YES
 _NOT_CONFIRM = frozenset("""no not don't dont cancel wait stop never change but instead actually hold nope nah
 without except""".split())
 _CALL_OFF = re.compile(
