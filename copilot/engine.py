@@ -48,7 +48,7 @@ from tools.context import (
 )
 from tools.employee import Employee
 from tools.freshservice import FreshserviceClient, WriteClaims
-from tools.patterns import confirmation
+from tools.patterns import confirmation_naming
 from tools.results import Action, Citation, ToolActivity
 from tools.state import PendingAction
 from tools.toolset import BUTTONS, build_tools
@@ -287,7 +287,9 @@ class Engine:
         foreign = state.language in language.SUPPORTED  # this message, or a short one in a foreign conversation
         english = language.gloss(text, state.language or "") if foreign else text
         pending = state.awaiting_decision()
-        decision = confirmation(text) if not foreign else confirmation(english)
+        subject = [d.item_name for d in [state.draft, *state.parked] if d is not None and pending
+                   and d.id == pending[-1].payload.get("draft_id")]
+        decision = confirmation_naming(english if foreign else text, subject)
         if pending and decision is not None:
             return self._in_language(state, found, await self._decide_then_follow(ctx, pending[-1], confirm=decision))
         if (word := policy.urgent_match(text) or (policy.urgent_match(english) if foreign else None)) is not None:

@@ -31,6 +31,9 @@ from pydantic import BaseModel
 ENGLISH = "en"
 SUPPORTED: dict[str, str] = {"es": "Spanish", "de": "German", "fr": "French", "pt": "Portuguese", "it": "Italian",
                              "nl": "Dutch", "pl": "Polish"}
+# E-mail addresses, web addresses and host names say nothing about the language they are written in.
+_ADDRESS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|io|net|org|de|fr|es|it|pt|br|co|uk|eu|"
+                      r"nl|pl|example)\b\S*")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _ACCENTED = re.compile(r"[àâäçéèêëíìîïñóòôöõúùûüãßąćęłńśźż¿¡]", re.I)
 
@@ -127,6 +130,7 @@ def identify(text: str, prefer: str | None = None) -> Identification:
     ``prefer``: the conversation's language so far; a short answer that has words of it ("à la maison" has
     Italian-looking "la") stays in it rather than switching the conversation to another language."""
     lowered = unicodedata.normalize("NFC", (text or "").lower()).replace("’", "'")
+    lowered = _ADDRESS.sub(" ", lowered)  # "p.novak@ledgerworks.com" is no Portuguese "com"
     tokens = _WORD.findall(lowered)
     if not tokens:
         return Identification(code=None)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tools.catalog import SYNONYMS
-from tools.patterns import confirmation, find_dates
+from tools.patterns import PATH, confirmation, find_dates
 from tools.request_draft import (
     EMAIL,
     PURPOSE_LABEL,
@@ -44,8 +44,19 @@ QUANTITY_CHANGE = re.compile(rf"\b(?:make\s+it|make\s+that|actually|change\s+(?:
 UNIT_WORDS = {"unit", "piec", "item"}  # first four letters, as compared
 USERS = re.compile(rf"\b{_NUMBER}\s+(?:users|people|persons|colleagues|seats|of us)\b", re.I)
 # A name given up front: "a shared mailbox called sales-apac", "a list named 'Design team'", "a tool called Pigment".
-CALLED = re.compile(r"\b(?i:called|named|name\s+(?:is|:)|titled)\s+[\"'“‘]?(?!(?i:it|that|this|me|him|her|them)\b)(?P<name>[\w.@&+-]+(?:\s+[A-Z][\w.&+-]*)*)")
-PATH = re.compile(r"(?<![\w/])(?:[A-Za-z]:\\[^\s,;]*|\\\\[^\s,;]+)")  # S:\Sales\Forecasts, \\server\share
+CALLED = re.compile(r"\b(?i:called|named|name\s+(?:is|:)|titled|(?:re)?name\s+(?:it|that|the\s+\w+)(?:\s+to)?|call\s+(?:it|that))\s+[\"'“‘]?(?!(?i:it|that|this|me|him|her|them)\b)(?P<name>[\w.@&+-]+(?:\s+[A-Z][\w.&+-]*)*)")
+# A person's name given in passing ("new starter: Priya Sethi, starting Monday") for a field that asks for one.
+PERSON_LABEL = re.compile(r"\b(?:starter|person|employee|hire|joiner|contractor|colleague|user|leaver|guest|visitor)\b", re.I)
+PERSON_NAME = re.compile(r"(?<![\w.@])(?:[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)(?:\s+(?:van|de|da|von|del|di|le|la)?\s*"
+                         r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)+(?![\w@])")
+# The tool to evaluate, named after the verb ("please evaluate Sentry", "we'd like to trial Loom") for a field
+# that asks for a software or product name; a capitalised name only, so "evaluate something" names nothing.
+TOOL_LABEL = re.compile(r"\b(?:software|tool|product|application|app|vendor)\s+name\b", re.I)
+NAMED_TOOL = re.compile(r"\b(?i:evaluat(?:e|ing)|trial(?:l?ing)?|try(?:ing)?(?:\s+out)?|pilot(?:ing)?|test(?:ing)?|"
+                        r"look(?:ing)?\s+at|assess(?:ing)?)\s+(?P<name>[A-Z][\w.+-]*(?:\s+[A-Z][\w.+-]*)?)")
+WEBSITE_LABEL = re.compile(r"\b(?:website|web\s*site|url|site|link|homepage)\b", re.I)
+WEBSITE = re.compile(r"(?<![@\w.-])(?:https?://)?(?:www\.)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|io|net|org|ai|app|dev|co|"
+                     r"de|eu|uk|fr|es|it|nl|so|tech|cloud)\b(?:/[^\s,;]*)?", re.I)
 PURPOSE = re.compile(
     r"\b(?:for|because|since|so\s+(?:that\s+)?(?:i|we)\s+can|i'?m\s+(?:doing|working\s+on|using\s+it\s+for)|"
     r"i\s+am\s+(?:doing|working\s+on)|(?:i\s+|we\s+)?need(?:ed)?\s+(?:it\s+|them\s+|this\s+|one\s+)?(?:for|to)|"
@@ -76,17 +87,26 @@ def tokens(text: str) -> list[str]:
 
 
 CLAUSE_BREAK = re.compile(r"[,;.!?()]|\s[-–—]\s|\b(?:but|instead|rather|so)\b", re.I)
+# "no, sorry, usb-c" / "no wait the pro": a "no" that takes back what was said, not one that refuses the next words.
+LEADING_NO = re.compile(r"^\s*(?:no+|nope|nah)\b(?=\s*[,.!;:—–-]|\s+(?:sorry|wait|actually|i\s+meant|my\s+bad|oops|"
+                        r"make\s+it|it'?s|its|i\s+said|that'?s\s+wrong|wrong)\b)", re.I)
 INSTEAD_OF = re.compile(r"\b(?:instead\s+of|rather\s+than|in\s+place\s+of|other\s+than)\b", re.I)
 
 
 def _negated_spots(text: str) -> set[int]:
     """Token positions (as in ``tokens``) a negation governs: up to two words after "no"/"not"/"without"/
     "instead of", never across a clause break — in "not iPhone, Samsung" only the iPhone is refused."""
-    marked = INSTEAD_OF.sub(" not ", text).lower().replace("'", "")
+    marked = LEADING_NO.sub("oh", INSTEAD_OF.sub(" not ", text)).lower().replace("'", "")
     breaks = [m.start() for m in CLAUSE_BREAK.finditer(marked)]
     spans = [(m.group(0), sum(1 for b in breaks if b < m.start())) for m in _TOKEN.finditer(marked)]
     return {index for index, (_, clause) in enumerate(spans)
             if any(word in NEGATION and where == clause for word, where in spans[max(0, index - 2):index])}
+
+
+# Words people use for a choice that the choice's label does not contain (applied only when no choice of the
+# field has the word itself: a laptop form's "MacBook Pro 14" keeps its own "macbook").
+CHOICE_ALIASES = {"macbook": "macos", "imac": "macos", "apple": "macos", "osx": "macos", "win": "windows",
+                  "win11": "windows", "win10": "windows", "ubuntu": "linux", "wfh": "home"}
 
 
 @dataclass(frozen=True)
@@ -102,10 +122,12 @@ def mentioned_choices(field: DraftField, text: str, *, loose: bool = False) -> l
     "not the office", "instead of the Air") does not count. ``loose`` (a correction: "make it the pro") lets a
     short distinctive word ("pro", "air") count on its own."""
     # "one day" names "1 day", "three days" "3 days" (one word for one word: positions stay those of ``tokens``)
+    labels = {c.label: tokens(c.label) for c in field.choices}
+    known = {w for label in labels.values() for w in label}
     words = [str(WORD_NUMBERS.get(w, w)) for w in tokens(INSTEAD_OF.sub(" not ", text))]
+    words = [w if w in known else CHOICE_ALIASES.get(w, w) for w in words]  # "macbook" → macOS, unless a choice says MacBook
     negated = _negated_spots(text)
     found: list[Mention] = []
-    labels = {c.label: tokens(c.label) for c in field.choices}
     for choice in field.choices:
         label = labels[choice.label]
         if not label:
@@ -156,11 +178,25 @@ def _mention(field: DraftField, words: list[str]) -> int | None:
     return next((i for i, word in enumerate(words) if any(word.startswith(stem) for stem in stems)), None)
 
 
+SWITCH_OFF = NEGATION | {"cancel", "skip", "drop", "remove", "scrap", "forget", "exclude", "leave", "ditch"}
+
+
 def checkbox_mention(field: DraftField, text: str) -> bool | None:
-    """A yes/no field said in passing: "no recording" → False, "port my number" → True."""
+    """A yes/no field said in passing: "no recording" / "skip the recording" → False, "port my number" → True."""
     words = tokens(text)
     index = _mention(field, words)
-    return None if index is None else not (NEGATION & set(words[max(0, index - 3):index]))
+    return None if index is None else not (SWITCH_OFF & set(words[max(0, index - 3):index]))
+
+
+def switched_off(draft: RequestDraft, text: str) -> str | None:
+    """ "cancel the recording part, we don't need it": the label of the yes/no field the message turns off
+    (the request itself goes on), else None."""
+    words = tokens(text)
+    for field in draft.fields:
+        if field.field_type == FieldType.CHECKBOX and (index := _mention(field, words)) is not None \
+                and SWITCH_OFF & set(words[max(0, index - 3):index]) and draft.answers.get(field.name) is not False:
+            return field.label
+    return None
 
 
 def checkbox_words(field: DraftField, text: str) -> set[str]:
@@ -176,6 +212,9 @@ def checkbox_words(field: DraftField, text: str) -> set[str]:
 # Words that ask for the thing, not why ("I would like to request Visio" gives no reason).
 ASKING_WORDS = {"request", "requesting", "order", "ordering", "buy", "purchase", "install", "ask", "apply", "obtain",
                 "have", "licence", "license", "seat", "copy", "hello", "hey", "thanks"}
+# "for my windows box", "for my work laptop": what it goes on, not why it is needed.
+DEVICE_WORDS = {"box", "machine", "computer", "pc", "laptop", "desktop", "device", "workstation", "notebook", "rig",
+                "work", "mac", "macbook", "new", "old", "current", "own", "personal"}
 
 
 def purpose(text: str, ignore: set[str]) -> str | None:
@@ -183,8 +222,8 @@ def purpose(text: str, ignore: set[str]) -> str | None:
     debug a driver" — the first such phrase that says more than a value already read (a choice, a date)."""
     for match in PURPOSE.finditer(PATH.sub(" ", EMAIL.sub(" ", text))):  # "access to S:\\Sales" says where, not why
         rest = match.group("rest").strip(" -–—:")
-        content = [w for w in tokens(rest) if w not in FILLER | ASKING_WORDS and not w.isdigit() and len(w) >= 3
-                   and not any(u.startswith(w) for u in ignore)]
+        content = [w for w in tokens(rest) if w not in FILLER | ASKING_WORDS | DEVICE_WORDS and not w.isdigit()
+                   and len(w) >= 3 and not any(u.startswith(w) for u in ignore)]
         if content:
             return rest
     return None
@@ -263,14 +302,21 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
         elif field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and "email" in field.label.lower():
             if (email := EMAIL.search(text)) is not None:
                 values[field.name] = email.group(0)
+        elif field.field_type in (FieldType.TEXT, FieldType.URL) and WEBSITE_LABEL.search(field.label):
+            if (site := WEBSITE.search(EMAIL.sub(" ", text))) is not None:
+                values[field.name] = site.group(0).rstrip(".")
         elif field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and re.search(r"path|folder", field.label, re.I):
             if (path := PATH.search(text)) is not None:
                 values[field.name] = path.group(0).rstrip(".")
         elif field.field_type == FieldType.TEXT and re.search(r"\bname\b", field.label, re.I) and not name_given:
-            if (called := CALLED.search(text)) is not None:  # the first name field only
-                name_given = True
-                values[field.name] = called.group("name").rstrip(".")
-                used |= set(tokens(called.group("name")))
+            called = CALLED.search(text)
+            person = PERSON_NAME.search(text) if PERSON_LABEL.search(field.label) and called is None else None
+            tool = NAMED_TOOL.search(text) if TOOL_LABEL.search(field.label) and called is None else None
+            said = called.group("name") if called else person.group(0) if person else tool.group("name") if tool else None
+            if said is not None:
+                name_given = True  # the first name field only
+                values[field.name] = said.rstrip(".")
+                used |= set(tokens(said))
     for field in draft.fields:  # a choice said for an answered field ("windows" again) is no reason either
         if field.choices and field.name not in values and (named := one_choice(field, text, last=True)) is not None:
             used |= set(tokens(named.label))
@@ -425,6 +471,21 @@ def other_field_choice(draft: RequestDraft, field: DraftField, text: str) -> tup
 AFTERTHOUGHT = {"then", "instead", "ok", "okay", "oh", "and", "too", "pls", "please", "thx", "yes", "yeah", "sure", "sorry"}
 
 
+DROP_ITEM = re.compile(r"\b(?:forget|scrap|drop|skip|ditch|bin|kill|cancel|never\s*mind)\s+(?:about\s+)?(?:the|my|that|this)\s+"
+                       r"(?P<what>[a-z0-9][a-z0-9 -]{1,40})", re.I)
+
+
+def drops_the_item(draft: RequestDraft, text: str) -> bool:
+    """ "forget the usb", "scrap the monitor, I'll borrow one": the thing being requested is called off (not
+    "cancel the recording part", which is about a field, nor "how do I cancel a meeting?")."""
+    match = DROP_ITEM.search(text)
+    if match is None or looks_like_question(text):
+        return False
+    said = [w for w in tokens(match.group("what")) if w not in FILLER][:3]
+    names = {w for w in tokens(draft.item_name) if len(w) >= 3 and w not in GENERIC}
+    return any(w[:4] == n[:4] for w in said for n in names if len(w) >= 3)
+
+
 def not_an_answer(draft: RequestDraft, field: DraftField, text: str) -> str | None:
     """Why ``text`` is not a value for ``field`` (``read_answer`` without the other field's choice)."""
     return read_answer(draft, field, text)[0]
@@ -445,7 +506,7 @@ def read_answer(draft: RequestDraft, field: DraftField,
     if looks_like_question(text):
         return "question", None
     said = confirmation(text)
-    if said is False:
+    if said is False or drops_the_item(draft, text):
         return "cancel", None
     if said is True:
         return "confirmation", None

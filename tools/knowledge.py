@@ -83,6 +83,7 @@ def knowledge_tools(ctx: ToolContext) -> list[AsyncTool]:
         if ctx.catalog is not None and (item := await requested_in(ctx, question, passage)) is not None:
             # "how do I get access to the finance shared drive?": the answer says to request a catalog item
             ctx.out.offer(f"start:{item.display_id}", f"Request {item.name}")
+            ctx.state.show("item", [(item.display_id, item.name)], subject=item.name)  # "ok, request that"
             data["request_offered"] = item.name
             message += f"\n\nI can start the “{item.name}” request for you."
         return ToolResult(data=data, message=message)

@@ -21,6 +21,8 @@ DENY = re.compile(r"^\s*(?:no|n|nope|nah|no thanks|not now)[\s.!]*$", re.I)
 # The whole message calls something off.
 CANCEL = re.compile(r"^\s*(?:cancel(?: it)?|stop|don'?t|abort|never ?mind)[\s.!]*$", re.I)
 
+PATH = re.compile(r"(?<![\w/])(?:[A-Za-z]:\\[^\s,;]*|\\\\[^\s,;]+)")  # S:\Sales\Forecasts, \\server\share
+
 # One-word answers to a yes/no form field (a checkbox).
 YES_WORDS = frozenset({"yes", "y", "yep", "yeah", "sure", "true", "on", "tick", "ticked", "checked", "ok", "1",
                        "correct"})
@@ -44,7 +46,7 @@ good absolutely please pls plz thanks thank you cheers go ahead do it for submit
 alright cool that's thats this that is all looks look sounds now away just then exactly and the it's to me works ship
 fire brilliant lovely right off along through on in with everything ready accurate spot request definitely certainly
 agreed awesome excellent nice sweet yea ya yah you we us i one by of course thing happy let's lets book approved
-sorted set thx ty tx thnx thanx tnx tyvm cheers gerne bitte merci danke gracias grazie obrigado obrigada bien
+sorted set log raise file thx ty tx thnx thanx tnx tyvm cheers gerne bitte merci danke gracias grazie obrigado obrigada bien
 bueno""".split()) | _FOREIGN_YES
 _CONFIRM_STRONG = frozenset("""yes y yep yeah yup sure ok okay k kk confirm confirmed correct perfect fine absolutely
 go submit send create place proceed lgtm alright do good works ship fire brilliant lovely great right definitely
@@ -85,6 +87,22 @@ def confirmation(text: str) -> bool | None:
     if all(w in _CONFIRM_WORDS for w in words) and set(words) & _CONFIRM_STRONG:
         return True
     return None
+
+
+# Words that name what is being confirmed ("yes, submit the grammarly one", "yes log that ticket").
+_SUBJECT_WORDS = frozenset({"one", "request", "requests", "ticket", "incident", "item", "thing", "form"})
+
+
+def confirmation_naming(text: str, names: list[str]) -> bool | None:
+    """``confirmation`` of a message that may also name what it confirms: "yes order the charger" at the
+    charger's review is a yes, as is "ok cool, yes submit the grammarly one"."""
+    said = confirmation(text)
+    if said is not None:
+        return said
+    named = {w for name in names for w in re.findall(r"[a-z0-9]+", name.lower()) if len(w) >= 3}
+    kept = [w for w in text.split() if not (core := re.sub(r"[^a-z0-9]", "", w.lower())) or not (
+        core in _SUBJECT_WORDS or any(core == n or (len(core) >= 4 and n.startswith(core)) for n in named))]
+    return confirmation(" ".join(kept)) if len(kept) < len(text.split()) and kept else None
 
 
 def yes_no_word(text: str) -> bool | None:

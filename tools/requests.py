@@ -23,7 +23,16 @@ from tools.form_reading import (
 )
 from tools.freshservice import PlaceRequest, ServiceItem
 from tools.patterns import confirmation
-from tools.request_draft import Choice, DraftClosed, DraftField, FieldType, InvalidAnswer, RequestDraft, Stage
+from tools.request_draft import (
+    PURPOSE_LABEL,
+    Choice,
+    DraftClosed,
+    DraftField,
+    FieldType,
+    InvalidAnswer,
+    RequestDraft,
+    Stage,
+)
 from tools.results import ToolResult
 from tools.state import PendingAction
 
@@ -361,7 +370,9 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
         except (InvalidAnswer, DraftClosed, ValueError) as problem:
             offer_choices(ctx, draft)
             return ToolResult(ok=True, message=str(problem), data={"invalid": True})
-        return await next_step(ctx, draft, f"Updated {changed}.")
+        now = str(draft.quantity) if changed == "Quantity" else next(
+            (draft.display_value(f) for f in draft.fields if f.label == changed), "")
+        return await next_step(ctx, draft, f"Updated {changed} to {now}." if now and len(now) <= 60 else f"Updated {changed}.")
 
     @tool(ctx, "Went back to your request")
     async def resume_request(item: str = "", details: str = "") -> ToolResult:
@@ -402,7 +413,8 @@ def _change_by_value(draft: RequestDraft, value: str) -> str:
     fitting = [(f, c) for f in draft.fields if f.choices and (c := one_choice(f, value, last=True, loose=True)) is not None]
     if len(fitting) == 1:
         return draft.set(fitting[0][0].name, fitting[0][1].label).label
-    values = read_values(draft, value, only_unanswered=False, last=True)
+    values = {name: raw for name, raw in read_values(draft, value, only_unanswered=False, last=True).items()
+              if not PURPOSE_LABEL.search(draft.field(name).label)}  # a correction by value is never a new reason
     if len(values) == 1:
         name, raw = next(iter(values.items()))
         return draft.set(name, raw).label

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from tools.freshservice import Application, ServiceItem
+from tools.patterns import PATH
 
 # Words of a product name that name no product alone ("Pro", "Business", "Desktop", "Code").
 GENERIC = set("""pro business enterprise desktop basic creator software cloud hub suite premium standard plus
@@ -35,11 +36,16 @@ any apply asking ask for access""".split())
 # Edition words of an item's name, which never say which item ("I have no idea" is not IntelliJ IDEA).
 EDITION = {"pro", "business", "enterprise", "cloud", "creator", "idea", "basic", "premium", "standard", "plus", "edition",
            "lt", "new"}
+TWO_LETTER_WORDS = frozenset("in or on at of to by as is it be we us an if so up no do go me my he am hi ok vs via".split())
+PATH_FIELD = re.compile(r"\b(?:path|folder)\b", re.I)
 # Where the requested thing ends and what it is for begins ("a charger | for my laptop").
 MODIFIER = re.compile(r"\b(?:for|with|from|on|in|at|because|since|so|as|after|before|when|while|by|like)\b", re.I)
 ITEM_SYNONYMS = {"stick": "drive", "screen": "monitor", "display": "monitor", "dock": "docking", "inbox": "mailbox",
                  "administrator": "admin", "joiner": "starter", "hire": "starter", "headphones": "headset",
-                 "headphone": "headset", "mailing": "distribution", "folder": "drive"}
+                 "headphone": "headset", "mailing": "distribution", "folder": "drive", "evaluate": "evaluation",
+                 "evaluating": "evaluation", "trial": "evaluation", "trialling": "evaluation", "pilot": "evaluation"}
+# "no extra software", "without recording", "not the laptop": what is said not to be wanted names nothing.
+NEGATED = re.compile(r"\b(?:no|without|not|don'?t\s+need)\s+(?:(?:any|extra|more|the|a)\s+)?[\w-]+", re.I)
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9+#\-]*[a-z0-9+#]|[a-z0-9]", re.I)
 
 
@@ -81,6 +87,7 @@ class TenantVocabulary:
     _fuzzy: dict[str, str] = field(default_factory=dict)
     _frequency: dict[str, int] = field(default_factory=dict)
     _name_frequency: dict[str, int] = field(default_factory=dict)  # how many items' names have the word
+    path_items: list[str] = field(default_factory=list)  # items whose form asks for a folder path
 
     @classmethod
     def build(cls, items: list[ServiceItem], applications: list[Application]) -> TenantVocabulary:
@@ -132,8 +139,10 @@ class TenantVocabulary:
             if len(at_first) == 1:
                 models[label] = at_first[0]
         known |= {w for label in models for w in label.split()}
+        path_items = [i.name.strip() for i in items if i.name and any(
+            PATH_FIELD.search(f.label or f.name or "") for f in i.custom_fields or [])]
         return cls(applications=names, aliases=aliases, items=entries, words=frozenset(known), models=models,
-                   _fuzzy=fuzzy, _frequency=frequency, _name_frequency=name_frequency)
+                   _fuzzy=fuzzy, _frequency=frequency, _name_frequency=name_frequency, path_items=path_items)
 
     # --- applications ------------------------------------------------------------------------------
 
@@ -152,6 +161,8 @@ class TenantVocabulary:
             if len(gram) < 5 or all(w in FILLER or w in GENERIC for w in gram.split()):
                 continue
             found = process.extractOne(gram, choices, scorer=fuzz.ratio, score_cutoff=86)
+            if found and found[0] != gram and found[0].endswith(gram) and not found[0][0].isalpha():
+                continue  # "password" is a word, not a typo of "1password"
             if found and (best is None or found[1] > best[1]):
                 best = (self._fuzzy[found[0]], found[1])
         return best[0] if best else None
@@ -162,6 +173,7 @@ class TenantVocabulary:
         """The catalog item the text asks for: by its name's words, weighing the requested thing (the head
         of the request, "charger" in "a spare charger for my laptop") over what it is for, then by the
         distinctive words of one item's description."""
+        text = re.sub(r"\bset\s+up\b", "setup", NEGATED.sub(" ", text), flags=re.I)
         head_part, rest = _split_request(text)
         wanted_head = _request_head(head_part)
         head_words = [ITEM_SYNONYMS.get(w, w) for w in _content(head_part)]
@@ -195,6 +207,8 @@ class TenantVocabulary:
         offering = {name for label, name in self.models.items() if f" {label} " in said}
         if len(offering) == 1:  # "a Dell Precision 5690": a model only one item offers
             return next(iter(offering))
+        if len(self.path_items) == 1 and PATH.search(text):  # "access to S:\\Eng\\Builds": the form that asks for a path
+            return self.path_items[0]
         return self._by_description(head_words + rest_words)
 
     @staticmethod
@@ -215,7 +229,7 @@ class TenantVocabulary:
 
     def _by_description(self, wanted: list[str]) -> str | None:
         """One item whose description shares clearly more distinctive words with the need than any other."""
-        wanted_set = {_stem(w) for w in wanted if len(w) >= 3} - EDITION
+        wanted_set = {_stem(w) for w in wanted if len(w) >= 3 or (len(w) == 2 and w not in TWO_LETTER_WORDS)} - EDITION
         shared = {e.name: wanted_set & (set(e.words) | e.described) for e in self.items}
         # read on every message, so two shared words at least ("a sit-stand desk converter"), never one
         weights = sorted(((sum(1.0 / self._frequency[w] for w in words), name) for name, words in shared.items()
@@ -297,5 +311,6 @@ def _entry(item: ServiceItem) -> ItemEntry:
     words = [ITEM_SYNONYMS.get(w, w) for w in _content(name) if w not in EDITION] or _content(name)
     head_words = [w for w in _content(before) if w not in EDITION] or [w for w in _content(after) if w not in EDITION]
     head = ITEM_SYNONYMS.get(head_words[-1], head_words[-1]) if head_words else ""
-    described = frozenset(_stem(w) for w in tokens(f"{item.short_description or ''}") if w not in FILLER and len(w) >= 3)
+    described = frozenset(_stem(w) for w in tokens(f"{item.short_description or ''}") if w not in FILLER and (
+        len(w) >= 3 or (len(w) == 2 and w not in TWO_LETTER_WORDS)))  # "AV", "HR" count; "in", "or" do not
     return ItemEntry(name=name, words=tuple(dict.fromkeys(words)), head=head, described=described)

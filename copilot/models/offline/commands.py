@@ -24,10 +24,12 @@ from tools.form_reading import (
     REASON_LINK,
     about_the_item,
     corrections,
+    drops_the_item,
     looks_like_question,
     not_an_answer,
     one_choice,
     read_values,
+    switched_off,
 )
 from tools.patterns import CANCEL, confirmation
 from tools.request_draft import Choice, DraftField, FieldType, InvalidAnswer, RequestDraft, parse_value
@@ -104,6 +106,9 @@ ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "f
 PICK = re.compile(r"\b(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|fifth|last)\b(?:\s+one)?|"
                   r"\b(?:number|no\.?|option|#)\s*(?P<num>[1-5])\b|^\s*(?P<that>that\s+one|this\s+one|that|this)\s*[.!]?$",
                   re.I)
+# "can I get two of them?", "could I have it sent home?": a change to the open request, asked as a question.
+ASKS_FOR_CHANGE = re.compile(r"^\s*(?:(?:can|could|may)\s+i\s+(?:get|have|order|make\s+it)|(?:can|could)\s+(?:you|we)\s+"
+                             r"(?:make\s+it|change\s+it|send\s+it|deliver\s+it))\b", re.I)
 AGREE = re.compile(r"^\s*(?:yes|yep|yeah|yup|sure|ok(?:ay)?|alright|go\s+on)\b", re.I)  # "yes, let's finish the dock"
 WHERE_WERE_WE = re.compile(r"where\s+were\s+we|what\s+was\s+i\s+doing|what\s+were\s+we\s+doing|where\s+was\s+i", re.I)
 TEXT_TYPES = {FieldType.TEXT, FieldType.PARAGRAPH, FieldType.URL}
@@ -207,6 +212,8 @@ def reference(text: str, state: DialogueState, entities: dict[str, Any]) -> Comm
                                   arguments={"software": str(entities.get("software") or follow.group("what"))})
         if TAKE_IT.search(text) and licence_item:
             return StartFlow(item=licence_item, details=text)
+    if shown.kind == "item" and TAKE_IT.search(text) and item and not state.draft_item:
+        return StartFlow(item=item, details=text)  # "ok request that for 1 day" after the item or an answer offering it
     if shown.kind in ("ticket", "tickets") and not state.draft_item:
         found = _ticket_reference(text, shown.labels, entities)
         if found is not None:
@@ -237,8 +244,11 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
     if draft is not None:
         if state.field is not None and state.field.tentative is not None and confirmation(text) is not None:
             return SetSlot(value=text)  # yes/no to "should I put that as the reason?"
+        if (off := switched_off(draft, text)) is not None and not looks_like_question(text) and (
+                asked is None or asked.field_type in TEXT_TYPES or _fits_current(draft, text) is None):
+            return CorrectSlot(field=off, value="no")  # "cancel the recording part": that field, not the request
         changes = corrections(draft, text)
-        if changes and (cue or (not looks_like_question(text) and (
+        if changes and (cue or ASKS_FOR_CHANGE.search(text) or (not looks_like_question(text) and (
                 state.stage == "review" or asked is None or _fits_current(draft, text) is None))):
             label, value = changes[-1]
             return CorrectSlot(field=label, value=str(value))
@@ -251,7 +261,7 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
             if bare and len(bare.split()) <= 6:
                 return CorrectSlot(field="", value=bare)
         checkbox = asked is not None and asked.field_type == FieldType.CHECKBOX
-        if (intent == "cancel" and confidence >= 0.5) or CANCEL.match(text) or (
+        if (intent == "cancel" and confidence >= 0.5) or CANCEL.match(text) or drops_the_item(draft, text) or (
                 (confirmation(text) is False or declined) and not checkbox):
             return CancelFlow()
         if asked is not None:
@@ -326,7 +336,7 @@ def _order_like(text: str, intent: str, entities: dict[str, Any]) -> str | None:
     """A message that starts with the thing wanted and goes on with its details ("figma, windows, full editor,
     for the finance slides"; "Tableau for Windows for the dashboards"; "a monitor delivered to my desk") is a request, whatever the classifier
     made of the list of values."""
-    thing = entities.get("software") or entities.get("item")
+    thing = requested_thing(entities)
     if not thing or intent in ("request_item", "create_incident", "urgent_security", "outage", "human"):
         return None
     if looks_like_question(text) or PROBLEM.search(text):
@@ -336,7 +346,11 @@ def _order_like(text: str, intent: str, entities: dict[str, Any]) -> str | None:
         return None
     lead = {w for w in re.findall(r"[a-z0-9]+", head[0].lower()) if len(w) >= 3}
     name = {w for w in re.findall(r"[a-z0-9]+", str(thing).lower()) if len(w) >= 3}
-    return str(thing) if lead & name or any(n.startswith(w) for w in lead for n in name) else None
+    short = len(lead - ORDER_FILLER) <= 3  # "samsung galaxy s25 please, no porting": a model of the item, then details
+    return str(thing) if lead & name or any(n.startswith(w) for w in lead for n in name) or short else None
+
+
+ORDER_FILLER = frozenset({"please", "pls", "plz", "need", "want", "the", "new", "and", "thanks", "hey"})
 
 
 OTHER_TOPICS = frozenset({"kb_question", "license_check", "my_tickets", "ticket_status", "create_incident", "request_item",
@@ -349,9 +363,19 @@ ANOTHER_ACT = frozenset({"create_incident", "my_tickets", "ticket_status", "lice
 CLEARLY_ELSEWHERE = 0.85  # another topic this sure is asked about first even when worded like a reason
 UNSURE_CONFIDENCE = 0.55  # below the "clearly another topic" bar, above it: ask before storing free text
 # A free-text answer that starts like a reason ("for the audit", "because…", "I'm on the road…") is one.
-PURPOSE_START = re.compile(r"^\s*(?:for|because|since|so\s+(?:that|i|we)|to|as|i'?m|i\s+am|i\s+(?:work|travel|need|have|do|"
+PURPOSE_START = re.compile(r"^\s*(?:(?!(?:noth|someth|anyth|everyth|th|br|k|s|r|w|morn|even)ing\b)[a-z]{2,}ing\s+\w+|"
+                           r"for|because|since|so\s+(?:that|i|we)|to|as|i'?m|i\s+am|i\s+(?:work|travel|need|have|do|"
                            r"run|lead|manage|present|visit|support)|we\s+(?:need|have|are|work)|my\s+(?:team|job|role|manager|"
                            r"clients?|customers?)|our|it'?s\s+for|needed\s+for)\b", re.I)
+
+
+def requested_thing(entities: dict[str, Any]) -> str | None:
+    """What a request names: the application, or the catalog item when that is something else than the
+    application ("please evaluate Notion": New software evaluation, not the unrequestable Notion)."""
+    software, item = entities.get("software"), entities.get("item")
+    if software and item and str(software).lower() not in str(item).lower() and str(item).lower() not in str(software).lower():
+        return str(item)
+    return str(software or item) if software or item else None
 
 
 def _other_topic(intent: str, confidence: float, entities: dict[str, Any], state: DialogueState) -> bool:

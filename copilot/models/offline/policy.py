@@ -22,6 +22,7 @@ from copilot.models.offline.commands import (
     SetSlot,
     StartFlow,
 )
+from tools.form_reading import MALFUNCTION, looks_like_question
 from tools.ticket_match import read_query
 from tools.vocabulary import TenantVocabulary
 
@@ -49,6 +50,12 @@ NAMED_STATUS = re.compile(r"\b(?:request|order|ticket|incident|case)\s*[-–—:
                           r"any\s+updates?)\b", re.I)
 TOPIC_SWITCH = {"kb_question", "license_check", "my_tickets", "ticket_status", "create_incident", "request_item"}
 ALWAYS_ROUTE = {"human", "urgent_security", "outage"}
+PLEASE_AT_END = re.compile(r"\b(?:pls|please|plz|plse|thx|thanks|asap)\s*[.!]*\s*$", re.I)
+# Problems the employee fixes faster themselves (the article says how; it still offers a person).
+SELF_SERVICE = re.compile(r"\bpassword\s+(?:has\s+|is\s+|had\s+)?expired\b|\bexpired\s+password\b|\bforgot(?:ten)?\s+(?:my\s+)?"
+                          r"password\b|\breset\s+(?:my\s+)?password\b|\bpassword\s+reset\b", re.I)
+ASK_OPENING = re.compile(r"^\s*(?:please|pls|plz|kindly)?\s*(?:could|can|would)?\s*(?:you\s+)?(?:please\s+)?(?:evaluate|trial|"
+                         r"pilot|order|get\s+me|set\s+up|book|give\s+me|send\s+me|add\s+me)\b", re.I)
 ROUTE_CONFIDENCE = 0.6  # while a form field is being answered, only a clear request leaves the form
 
 
@@ -111,10 +118,17 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
         return followup  # "Camtasia too?", "request it" after a licence answer
     if (followup := topic_followups.after_article(text, state, intent, entities)) is not None:
         return followup  # "and what if it keeps dropping?" after a knowledge answer
-    thing = entities.get("software") or entities.get("item")
+    thing = commands.requested_thing(entities)
     if thing and not state.draft_item and intent not in ALWAYS_ROUTE and (
             (intent == "nonsense" and len(text.split()) <= 3) or speech_acts.names_only(text, str(thing))):
         return StartFlow(item=str(thing), details=text)  # "dock", "usb stick pls"
+    if intent == "create_incident" and SELF_SERVICE.search(text) and not state.draft_item:
+        return AnswerQuestion(tool="search_kb", arguments={"question": text})  # an expired password: reset it yourself
+    if entities.get("item") and not state.draft_item and intent in ("license_check", "create_incident") \
+            and not looks_like_question(text) and not MALFUNCTION.search(text) \
+            and (PLEASE_AT_END.search(text) or ASK_OPENING.match(text)):
+        # "zoom pro license pls", "please evaluate Sentry for error tracking": asked for, not asked about or reported
+        return StartFlow(item=str(entities["item"]), details=text)
     if state.draft_item and (fix := correction(text)):
         return CorrectSlot(field=fix[0], value=fix[1])
     if intent not in ALWAYS_ROUTE and STATUS_QUESTION.search(text):
@@ -168,7 +182,10 @@ def route(intent: str, text: str, entities: dict[str, Any], state: DialogueState
     if intent == "license_check":
         return call("check_license", software=str(entities.get("software") or text))
     if intent == "request_item":
-        return call("start_request", item=str(entities.get("software") or entities.get("item") or text), details=text)
+        named = entities.get("software") or entities.get("item")
+        if state.draft_item and not named:  # mid-form, nothing the catalog knows: look it up, keep the form
+            return call("find_catalog_item", need=text)
+        return call("start_request", item=str(named or text), details=text)
     if intent == "my_tickets":
         return call("my_tickets", include_closed=bool(re.search(r"\b(all|closed|resolved|old|past)\b", text, re.I)))
     if intent == "ticket_status":

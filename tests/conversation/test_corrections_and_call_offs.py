@@ -1,0 +1,128 @@
+"""Corrections, call-offs and confirmations the way employees word them, and requests recognised from what
+they describe (a folder path, "AV", a new starter's name, a tool to evaluate) — over the REST channel,
+checked in the sandbox's state (real engine, offline model, sandbox, Redis)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conversation.conftest import Chat, Copilot
+from tests.conversation.test_scenarios import number, sandbox_api, tickets_of
+
+
+def placed_fields(copilot: Copilot, sr: int) -> dict[str, Any]:
+    with sandbox_api(copilot) as api:
+        items = api.get(f"/tickets/{sr}/requested_items").json()["requested_items"]
+    assert len(items) == 1
+    return dict(items[0]["custom_fields"])
+
+
+def test_a_correction_by_a_word_the_choice_lacks_changes_that_field_not_the_reason(chat: Chat, copilot: Copilot) -> None:
+    asked = chat.say("intellij for my windows box pls")
+    assert "Business justification?" in asked  # "my windows box" says where it goes, not why
+    chat.say("kotlin work on the billing service")
+    review = chat.say("hang on, it's for my macbook, not windows")
+    assert "Operating system: macOS" in review and "Business justification: kotlin work on the billing service" in review
+    fields = placed_fields(copilot, number(chat.say("yes"), "SR"))
+    assert "macOS" in fields.values() and "billing" in str(fields.values())
+
+
+def test_no_sorry_then_the_other_choice_is_a_correction_not_an_incident(chat: Chat, copilot: Copilot) -> None:
+    before = {t["id"] for t in tickets_of(copilot, "alice.nguyen@acme.example")}
+    chat.say("i'd like a headset")
+    chat.say("usb-a")
+    review = chat.say("no, sorry, usb-c, this laptop only has usb-c ports")
+    assert "Connection: USB-C" in review and "incident" not in review.lower()
+    sr = number(chat.say("go ahead"), "SR")
+    assert "USB-C" in placed_fields(copilot, sr).values()
+    assert {t["id"] for t in tickets_of(copilot, "alice.nguyen@acme.example")} - before == {sr}  # no incident
+
+
+def test_forgetting_the_item_by_name_calls_the_request_off(chat: Chat, copilot: Copilot) -> None:
+    chat.say("need an encrypted usb drive")
+    reply = chat.say("hmm no, I'll just put it on onedrive, forget the usb drive")
+    assert "cancelled" in reply.lower() and "Nothing was sent" in reply
+    assert not any(a.startswith("confirm:") for a in chat.actions)
+
+
+def test_renaming_a_mailbox_at_the_review(chat: Chat, copilot: Copilot) -> None:
+    chat.say("we need a shared mailbox called emea-deals")
+    review = chat.say("alice.nguyen@acme.example")
+    assert "emea-deals" in review
+    review = chat.say("actually, rename it to emea-pipeline")
+    assert "Mailbox name: emea-pipeline" in review
+    fields = placed_fields(copilot, number(chat.say("yes"), "SR"))
+    assert "emea-pipeline" in fields.values()
+
+
+def test_cancelling_a_part_of_the_form_turns_that_field_off_and_keeps_the_request(chat: Chat, copilot: Copilot) -> None:
+    chat.say("room setup for the quarterly review please")
+    assert "Date?" in chat.say("london soho")
+    reply = chat.say("skip the recording, we don't need it")
+    assert "Needs recording to No" in reply and "Date?" in reply and "cancelled" not in reply.lower()
+    review = chat.say("2027-01-14")
+    assert "Needs recording: No" in review and "Room: London - Soho" in review
+    fields = placed_fields(copilot, number(chat.say("yes"), "SR"))
+    assert False in fields.values() and "London - Soho" in fields.values()
+
+
+def test_a_yes_that_names_the_item_submits_it(chat: Chat, copilot: Copilot) -> None:
+    chat.say("need a docking station")
+    assert "Shall I submit it?" in chat.say("office desk")
+    done = chat.say("yes, order the dock")
+    number(done, "SR")
+
+
+def test_yes_to_an_incident_offered_mid_form_creates_it_and_returns_to_the_form(chat: Chat, copilot: Copilot) -> None:
+    chat.say("microsoft visio please")
+    offer = chat.say("also my webcam isn't working in teams, nobody can see me")
+    assert "open an incident" in offer
+    reply = chat.say("yes log that")
+    number(reply, "INC")
+    assert "Operating system?" in reply  # back to the request
+
+
+def test_asking_for_two_changes_the_quantity_and_says_so(chat: Chat, copilot: Copilot) -> None:
+    chat.say("a monitor please")
+    reply = chat.say("could I have two of them?")
+    assert "Quantity to 2" in reply and "Delivery location?" in reply
+    review = chat.say("home address")
+    assert "× 2" in review and "HDMI" not in review
+
+
+def test_requests_recognised_from_what_they_describe(chat: Chat, copilot: Copilot) -> None:
+    reply = chat.say("need AV set up in a meeting room for our sales all-hands")
+    assert "Conference room setup" in reply and "Room?" in reply
+    chat.say("cancel")
+    reply = chat.say("i need access to S:\\Finance\\Budget2027")
+    assert "Access to a shared drive" in reply and "S:\\Finance\\Budget2027" in reply and "Access level?" in reply
+    chat.say("cancel")
+    reply = chat.say("new starter in my team: Ana Lopez, starting 2027-02-01, no extra software")
+    assert "New hire onboarding" in reply and "Ana Lopez" in reply and "Laptop model?" in reply
+    chat.say("cancel")
+    reply = chat.say("please evaluate Notion for our wiki, website notion.so")
+    assert "New software evaluation" in reply and "Notion" in reply and "notion.so" in reply
+    assert "Number of users?" in reply
+
+
+def test_an_email_address_is_not_read_as_another_language(chat: Chat) -> None:
+    reply = chat.say("vpn for contractor j.silva@partner.com")
+    assert "VPN access for a contractor" in reply and "j.silva@partner.com" in reply
+    assert "inglês" not in reply and "End date?" in reply
+
+
+def test_request_that_after_an_answer_offering_the_item(chat: Chat) -> None:
+    answer = chat.say("how do I get admin rights on my laptop?")
+    assert "Temporary admin rights" in answer
+    reply = chat.say("ok, request that for 3 days")
+    assert "Temporary admin rights" in reply and "Business justification?" in reply
+
+
+def test_a_licence_asked_for_politely_starts_the_request(chat: Chat) -> None:
+    reply = chat.say("visio licence please")
+    assert "Microsoft Visio" in reply and "Operating system?" in reply
+
+
+def test_an_expired_password_gets_the_self_service_answer_first(chat: Chat) -> None:
+    reply = chat.say("can't log in to workday, it says my password expired")
+    assert "password" in reply.lower() and "open an incident" not in reply
