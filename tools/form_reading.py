@@ -312,11 +312,11 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
             called = CALLED.search(text)
             person = PERSON_NAME.search(text) if PERSON_LABEL.search(field.label) and called is None else None
             tool = NAMED_TOOL.search(text) if TOOL_LABEL.search(field.label) and called is None else None
-            said = called.group("name") if called else person.group(0) if person else tool.group("name") if tool else None
-            if said is not None:
+            given = called.group("name") if called else person.group(0) if person else tool.group("name") if tool else None
+            if given is not None:
                 name_given = True  # the first name field only
-                values[field.name] = said.rstrip(".")
-                used |= set(tokens(said))
+                values[field.name] = given.rstrip(".")
+                used |= set(tokens(given))
     for field in draft.fields:  # a choice said for an answered field ("windows" again) is no reason either
         if field.choices and field.name not in values and (named := one_choice(field, text, last=True)) is not None:
             used |= set(tokens(named.label))
