@@ -34,6 +34,7 @@ anybody someone look looked looking tix tkts mine everything something more deta
 joined week weeks month months day days recently lately since morning yesterday him her them they their
 sitting sit movement chase chasing remind reminder next assigned assign whos whose hear thats
 many much count number total currently
+needs wants needed wanted things ones approves signs waits holds looks moves mean means meaning
 """.split())
 OTHER = re.compile(r"\b(?:other|another|rest|remaining)\b", re.I)
 REQUEST_WORDS = {"order", "orders", "ordered", "request", "requests", "requested", "arrive", "arrived", "arriving",
@@ -44,6 +45,18 @@ ON_ITS_WAY = re.compile(r"\bon (its|the) way\b", re.I)
 OPEN_WORDS = {"open", "still"}
 DONE_WORDS = {"resolved", "closed", "fixed", "sorted", "finished"}
 PRONOUN = re.compile(r"\b(it|that|this|that one|this one|the same|him|her|them|they)\b", re.I)
+# "the resolved one", "the closed ticket", "the one that's still open": which of several tickets, by its state
+# (not "is it resolved?", which asks *whether* it is)
+STATE_PICK = re.compile(
+    r"\bthe\s+(?P<state>resolved|solved|fixed|closed|finished|done|completed|sorted|open|pending|waiting|on\s+hold)"
+    r"\s+(?:one|ones|ticket|tickets|request|requests|incident|incidents|order|orders|issue|problem)\b"
+    r"|\bthe\s+one\s+(?:that'?s|that\s+is|that\s+was|which\s+is|which\s+was|that\s+got|that\s+has\s+been)\s+(?:still\s+)?"
+    r"(?P<state2>resolved|solved|fixed|closed|finished|done|completed|sorted|open|pending|waiting|on\s+hold)\b", re.I)
+STATE_STATUSES: dict[str, tuple[set[int], set[int]]] = {  # the state word → (exactly that status, or else these)
+    "resolved": ({4}, {4, 5}), "solved": ({4}, {4, 5}), "fixed": ({4}, {4, 5}), "closed": ({5}, {4, 5}),
+    "finished": ({4, 5}, {4, 5}), "done": ({4, 5}, {4, 5}), "completed": ({4, 5}, {4, 5}), "sorted": ({4, 5}, {4, 5}),
+    "open": ({2, 3}, {2, 3}), "pending": ({3}, {3}), "waiting": ({3}, {3}), "on hold": ({3}, {3}),
+}
 
 
 @dataclass
@@ -55,6 +68,8 @@ class Candidate:
     is_request: bool
     is_open: bool
     score: int = 0
+    status: int = 0
+    awaiting_approval: bool = False  # a service request someone still has to approve
 
 
 @dataclass
@@ -67,6 +82,7 @@ class Query:
     pronoun: bool = False
     other: bool = False  # "and the other one?": not the ticket talked about last
     topic: str = ""
+    state: str = ""  # "the resolved one": which ticket by its state (a STATE_STATUSES key)
     unmatched: list[str] = field(default_factory=list)
 
 
@@ -74,10 +90,15 @@ def words_of(text: str) -> list[str]:
     return WORD.findall((text or "").lower().replace("'", ""))
 
 
+def carries_no_topic(word: str) -> bool:
+    """A function, status or question word ("needs", "who", "approved"), never what a ticket is about."""
+    return word in STOP or word in REQUEST_WORDS
+
+
 def read_query(text: str) -> Query:
     """What the question says about the ticket it means."""
     tokens = words_of(text)
-    content = [t for t in tokens if t not in STOP and t not in REQUEST_WORDS and not t.isdigit() and len(t) > 1]
+    content = [t for t in tokens if not carries_no_topic(t) and not t.isdigit() and len(t) > 1]
     query = Query(content=content, topic=" ".join(content))
     token_set = set(tokens)
     query.wants_request = bool(token_set & REQUEST_WORDS) or bool(ON_ITS_WAY.search(text))
@@ -86,6 +107,9 @@ def read_query(text: str) -> Query:
     query.wants_done = False  # "did it get fixed?" asks *whether* it is done; it does not exclude open ones
     query.pronoun = bool(PRONOUN.search(text))
     query.other = bool(OTHER.search(text))
+    if picked := STATE_PICK.search(text):
+        query.state = re.sub(r"\s+", " ", (picked.group("state") or picked.group("state2")).lower())
+        query.wants_open = False
     return query
 
 
@@ -113,6 +137,11 @@ def rank(query: Query, candidates: list[Candidate]) -> list[Candidate]:
         pool = [c for c in pool if not c.is_request]
     if query.wants_open:
         pool = [c for c in pool if c.is_open] or pool
+    if query.state:
+        exact, wider = STATE_STATUSES[query.state]
+        waiting = query.state in ("pending", "waiting", "on hold")
+        pool = ([c for c in pool if c.status in exact or (waiting and c.awaiting_approval)]
+                or [c for c in pool if c.status in wider])
     if not query.content:
         return pool
     matched_any: set[str] = set()

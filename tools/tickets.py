@@ -19,7 +19,7 @@ from tools.patterns import ticket_reference
 from tools.results import ToolResult
 from tools.state import PendingAction
 from tools.summary import continues_problem, incident_subject, summary_html
-from tools.ticket_match import Candidate, rank, read_query, words_of
+from tools.ticket_match import Candidate, Query, carries_no_topic, hit, rank, read_query, words_of
 
 STATUS_WORDS = {2: "Open — the IT team has it", 3: "Pending — waiting on something before IT can continue",
                 4: "Resolved", 5: "Closed"}
@@ -100,7 +100,9 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
                          "status": ticket.status, "approval": approval})
             ctx.out.ticket(ticket.id)
         ctx.state.show("tickets", [(t.id, f"{ticket_label(t)} {t.subject}") for t in shown])
-        return ToolResult(message="Your tickets:\n" + "\n".join(lines) + pickup_note(), data={"tickets": rows})
+        note = pickup_note().strip()  # its own paragraph: the last line ends without a full stop
+        return ToolResult(message="Your tickets:\n" + "\n".join(lines) + (f"\n\n{note}" if note else ""),
+                          data={"tickets": rows})
 
     async def candidates(tickets: list[Ticket]) -> dict[int, Candidate]:
         """Each ticket with the words it can be found by; the employee's own name is left out (it is
@@ -111,14 +113,32 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
             text = [ticket.subject or "", ticket.type or "", status_words(ticket), ticket.category or "",
                     ticket.sub_category or ""]
             is_request = (ticket.type or "").lower() == "service request"
+            awaiting = False
             if is_request:
                 for requested in await ctx.client.list_requested_items(ticket.id):
                     item = await ctx.catalog.item(requested.service_item_id) if requested.service_item_id else None
                     text.append(item.name if item else "")
-                text += [a.approver_name or "" for a in await ctx.client.list_approvals(ticket.id)]
+                approvals = await ctx.client.list_approvals(ticket.id)
+                text += [a.approver_name or "" for a in approvals]
+                awaiting = any(a.approval_status is not None and a.approval_status.id == 0 for a in approvals)
             words = set(words_of(" ".join(text))) - mine
-            found[ticket.id] = Candidate(ticket.id, words, is_request, ticket.status in OPEN_STATUSES)
+            found[ticket.id] = Candidate(ticket.id, words, is_request, ticket.status in OPEN_STATUSES,
+                                         status=ticket.status, awaiting_approval=awaiting)
         return found
+
+    async def by_application(query: Query, searched: list[Candidate]) -> list[Candidate]:
+        """Tickets about the kind of thing a named application is ("my GlobalProtect problem": GlobalProtect is
+        a Network application, the ticket is filed under Network / VPN), when no ticket names it itself."""
+        topics: list[str] = []
+        for word in query.unmatched:
+            found = await ctx.catalog.find_application(word)
+            if found is None or not found[0].category or not hit(word, set(words_of(found[0].name))):
+                continue
+            topics += [w for w in words_of(found[0].category) if not carries_no_topic(w)]
+        if not topics:
+            return []
+        return rank(Query(content=topics, wants_request=query.wants_request, wants_incident=query.wants_incident,
+                          wants_open=query.wants_open, state=query.state), searched)
 
     async def describe(found: Ticket) -> ToolResult:
         """One ticket of the employee's: status, approvals (who, since when) and what happens next."""
@@ -146,6 +166,9 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
             parts.append("It isn't assigned to an agent yet.")
         if open_now and found.due_by:
             parts.append(f"Due by {_when(found.due_by)}.")
+        if found.status == 3:
+            parts.append("What it waits for is often an answer from you: check your email for the IT team's latest "
+                         "message about it and reply to it.")
         if found.status == 4:
             parts.append("If it isn't actually fixed, reply to the resolution email and it reopens.")
         data: dict[str, Any] = {"found": True, "id": found.id, "status": found.status, "approval": approval}
@@ -158,7 +181,8 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
         tickets = [t for t in await own_tickets() if not t.deleted and owns(t, me.requester_id)]
         pool = await candidates(tickets)
         last = ctx.state.last_ticket
-        searched = [c for c in pool.values() if not (query.other and c.ticket_id == last)]  # "and the other one?"
+        everything = [c for c in pool.values() if not (query.other and c.ticket_id == last)]  # "and the other one?"
+        searched = everything
         just_shown = ctx.state.last_shown
         if just_shown is not None and just_shown.kind == "tickets" and not query.content and not query.other:
             # "who is it stuck with?" right after "which of your tickets do you mean?": one of those just listed
@@ -166,6 +190,10 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
             searched = [c for c in searched if str(c.ticket_id) in ids] or searched
             last = last if str(last) in ids else None
         best = rank(query, searched)
+        if not best and query.state and searched is not everything:
+            best = rank(query, everything)  # "the resolved one" after a list of open tickets: among all of them
+        if not best and query.content:
+            best = await by_application(query, everything)
         if last in pool and query.pronoun and not query.other and (not query.content or not best):
             # "who is it stuck with?", "can you chase him?": nothing else found, so the ticket just described
             best = [pool[last]]
@@ -199,6 +227,7 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
             if matches:
                 item = matches[0][0]
                 ctx.out.offer(f"start:{item.display_id}", f"Request {item.name}")
+                ctx.state.show("item", [(item.display_id, item.name)], subject=item.name)  # "ok, how do I order one?"
                 message += f" If you'd like to ask for one, I can start a “{item.name}” request."
             else:
                 message += " If something isn't working, I can report it to IT for you."

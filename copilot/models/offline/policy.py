@@ -42,7 +42,9 @@ STATUS_QUESTION = re.compile(
     r"|\bstuck\s+with\b|\bwho\s+(still\s+)?(has|needs)\s+to\s+approve\b|\btaking\s+so\s+long\b"
     r"|\b(get|got|been)\s+(fixed|sorted|resolved)\b|\bwhat\s+happened\b.*\b(reported|raised|logged|ticket|request)\b"
     r"|\b(reported|raised|logged)\b.*\bwhat\s+happened\b|\bworking\s+on\s+my\b"
-    r"|\b(still|is\s+it)\s+open\b.*\?|\bone\s+still\s+open\b",
+    r"|\b(still|is\s+it)\s+open\b.*\?|\bone\s+still\s+open\b"
+    r"|\b(get|got|gotten|been)\s+(approved|signed\s+off|rejected|declined|ok'?d|okayed)\b"
+    r"|\b(approved|signed\s+off|rejected)\s+yet\b",
     re.I,
 )
 # "<thing> request status?", "the monitor order - any update": a status word right after a ticket noun.
@@ -107,6 +109,8 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
         return AnswerQuestion(tool="ticket_status", arguments={"ticket": str(entities["ticket"])})  # "and #7?"
     if intent in ALWAYS_ROUTE and confidence >= ROUTE_CONFIDENCE:
         return Route(intent=intent)
+    if (own := ticket_questions.own_list(text, state, intent)) is not None:
+        return own  # "ok what else do I have open?" after a ticket's status, "show me mine then"
     if (about_ticket := ticket_questions.about_shown_ticket(text, state, entities)) is not None:
         return about_ticket  # "can you chase him?" after a ticket's status; "the monitor one" after a list
     command = commands.read(text, state, intent, confidence, entities)
@@ -116,6 +120,8 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
         return asked  # "my vpn ticket", "is Bob still sitting on my request?"
     if (followup := topic_followups.after_licence(text, state, entities)) is not None:
         return followup  # "Camtasia too?", "request it" after a licence answer
+    if (followup := topic_followups.after_offer(text, state, entities)) is not None:
+        return followup  # "ok so how do I order one then?" once a request for the item was offered
     if (followup := topic_followups.after_article(text, state, intent, entities)) is not None:
         return followup  # "and what if it keeps dropping?" after a knowledge answer
     thing = commands.requested_thing(entities)

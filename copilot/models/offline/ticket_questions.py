@@ -25,14 +25,35 @@ STATUS_CUE = re.compile(
     r"|\bwhen\s+(?:will|is|does|do)\s+my\b.*\b(?:arrive|come|ship|get\s+here|be\s+(?:ready|delivered|done|fixed|approved))\b"
     r"|\b(?:is|are|was|has)\s+(?:my\s+[\w\s-]{1,40}?|the\s+[\w\s-]{0,30}?\b(?:ticket|request|order|incident|thing|"
     r"one|issue|problem|case|fault)s?\b[\w\s-]{0,20}?)\b(?:done|finished|sorted|fixed|approved|closed|resolved|"
-    r"through|complete|completed|been\s+\w+)\b",
+    r"through|complete|completed|been\s+\w+)\b"
+    # "the intellij thing - still stuck?", "my monitor order still pending?": a ticket named, then "still <state>"
+    r"|\b(?:the|my|that)\s+(?:[\w-]+\s+){1,3}?(?:thing|one|ticket|request|order|incident|case)\b.{0,25}?"
+    r"\bstill\s+(?:stuck|pending|open|waiting|outstanding|in\s+progress|with\s+\w+|not\s+(?:done|approved|sorted|fixed))\b",
     re.I)
+# The employee asks for their own list ("ok what else do I have open?", "show me mine then", "my other
+# tickets?"), often right after one ticket's status or after a number that was not theirs.
+OWN_LIST = re.compile(
+    r"\bwhat\s+else\s+(?:do\s+i\s+have|have\s+i\s+got|is\s+(?:there\s+)?(?:open|pending|outstanding)|"
+    r"did\s+i\s+(?:raise|log|open|report|ask\s+for|request))\b"
+    r"|\b(?:anything|something)\s+else\s+(?:open|pending|outstanding)\b"
+    r"|\b(?:show|list|give|tell)\s+(?:me\s+)?(?:about\s+)?(?:mine|my\s+own(?:\s+ones)?|all\s+(?:of\s+)?mine|my\s+others|"
+    r"my\s+other\s+(?:ones|tickets|requests))\b"
+    r"|^\W*(?:(?:ok(?:ay)?|so|and|then|right|fine|what\s+about|how\s+about)\W+)*(?:mine|my\s+own(?:\s+ones)?|my\s+others)"
+    r"(?:\s+(?:then|instead|please|pls))*\W*$"
+    r"|\b(?:any|what|which)\s+other\s+(?:tickets|requests|ones)\b"
+    r"|\bwhat\s+(?:do\s+i|have\s+i)\s+(?:have|got)\s+(?:open|pending|outstanding|going\s+on)\b", re.I)
+CLOSED_TOO = re.compile(r"\b(?:all|closed|resolved|old|past|ever)\b", re.I)
+TICKET_NOUN = re.compile(r"\b(?:tickets?|requests?|incidents?|orders?)\b", re.I)
+# "the request one", "the incident": which listed ticket, by its type (``read_query`` reads which type)
+TYPE_PICK = re.compile(r"\bthe\s+(?:service\s+)?(?:request|incident|order|problem|fault)(?:\s+one)?\b", re.I)
 # Words that ask about the ticket just described ("who", "chase", "since when", "what's next").
 FOLLOW_CUE = re.compile(
     r"\b(?:who|when|why|what'?s\s+next|next\s+step|next|since|approv\w*|status|still|stuck|done|fixed|progress|long|"
     r"chase|remind|nudge|ping|update|assigned|eta|priority|closed|resolved|open|happening|moving|moved|news|heard|"
     r"speed|faster|quicker|hurry|expedite|escalate|"
-    r"sign(?:ed)?\s+off|waiting|holding|sitting|deadline|due)\b", re.I)
+    r"sign(?:ed)?\s+off|waiting|holding|sitting|deadline|due|mean|means|meaning)\b"
+    # "is it on me?", "do I have to do anything?": what the status means for the employee
+    r"|\b(?:on|up\s+to)\s+me\b|\bmy\s+(?:side|end|turn|move)\b|\bdo\s+i\s+(?:need|have)\s+to\b", re.I)
 # A short status question with a plain number: "is 4 done", "status 12?", "what about 7" (not "2 monitors").
 BARE_NUMBER = re.compile(r"^\W*(?:(?:is|was|has|and|what\s+about|how\s+about|status(?:\s+of)?|ticket|number|no\.?)\s+){1,3}"
                          r"(?P<number>\d{1,6})(?:\s+\w+){0,3}\s*\??\s*$", re.I)
@@ -40,6 +61,17 @@ CATALOG = re.compile(r"\bcatalog(?:ue)?\b", re.I)
 POINTER = re.compile(r"\b(?:it|this|that|him|her|them|they|he|she)\b", re.I)
 LISTED_GENERIC = {"request", "for", "cannot", "can", "not", "very", "after", "from", "keeps", "asking", "my", "the",
                   "inc", "sr", "on", "to", "of", "and", "a", "an"}
+
+
+def own_list(text: str, state: DialogueState, intent: str) -> AnswerQuestion | None:
+    """ "ok what else do I have open?", "show me mine then": the employee's own list, not the ticket just shown."""
+    if state.draft_item or intent in ("human", "urgent_security", "outage") or not OWN_LIST.search(text):
+        return None
+    shown = state.last_shown
+    if shown is not None and shown.kind not in ("ticket", "tickets") and not TICKET_NOUN.search(text) \
+            and intent not in ("my_tickets", "ticket_status"):
+        return None  # "show me mine" after a licence answer is not about tickets
+    return AnswerQuestion(tool="my_tickets", arguments={"include_closed": bool(CLOSED_TOO.search(text))})
 
 
 def ticket_question(text: str, intent: str, entities: dict[str, Any]) -> AnswerQuestion | None:
@@ -75,6 +107,9 @@ def about_shown_ticket(text: str, state: DialogueState, entities: dict[str, Any]
                 POINTER.search(text) or len(text.split()) <= 5 or not query.content):
             return AnswerQuestion(tool="ticket_status", arguments={"ticket": shown.labels[0].split()[0]})
         return None
+    if shown.kind == "tickets" and not query.content and (query.state or TYPE_PICK.search(text)) \
+            and len(text.split()) <= 12:
+        return AnswerQuestion(tool="ticket_status", arguments={"ticket": text})  # "the resolved one - what was it?"
     if shown.kind == "tickets" and query.content:
         hits = [label for label in shown.labels
                 if any(hit(w, set(words_of(label)) - LISTED_GENERIC) for w in query.content)]

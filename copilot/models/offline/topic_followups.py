@@ -42,6 +42,25 @@ def after_licence(text: str, state: DialogueState, entities: dict[str, Any]) -> 
     return None
 
 
+# "how do I order one then?", "can I request it?": how to get the thing just offered
+HOW_TO_GET = re.compile(r"\bhow\s+(?:do|can|would|should)\s+(?:i|we)\s+(?:order|request|get|ask\s+for|apply\s+for)\s+"
+                        r"(?:one|it|that|this|them)\b|\b(?:can|could)\s+i\s+(?:order|request)\s+(?:one|it|that)\b", re.I)
+
+
+def after_offer(text: str, state: DialogueState, entities: dict[str, Any]) -> Command | None:
+    """After one catalog item was offered (no ticket of yours about it, "I can start a “Monitor” request"):
+    "ok so how do I order one then?", "get me one" start that request."""
+    shown = state.last_shown
+    if shown is None or shown.kind != "item" or not shown.subject or state.draft_item:
+        return None
+    named = entities.get("software") or entities.get("item")
+    if named and str(named).lower() not in shown.subject.lower() and shown.subject.lower() not in str(named).lower():
+        return None  # "how do I order a dock then?" names another thing
+    if HOW_TO_GET.search(text) or TAKE_IT.search(text):
+        return StartFlow(item=shown.subject, details=text)
+    return None
+
+
 def after_article(text: str, state: DialogueState, intent: str, entities: dict[str, Any]) -> AnswerQuestion | None:
     """After a knowledge answer: a question that points back ("and what if it keeps dropping?", "and the
     address again?") and names no topic of its own is searched together with the question just answered."""
