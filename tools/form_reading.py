@@ -47,8 +47,9 @@ USERS = re.compile(rf"\b{_NUMBER}\s+(?:users|people|persons|colleagues|seats|of 
 CALLED = re.compile(r"\b(?i:called|named|name\s+(?:is|:)|titled|(?:re)?name\s+(?:it|that|the\s+\w+)(?:\s+to)?|call\s+(?:it|that))\s+[\"'“‘]?(?!(?i:it|that|this|me|him|her|them)\b)(?P<name>[\w.@&+-]+(?:\s+[A-Z][\w.&+-]*)*)")
 # A person's name given in passing ("new starter: Priya Sethi, starting Monday") for a field that asks for one.
 PERSON_LABEL = re.compile(r"\b(?:starter|person|employee|hire|joiner|contractor|colleague|user|leaver|guest|visitor)\b", re.I)
-PERSON_NAME = re.compile(r"(?<![\w.@])(?:[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)(?:\s+(?:van|de|da|von|del|di|le|la)?\s*"
-                         r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)+(?![\w@])")
+_UP, _LOW = "A-ZÀ-ÖØ-Þ", "a-zß-öø-ÿ"
+PERSON_NAME = re.compile(rf"(?<![\w.@])(?:[{_UP}][{_LOW}]+(?:[-'][{_UP}]?[{_LOW}]+)?)(?:\s+(?:van|de|da|von|del|di|le|la)?\s*"
+                         rf"[{_UP}][{_LOW}]+(?:[-'][{_UP}]?[{_LOW}]+)?)+(?![\w@])")
 # The tool to evaluate, named after the verb ("please evaluate Sentry", "we'd like to trial Loom") for a field
 # that asks for a software or product name; a capitalised name only, so "evaluate something" names nothing.
 TOOL_LABEL = re.compile(r"\b(?:software|tool|product|application|app|vendor)\s+name\b", re.I)

@@ -54,7 +54,7 @@ certainly agreed awesome excellent nice sweet yea ya yah order book course happy
 _NOT_CONFIRM = frozenset("""no not don't dont cancel wait stop never change but instead actually hold nope nah
 without except""".split())
 _CALL_OFF = re.compile(
-    r"\b(?:cancel|abort|nvm|scrap (?:it|that|this)|forget (?:about )?(?:it|that|this|the (?:\w+ )?(?:request|order|onboarding|draft|form))|never ?mind|nevermind|no thanks|"
+    r"\b(?:cancel|abort|nvm|scrap (?:it|that|this)|forget (?:about )?(?:it|that|this|the (?:\w+ )?(?:request|order|draft|form))|never ?mind|nevermind|no thanks|"
     r"not now|don'?t (?:send|submit|order|place|create)|do not (?:send|submit)|changed? my mind|scratch (?:that|it|this)|"
     r"don'?t bother|no need|let'?s not|hold off|forget (?:about )?(?:the whole thing|everything)|drop (?:it|that|this)|"
     r"(?:don'?t|do not) (?:need|want) (?:it|this|that|one|them)|not yet|(?:not|no longer) (?:needed|necessary|required) "

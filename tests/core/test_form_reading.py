@@ -11,6 +11,7 @@ import pytest
 
 from tools.form_reading import (
     corrections,
+    drops_the_item,
     looks_like_question,
     not_an_answer,
     one_choice,
@@ -19,6 +20,7 @@ from tools.form_reading import (
     read_answer,
     reason_instead,
     statement,
+    switched_off,
 )
 from tools.patterns import find_dates
 from tools.request_draft import Choice, DraftField, RequestDraft, Stage
@@ -45,6 +47,9 @@ FORMS = {
     "Admin rights": [field("Duration", choices=["1 day", "3 days", "7 days"]), WHY],
     "Design tool": [OS, WHY, field("Seat type", choices=["Full editor", "Viewer"])],
     "Shared mailbox": [field("Mailbox name", "custom_text"), field("Owners", "custom_text")],
+    "Laptop for a new starter": [field("New starter name", "custom_text"), field("Start date", "custom_date")],
+    "Tool evaluation": [field("Software name", "custom_text"), field("Vendor website", "custom_text", required=False),
+                        field("Number of users", "custom_number")],
     "Form without fields": [],
 }
 
@@ -303,3 +308,52 @@ def test_no_name_is_invented(text: str) -> None:
 def test_a_form_without_fields_is_ready_for_review_at_once() -> None:
     assert draft("Form without fields").stage is Stage.REVIEW
     assert draft("Shared mailbox").stage is Stage.COLLECTING
+
+
+def test_a_word_people_use_for_an_option_names_it_unless_an_option_has_the_word() -> None:
+    d = draft("Design tool")
+    d.set("operating_system", "Windows")
+    assert corrections(d, "hmm, it's for my imac, not windows") == [("Operating system", "macOS")]
+    laptop = draft("New laptop")
+    laptop.set("laptop_model", "Dell Latitude 7450")
+    assert corrections(laptop, "no wait, a macbook pro 14") == [("Laptop model", "MacBook Pro 14")]  # its own word
+
+
+def test_a_leading_no_takes_back_what_was_said_but_no_before_an_option_refuses_it() -> None:
+    d = draft("Admin rights")
+    d.set("duration", "7 days")
+    assert corrections(d, "no sorry, 3 days is plenty") == [("Duration", "3 days")]
+    assert corrections(d, "no 3 days") == []  # "no 3 days" refuses the three days
+
+
+def test_renaming_and_naming_people_and_tools_up_front() -> None:
+    mailbox = draft("Shared mailbox")
+    mailbox.set("mailbox_name", "ops-team")
+    assert corrections(mailbox, "better call it ops-emea") == [("Mailbox name", "ops-emea")]
+    starter = draft("Laptop for a new starter")
+    prefill(starter, "onboarding for a new hire: Tomás Berg, first day 2027-03-01")
+    assert starter.answers == {"new_starter_name": "Tomás Berg", "start_date": "2027-03-01"}
+    tool = draft("Tool evaluation")
+    prefill(tool, "we'd like to trial Linear for sprint planning, their site is linear.app")
+    assert tool.answers["software_name"] == "Linear" and tool.answers["vendor_website"] == "linear.app"
+    nothing = draft("Tool evaluation")
+    prefill(nothing, "can you evaluate something for mail merges?")
+    assert "software_name" not in nothing.answers
+
+
+def test_turning_a_yes_no_part_off_is_not_calling_the_request_off() -> None:
+    d = draft("Meeting room")
+    assert switched_off(d, "drop the recording bit, nobody will watch it") == "Needs recording"
+    assert switched_off(d, "with recording please") is None
+    assert not drops_the_item(d, "cancel the recording part")
+
+
+@pytest.mark.parametrize(("item", "text", "dropped"), [
+    ("Monitor", "scrap the monitor, I'll borrow one", True),
+    ("Laptop for a new starter", "the candidate said no, forget the new starter laptop", True),
+    ("Monitor", "how do I cancel the monitor order later?", False),
+    ("Meeting room", "cancel the recording part", False),
+    ("Monitor", "forget the notes, office desk is fine", False),
+])
+def test_forgetting_the_item_by_name(item: str, text: str, dropped: bool) -> None:
+    assert drops_the_item(draft(item), text) is dropped

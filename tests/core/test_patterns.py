@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.patterns import confirmation, find_dates, ticket_reference, yes_no_word
+from tools.patterns import confirmation, confirmation_naming, find_dates, ticket_reference, yes_no_word
 
 YES = ["yes", "Yes please", "yep do it", "Looks right, please submit.", "yes submit it", "sounds good, submit it",
        "go for it", "submit", "ok go ahead", "OK!", "sure, send it", "confirm", "perfect, thanks", "lgtm",
@@ -94,6 +94,14 @@ def test_a_foreign_yes_with_a_change_is_not_a_confirmation(text: str) -> None:
     assert confirmation(text) is not True
 
 
-@pytest.mark.parametrize("text", ["the candidate declined the offer, forget the onboarding", "forget the request"])
+@pytest.mark.parametrize("text", ["forget the request", "scrap that, forget the whole thing"])
 def test_forgetting_the_request_calls_it_off(text: str) -> None:
     assert confirmation(text) is False
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("yes, order the dock", True), ("ok great, submit the docking station one", True), ("yes log that ticket", True),
+    ("yes but change the dock", None), ("the dock", None), ("no, not the dock", None),  # left to the model
+])
+def test_a_confirmation_may_name_what_it_confirms(text: str, said: bool | None) -> None:
+    assert confirmation_naming(text, ["Docking station"]) is said
