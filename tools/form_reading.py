@@ -75,7 +75,8 @@ EXPLICIT = re.compile(
     r"(?P<value2>.+?)\s*[.!]?$", re.I)
 OTHER = re.compile(r"\bthe\s+other\s+(?P<what>[a-z]+)?", re.I)
 QUESTION = re.compile(
-    r"\?\s*$|^\s*(?:how|what|when|where|why|who|which|is|are|can|could|do|does|did|will|would|should|shall|may)\b", re.I)
+    r"\?\s*$|^\s*(?:how|what|when|where|why|who|which|is|are|can|could|do|does|did|will|would|should|shall|may)\b"
+    r"|\bwhat\s+(?:do|should|can|shall)\s+(?:i|we)\s+do\b", re.I)
 
 
 def looks_like_question(text: str) -> bool:

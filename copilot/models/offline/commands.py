@@ -344,13 +344,18 @@ def _order_like(text: str, intent: str, entities: dict[str, Any]) -> str | None:
     head = re.split(r",|\bfor\b|\s[-–—]\s|\b(?:delivered|sent|shipped|brought)\s+to\b|\bto\s+my\b", text, maxsplit=1)
     if len(head) < 2:
         return None
-    lead = {w for w in re.findall(r"[a-z0-9]+", head[0].lower()) if len(w) >= 3}
+    said = [w for w in re.findall(r"[a-z0-9]+", head[0].lower()) if len(w) >= 3 and w not in ORDER_FILLER]
     name = {w for w in re.findall(r"[a-z0-9]+", str(thing).lower()) if len(w) >= 3}
-    short = len(lead - ORDER_FILLER) <= 3  # "samsung galaxy s25 please, no porting": a model of the item, then details
-    return str(thing) if lead & name or any(n.startswith(w) for w in lead for n in name) or short else None
+    if not said:
+        return None
+    # it starts with the thing ("tableau for windows"), or is a short name of it ("samsung galaxy s25 please, …");
+    # never a sentence that mentions it on the way ("I'll lose my laptop charger someday, …")
+    starts = said[0] in name or any(n.startswith(said[0]) for n in name)
+    return str(thing) if starts or len(said) <= 3 else None
 
 
-ORDER_FILLER = frozenset({"please", "pls", "plz", "need", "want", "the", "new", "and", "thanks", "hey"})
+ORDER_FILLER = frozenset({"please", "pls", "plz", "need", "want", "the", "new", "and", "thanks", "hey", "hello", "hiya",
+                          "can", "get", "could", "would", "like", "some", "another", "our", "for", "just"})
 
 
 OTHER_TOPICS = frozenset({"kb_question", "license_check", "my_tickets", "ticket_status", "create_incident", "request_item",
