@@ -147,7 +147,7 @@ async def employees(phase: Phase, url: str, cookies: list[str], messages: int, t
         try:
             await session.open()
         except Exception as error:  # noqa: BLE001 - counted by kind
-            phase.errors[f"connect {type(error).__name__}"] += 1
+            phase.errors[f"connect {type(error).__name__} {str(error)[:60]}".rstrip()] += 1  # the reason too
             return
         try:
             for number in range(messages):
