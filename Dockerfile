@@ -26,4 +26,6 @@ USER copilot
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD python -c "import httpx,sys; sys.exit(httpx.get('http://127.0.0.1:8000/healthz', timeout=4).status_code >= 500)"
-CMD ["sh", "-c", "exec chainlit run app.py --headless --host \"$COPILOT_HOST\" --port \"$COPILOT_PORT\""]
+# copilot.serve = `chainlit run app.py --headless` without nest_asyncio (docs/benchmarks.md "Chat UI over the socket");
+# host and port from COPILOT_HOST / COPILOT_PORT
+CMD ["python", "-m", "copilot.serve", "app.py"]

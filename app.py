@@ -39,7 +39,8 @@ async def _close_sockets() -> None:
         await sio.eio.disconnect()
 
 
-serving.bound_graceful_shutdown(settings.shutdown_grace_seconds, before=_close_sockets)  # before uvicorn starts
+serving.bound_graceful_shutdown(settings.shutdown_grace_seconds, before=_close_sockets,  # before uvicorn starts
+                                per_message_deflate=settings.ws_per_message_deflate)
 os.environ["CHAINLIT_AUTH_SECRET"] = auth.ensure_auth_secret(settings)
 os.environ.setdefault("CHAINLIT_CUSTOM_AUTH", "true")  # portal tokens (/auth/jwt) work without other callbacks
 history.create_schema(settings)

@@ -1,6 +1,6 @@
 """Chat UI load: employees over Chainlit's socket, the way the browser talks to the app.
 
-Starts the sandbox and the real Chainlit app (``chainlit run app.py``, offline model, one process)
+Starts the sandbox and the real Chainlit app (``python -m copilot.serve app.py``, offline model, one process)
 on a shared Redis, signs each employee in through ``/auth/jwt`` with a portal token (the widget's
 path), opens a socket.io connection per employee with the session cookie, starts the chat
 (``connection_successful``) and sends ``--messages`` messages ``--think`` seconds apart. A turn's
@@ -65,7 +65,7 @@ def start_app(sandbox_url: str, redis_url: str, data_dir: Path,
            "COPILOT_FRESHSERVICE_API_KEY": API_KEY, "COPILOT_REDIS_URL": redis_url, "COPILOT_DATA_DIR": str(data_dir),
            "CHAINLIT_AUTH_SECRET": SECRET, "COPILOT_LOG_LEVEL": "WARNING", "HF_HUB_OFFLINE": "1",
            "TOKENIZERS_PARALLELISM": "false", "COPILOT_KB_SYNC_INTERVAL_SECONDS": "3600"}
-    process = subprocess.Popen([sys.executable, "-m", "chainlit", "run", "app.py", "--headless", "--host", "127.0.0.1",
+    process = subprocess.Popen([sys.executable, "-m", "copilot.serve", "app.py", "--host", "127.0.0.1",
                                 "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     wait_ready(f"{url}/healthz", process)
@@ -147,7 +147,7 @@ async def employees(phase: Phase, url: str, cookies: list[str], messages: int, t
         try:
             await session.open()
         except Exception as error:  # noqa: BLE001 - counted by kind
-            phase.errors[f"connect {type(error).__name__}"] += 1
+            phase.errors[f"connect {type(error).__name__} {str(error)[:60]}".rstrip()] += 1  # the reason too
             return
         try:
             for number in range(messages):

@@ -5,10 +5,13 @@ Starts the sandbox and one Chainlit app per ``--roots`` directory (offline model
 messages one after the other (0.2–1 s apart) and reads the app's CPU from /proc before and after: per
 turn, split into the event-loop thread and the worker threads (SQLite, ONNX Runtime, audit). Rounds
 alternate the order of the apps (A B, B A, ...) so both see the same machine. It also counts, per round,
-the socket.io frames the app emits and the history statements and commits it makes (a wrapper around
-``chainlit run``), and with ``--cprofile DIR`` writes a cProfile of the event-loop thread during the
-last round's turns (``python -m pstats``; the profiler runs in every round then, so compare CPU without it). Make the "before" checkout with
-``git archive COMMIT | tar -x -C DIR``. Prints one line per app and round; writes nothing.
+the socket.io frames the app emits and the history statements and commits it makes (a wrapper around the
+app's entry point: ``python -m copilot.serve`` in a checkout that has it, ``chainlit run`` in an older one),
+and with ``--cprofile DIR`` writes a cProfile of the event-loop thread during the
+last round's turns (``python -m pstats``; the profiler runs in every round then, so compare CPU without it).
+Make the "before" checkout with ``git archive COMMIT | tar -x -C DIR``. ``--app-env N KEY=VALUE`` sets an
+environment variable for the N-th app only (``--roots . . --app-env 1 COPILOT_WS_PER_MESSAGE_DEFLATE=false``
+compares one setting). Prints one line per app and round; writes nothing.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def serve() -> None:
-    """The app process: ``chainlit run ...`` with counters (and cProfile) toggled by SIGUSR1/SIGUSR2."""
+    """The app process: ``MODULE ARGS...`` run as ``python -m MODULE ARGS...`` with counters (and cProfile) toggled by SIGUSR1/SIGUSR2."""
     import cProfile
 
     import socketio
@@ -79,8 +82,10 @@ def serve() -> None:
 
     import runpy
 
-    sys.argv = ["chainlit", *sys.argv[2:]]
-    runpy.run_module("chainlit", run_name="__main__")
+    module = sys.argv[2]
+    sys.argv = [module, *sys.argv[3:]]
+    sys.path.insert(0, os.getcwd())  # as `python -m`: the checkout's own packages first
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
 
 
 def thread_cpu(pid: int) -> dict[str, float]:
@@ -116,10 +121,23 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--models", type=Path, metavar="DIR", help="an exported MiniLM models/ folder to share")
     parser.add_argument("--cprofile", type=Path, metavar="DIR", help="cProfile the loop during the turns")
+    parser.add_argument("--app-env", nargs=2, action="append", default=[], metavar=("N", "KEY=VALUE"),
+                        help="an environment variable for the N-th app of --roots only (repeatable)")
     args = parser.parse_args()
+    app_env: dict[int, dict[str, str]] = collections.defaultdict(dict)
+    for number, pair in args.app_env:
+        key, _, value = pair.partition("=")
+        app_env[int(number)][key] = value
     out = Path(tempfile.mkdtemp(prefix="socket-cpu-"))
 
-    def start_app(root: Path, sandbox_url: str, data_dir: Path, name: str) -> tuple[str, subprocess.Popen[bytes]]:
+    def entry(root: Path) -> list[str]:
+        """The checkout's own way of starting the app."""
+        if (root / "copilot" / "serve.py").exists():
+            return ["copilot.serve", "app.py"]
+        return ["chainlit", "run", "app.py", "--headless"]
+
+    def start_app(root: Path, sandbox_url: str, data_dir: Path, name: str,
+                  extra_env: dict[str, str]) -> tuple[str, subprocess.Popen[bytes]]:
         port = free_port()
         share_models(args.models, data_dir)
         env = {**os.environ, "COPILOT_ENV": "development", "COPILOT_FRESHSERVICE_URL": sandbox_url,
@@ -127,9 +145,9 @@ def main() -> None:
                "COPILOT_DATA_DIR": str(data_dir), "CHAINLIT_AUTH_SECRET": bs.SECRET, "COPILOT_LOG_LEVEL": "WARNING",
                "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "COPILOT_KB_SYNC_INTERVAL_SECONDS": "3600",
                "PYTHONPATH": str(root), "SOCKET_CPU_OUT": str(out / name),
-               "SOCKET_CPU_CPROFILE": "1" if args.cprofile else "0"}
-        process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve", "run", "app.py",
-                                    "--headless", "--host", "127.0.0.1", "--port", str(port)],
+               "SOCKET_CPU_CPROFILE": "1" if args.cprofile else "0", **extra_env}
+        process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve", *entry(root),
+                                    "--host", "127.0.0.1", "--port", str(port)],
                                    cwd=root, env=env, stdout=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
         wait_ready(f"{url}/healthz", process)
@@ -180,7 +198,9 @@ def main() -> None:
         apps = []
         for index, root in enumerate(args.roots):
             (Path(work) / f"app{index}").mkdir()
-            apps.append((index, root, *start_app(root.resolve(), sandbox_url, Path(work) / f"app{index}", f"app{index}")))
+            print(f"app{index} {root}: {' '.join(entry(root.resolve()))} {app_env[index] or ''}", flush=True)
+            apps.append((index, root, *start_app(root.resolve(), sandbox_url, Path(work) / f"app{index}", f"app{index}",
+                                                 app_env[index])))
         emails = requester_emails(sandbox_url, args.employees)
         try:
             for number in range(args.rounds):
@@ -191,7 +211,7 @@ def main() -> None:
                     time.sleep(0.5)  # the app writes its counters on SIGUSR2
                     counts = json.loads((out / f"app{index}.json").read_text())
                     per_turn = {k: round(v / max(result["turns"], 1), 1) for k, v in sorted(counts.items())}
-                    print(f"round {number} {root}: {result['turns']} turns, CPU/turn {result['cpu_ms']:.1f} ms "
+                    print(f"round {number} app{index} {root}: {result['turns']} turns, CPU/turn {result['cpu_ms']:.1f} ms "
                           f"(loop {result['loop_ms']:.1f}, threads {result['threads_ms']:.1f}), p50 "
                           f"{result['p50_ms']:.0f} ms, errors {result['errors'] or 0}, load {os.getloadavg()[0]:.1f}; "
                           f"per turn {per_turn}", flush=True)

@@ -74,8 +74,7 @@ def start_sandbox(settings: Settings) -> subprocess.Popen[bytes]:
 
 
 def start_app(settings: Settings) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "chainlit", "run", "app.py", "--headless",
-           "--host", settings.host, "--port", str(settings.port)]
+    cmd = [sys.executable, "-m", "copilot.serve", "app.py", "--host", settings.host, "--port", str(settings.port)]
     process = subprocess.Popen(cmd, cwd=PROJECT_ROOT)
     wait_until_ready(f"http://127.0.0.1:{settings.port}/healthz", process=process)
     return process

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     # On SIGTERM/SIGINT, open requests and socket.io polls get this long before they are cut and the app closes
     # Redis and the database: below docker stop's 10 s and Kubernetes' 30 s before their SIGKILL.
     shutdown_grace_seconds: float = Field(5.0, gt=0)
+    # Compress each websocket frame (permessage-deflate, negotiated with the browser): fewer bytes on the wire for
+    # a little CPU per frame. On by default, as in uvicorn and Chainlit (which reads UVICORN_WS_PER_MESSAGE_DEFLATE);
+    # applies under `python -m copilot.serve` and `chainlit run` alike. See docs/benchmarks.md "Chat UI over the socket".
+    ws_per_message_deflate: bool = Field(True, validation_alias=AliasChoices("COPILOT_WS_PER_MESSAGE_DEFLATE",
+                                                                             "UVICORN_WS_PER_MESSAGE_DEFLATE"))
 
     # Freshservice: unset URL -> the embedded sandbox on sandbox_port.
     freshservice_url: str | None = None

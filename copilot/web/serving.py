@@ -6,6 +6,11 @@ opens first, and keeps when websockets are blocked) only answers at the next pin
 session. ``docker stop`` (10 s) and Kubernetes then SIGKILL the app: Redis and the database are never closed. So on shutdown the app first closes its socket.io sessions (a poll gets its close
 packet and ends; the browser reconnects, to another replica if there is one), and the wait is bounded:
 whatever is still open after it is cancelled, and the app's own shutdown runs.
+
+Both ways of starting the app build their server from these classes: ``python -m copilot.serve`` directly, and
+``chainlit run`` because ``bound_graceful_shutdown`` (called by ``app.py`` before uvicorn starts) puts them in
+place of ``uvicorn.Config`` and ``uvicorn.Server``. The websocket per-message deflate setting
+(``COPILOT_WS_PER_MESSAGE_DEFLATE``) is applied here too, so it holds under either entry point.
 """
 
 from __future__ import annotations
@@ -23,13 +28,17 @@ log = logs.get_logger(__name__)
 
 
 class BoundedConfig(uvicorn.Config):
-    """uvicorn's ``Config`` with ``timeout_graceful_shutdown`` defaulting to ``grace`` seconds."""
+    """uvicorn's ``Config`` with ``timeout_graceful_shutdown`` defaulting to ``grace`` seconds, and websocket
+    per-message deflate as ``per_message_deflate`` says (when set; uvicorn's and Chainlit's default is on)."""
 
     grace: float | None = None
+    per_message_deflate: bool | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if kwargs.get("timeout_graceful_shutdown") is None:
             kwargs["timeout_graceful_shutdown"] = self.grace
+        if self.per_message_deflate is not None:
+            kwargs["ws_per_message_deflate"] = self.per_message_deflate
         super().__init__(*args, **kwargs)
 
 
@@ -47,11 +56,14 @@ class DrainingServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def bound_graceful_shutdown(seconds: float, before: Callable[[], Awaitable[None]] | None = None) -> None:
+def bound_graceful_shutdown(seconds: float, before: Callable[[], Awaitable[None]] | None = None,
+                            per_message_deflate: bool | None = None) -> None:
     """Make every uvicorn server started from now on (Chainlit's included: ``chainlit.cli`` looks up
     ``uvicorn.Config`` and ``uvicorn.Server`` when it starts) run ``before`` and then wait at most
-    ``seconds`` for open requests on shutdown."""
+    ``seconds`` for open requests on shutdown; and compress websocket frames or not (``per_message_deflate``,
+    ``None``: as the caller of ``Config`` says)."""
     BoundedConfig.grace = seconds
+    BoundedConfig.per_message_deflate = per_message_deflate
     DrainingServer.before_shutdown = staticmethod(before) if before else None  # a plain function would bind
     uvicorn.Config = BoundedConfig  # type: ignore[misc]
     uvicorn.Server = DrainingServer  # type: ignore[misc]

@@ -55,7 +55,8 @@ def _wait(url: str, process: subprocess.Popen[bytes], ready: Callable[[httpx.Res
 def running_app(handle: SandboxHandle, redis_url: str, data_dir: str, log_name: str,
                 ready: Callable[[httpx.Response], bool], seconds: float,
                 extra_env: dict[str, str] | None = None) -> Iterator[RunningApp]:
-    """``chainlit run app.py`` as a subprocess on a free port, yielded once ``/healthz`` passes ``ready``."""
+    """``python -m copilot.serve app.py`` (the app's entry point) as a subprocess on a free port, yielded once
+    ``/healthz`` passes ``ready``."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     env = {**os.environ, "COPILOT_ENV": "development",
@@ -66,7 +67,7 @@ def running_app(handle: SandboxHandle, redis_url: str, data_dir: str, log_name: 
            # the triage tests share this Redis: an embedded worker here would take their events
            "COPILOT_TRIAGE_WORKER": "off", **(extra_env or {})}
     log = (ARTIFACTS / log_name).open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "chainlit", "run", "app.py", "--headless", "--host", "127.0.0.1",
+    process = subprocess.Popen([sys.executable, "-m", "copilot.serve", "app.py", "--host", "127.0.0.1",
                                 "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

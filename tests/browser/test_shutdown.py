@@ -75,7 +75,7 @@ def test_sigterm_with_an_open_browser_session_stops_the_app_and_its_redis(
     ARTIFACTS.mkdir(exist_ok=True)
     url = f"http://127.0.0.1:{port}"
     with (ARTIFACTS / "shutdown-app.log").open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "chainlit", "run", "app.py", "--headless",
+        process = subprocess.Popen([sys.executable, "-m", "copilot.serve", "app.py",
                                     "--host", "127.0.0.1", "--port", str(port)],
                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:

@@ -1,4 +1,4 @@
-"""The real app (``chainlit run app.py`` in its own process, as in production) on a sandbox and a real
+"""The real app (``python -m copilot.serve app.py`` in its own process, as in production) on a sandbox and a real
 Redis, with the SSO proxy header configured, for the reviewer-queue routes."""
 
 from __future__ import annotations

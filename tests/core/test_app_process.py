@@ -58,7 +58,7 @@ def embedded_redis_processes(data_dir: Path) -> list[psutil.Process]:
 
 @contextmanager
 def started_app(sandbox: SandboxHandle, data_dir: Path) -> Iterator[RunningApp]:
-    """``chainlit run app.py`` on embedded Redis (no COPILOT_REDIS_URL) until its Redis is up; stopped after,
+    """``python -m copilot.serve app.py`` on embedded Redis (no COPILOT_REDIS_URL) until its Redis is up; stopped after,
     and no embedded redis-server is left behind even if a test fails."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("COPILOT_REDIS")}
@@ -66,7 +66,7 @@ def started_app(sandbox: SandboxHandle, data_dir: Path) -> Iterator[RunningApp]:
                 "COPILOT_FRESHSERVICE_API_KEY": sandbox.api_key, "COPILOT_DATA_DIR": str(data_dir),
                 "CHAINLIT_AUTH_SECRET": SECRET, "COPILOT_KB_SYNC_INTERVAL_SECONDS": "3600"})
     log = (data_dir / "app.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "chainlit", "run", "app.py", "--headless", "--host", "127.0.0.1",
+    process = subprocess.Popen([sys.executable, "-m", "copilot.serve", "app.py", "--host", "127.0.0.1",
                                 "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -52,7 +52,7 @@ def app(sandbox_factory: Callable[..., SandboxHandle], tmp_path_factory: pytest.
            "COPILOT_DATA_DIR": str(data_dir), "CHAINLIT_AUTH_SECRET": SECRET,
            "COPILOT_KB_SYNC_INTERVAL_SECONDS": "3600", "COPILOT_URGENT_CONTACT": "call 555-0100"}
     log = (data_dir / "app.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "chainlit", "run", "app.py", "--headless", "--host", "127.0.0.1",
+    process = subprocess.Popen([sys.executable, "-m", "copilot.serve", "app.py", "--host", "127.0.0.1",
                                 "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

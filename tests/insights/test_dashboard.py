@@ -1,4 +1,4 @@
-"""The insights dashboard in the real app (``chainlit run app.py``), fed by its embedded consumer from the
+"""The insights dashboard in the real app (``python -m copilot.serve app.py``), fed by its embedded consumer from the
 real Redis stream: who may open it, the CSV of every table equals the table, and Chromium renders it.
 
 With ``COPILOT_UPDATE_SCREENSHOTS=1`` the README's screenshot is written to docs/images/insights.png.
