@@ -12,6 +12,8 @@ import contextlib
 import threading
 from dataclasses import dataclass, field
 
+from threadpoolctl import threadpool_limits
+
 from copilot import health, language, logs, rate_budget, store
 from copilot.audit import AuditLog
 from copilot.conversations import ConversationStore
@@ -185,9 +187,14 @@ def build_services(settings: Settings) -> Services:
                                 max_rate_limit_wait=settings.freshservice_max_retry_after * 1.5,
                                 shared=rate_budget.for_settings(settings))
     embedder.configure(settings.embedder_backend, settings.data_dir / "models")
+    # One BLAS thread: a turn's numpy work is a few small matrix-vector products (KB and intent scores), and
+    # OpenBLAS's other worker thread spun after each one: 27-28 ms of CPU per REST turn instead of 14 (same
+    # wall time; measured side by side, docs/benchmarks.md "Capacity"). Serving processes only.
+    threadpool_limits(limits=1, user_api="blas")
     # replicas sharing Redis and COPILOT_DATA_DIR build the index once (docs/knowledge.md)
     knowledge = KnowledgeBase(settings.data_dir / "knowledge", settings.portal_base_url,
-                              threshold=settings.kb_answer_threshold, redis=lambda: store.get_redis(settings))
+                              threshold=settings.kb_answer_threshold, redis=lambda: store.get_redis(settings),
+                              libraries=settings.kb_libraries)
     return Services(settings=settings, freshservice=client, knowledge=knowledge, catalog=CatalogDirectory(client))
 
 

@@ -23,6 +23,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_DEFAULT_API_KEY = "sandbox-api-key"
 DEMO_API_TOKEN = "demo-integration-token"
+# The sandbox's imported Microsoft support articles (sandbox/data/officedocs-support.jsonl), by category: a
+# library next to Acme's own articles (COPILOT_KB_LIBRARY_CATEGORIES, docs/knowledge.md).
+SANDBOX_KB_LIBRARIES = frozenset({"Microsoft Office", "Microsoft Outlook", "Microsoft SharePoint", "Microsoft Teams"})
 MIN_SECRET_BYTES = 32
 # Values people paste from docs, examples and manifests (compared lower-cased, without separators).
 PLACEHOLDER_VALUES = frozenset({
@@ -125,6 +128,10 @@ class Settings(BaseSettings):
     # Knowledge base
     kb_sync_interval_seconds: int = 900
     kb_answer_threshold: float | None = None  # None -> the calibrated value shipped with the index
+    # Comma-separated KB category names holding imported or vendor articles: scored and calibrated apart from
+    # the company's own and asked only when those have no confident answer (categories of more than 100
+    # articles count as such too). Unset with the sandbox: its four imported Microsoft categories.
+    kb_library_categories: str = ""
     # auto: ONNX Runtime int8 when installed (exported once under data_dir/models), else torch
     embedder_backend: Literal["auto", "torch", "onnx", "onnx-int8"] = "auto"
 
@@ -279,6 +286,13 @@ class Settings(BaseSettings):
         if self.env != "development":
             return False
         return self.demo_login if self.demo_login is not None else True
+
+    @property
+    def kb_libraries(self) -> frozenset[str]:
+        """The KB categories named in ``COPILOT_KB_LIBRARY_CATEGORIES``; with the sandbox, unset: its imported
+        Microsoft categories."""
+        names = frozenset(name.strip() for name in self.kb_library_categories.split(",") if name.strip())
+        return names or (SANDBOX_KB_LIBRARIES if self.uses_sandbox else frozenset())
 
     def cors_origins(self) -> list[str] | None:
         """Exact CORS origins; ``[]`` = same-origin only (production default); None = keep Chainlit's config."""

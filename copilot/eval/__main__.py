@@ -232,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--freshservice-url", default=None, help="default: start a sandbox with Acme's articles")
     p.add_argument("--api-key", default=None)
     p.add_argument("--doc", default=None, help="also write the table into this markdown file (docs/benchmarks.md)")
+    p.add_argument("--knowledge", choices=("org", "full"), default="org",
+                   help="the started sandbox's KB: Acme's articles (org) or the default KB of `make run` (full)")
     p.set_defaults(func=cmd_conversations)
 
     p = sub.add_parser("triage", help="train the triage model on TRAIN.csv, predict TEST.csv → OUT.jsonl")
@@ -255,7 +257,7 @@ def cmd_conversations(args: Any) -> int:
     from copilot.eval.conversations import main as run_conversations
 
     return run_conversations(Path(args.cases), Path(args.out) if args.out else None, args.freshservice_url,
-                             args.api_key, Path(args.doc) if args.doc else None)
+                             args.api_key, Path(args.doc) if args.doc else None, args.knowledge)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from copilot.conversations import ConversationState
 from copilot.engine import Engine, IncomingMessage, TurnResult
 from copilot.eval.report import write_section
 from copilot.services import Services, build_services
-from copilot.settings import Settings
+from copilot.settings import SANDBOX_KB_LIBRARIES, Settings
 from tools.freshservice import FreshserviceClient, Ticket
 
 ENGLISH_IN = ("inglés", "ingles", "englisch", "anglais", "inglês", "inglese", "engels", "angielsk", "english")
@@ -250,7 +250,7 @@ async def run_case(case: dict[str, Any], services: Services, engine: Engine, res
 
 
 @contextmanager
-def sandbox_process(data_dir: Path) -> Iterator[tuple[str, str]]:
+def sandbox_process(data_dir: Path, knowledge: str = "org") -> Iterator[tuple[str, str]]:
     """A sandbox with Acme's own articles on a free port, as its own process (never imported)."""
     import socket
     import subprocess
@@ -259,7 +259,7 @@ def sandbox_process(data_dir: Path) -> Iterator[tuple[str, str]]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     key = "eval-sandbox-key"
-    env = {**os.environ, "SANDBOX_API_KEY": key, "SANDBOX_KNOWLEDGE": "org", "SANDBOX_PLAN": "unlimited"}
+    env = {**os.environ, "SANDBOX_API_KEY": key, "SANDBOX_KNOWLEDGE": knowledge, "SANDBOX_PLAN": "unlimited"}
     log = (data_dir / "sandbox.log").open("wb")
     process = subprocess.Popen([sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(port)],
                                env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -279,9 +279,10 @@ def sandbox_process(data_dir: Path) -> Iterator[tuple[str, str]]:
         log.close()
 
 
-async def run_all(cases: list[dict[str, Any]], url: str, key: str, data_dir: Path, *, reset: bool) -> list[CaseResult]:
+async def run_all(cases: list[dict[str, Any]], url: str, key: str, data_dir: Path, *, reset: bool,
+                  libraries: str = "") -> list[CaseResult]:
     settings = Settings(env="development", freshservice_url=url, freshservice_api_key=key, data_dir=data_dir,
-                        redis_url=os.environ.get("COPILOT_EVAL_REDIS_URL"))
+                        redis_url=os.environ.get("COPILOT_EVAL_REDIS_URL"), kb_library_categories=libraries)
     services = build_services(settings)
     await services.knowledge.sync(services.freshservice)
     engine = await services.engine()
@@ -329,15 +330,20 @@ def write_doc(doc: Path, cases_path: Path, table: str) -> None:
     write_section(section, body, doc)
 
 
-def main(cases_path: Path, out: Path | None, url: str | None, key: str | None, doc: Path | None = None) -> int:
+def main(cases_path: Path, out: Path | None, url: str | None, key: str | None, doc: Path | None = None,
+         knowledge: str = "org") -> int:
+    """``knowledge="full"``: the sandbox serves the KB `make run` builds (Acme's articles and the imported
+    Microsoft library, named as `make run` names it); slower to index, so "org" is the default."""
     cases = [json.loads(line) for line in cases_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    libraries = ",".join(sorted(SANDBOX_KB_LIBRARIES)) if knowledge == "full" else ""
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         if url and key:
-            results = asyncio.run(run_all(cases, url, key, data_dir, reset=False))
+            results = asyncio.run(run_all(cases, url, key, data_dir, reset=False, libraries=libraries))
         else:
-            with sandbox_process(data_dir) as (sandbox_url, sandbox_key):
-                results = asyncio.run(run_all(cases, sandbox_url, sandbox_key, data_dir, reset=True))
+            with sandbox_process(data_dir, knowledge) as (sandbox_url, sandbox_key):
+                results = asyncio.run(run_all(cases, sandbox_url, sandbox_key, data_dir, reset=True,
+                                              libraries=libraries))
     if out is not None:
         out.write_text("".join(json.dumps(r.__dict__) + "\n" for r in results), encoding="utf-8")
     table = summarize(results)

@@ -12,7 +12,7 @@ def write_section(heading: str, body: str, doc: Path = BENCHMARKS_MD) -> None:
     ``body`` starts with ``heading`` itself."""
     text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
     body = body.rstrip() + "\n"
-    start = text.find(heading)
+    start = text.find(heading + "\n")  # the whole line: one heading may begin another
     if start == -1:
         text = text.rstrip() + "\n\n" + body
     else:

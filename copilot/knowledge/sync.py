@@ -105,11 +105,12 @@ class KnowledgeBase:
 
     def __init__(self, directory: Path, portal_url: str, *, threshold: float | None = None,
                  index: KnowledgeIndex | None = None, redis: Callable[[], Awaitable[Any]] | None = None,
-                 lock_key: str = LOCK_KEY) -> None:
+                 lock_key: str = LOCK_KEY, libraries: frozenset[str] = frozenset()) -> None:
         self.directory = directory
+        self.libraries = libraries  # category names searched after the company's own articles
         self.portal_url = portal_url.rstrip("/")
         self.threshold = threshold
-        self.index = index or KnowledgeIndex()
+        self.index = index or KnowledgeIndex(libraries=libraries)
         self.versions: dict[str, str] = {}  # article id -> updated_at seen at the last sync
         self.last_report: SyncReport | None = None
         self.last_error: str | None = None
@@ -132,7 +133,8 @@ class KnowledgeBase:
             return
         manifest = self.directory / MANIFEST
         if manifest.exists():
-            self.index = await in_daemon_thread(KnowledgeIndex.load, self.directory, self.index._embedder)
+            self.index = await in_daemon_thread(partial(KnowledgeIndex.load, self.directory, self.index._embedder,
+                                                        libraries=self.libraries))
             saved = json.loads(manifest.read_text())
             self.versions = {k: v for k, v in saved.get("versions", {}).items() if k in self.index.docs}
             self._generation = saved.get("generation")
@@ -156,7 +158,7 @@ class KnowledgeBase:
             return False
         real = self.index.embedder
         try:
-            index = KnowledgeIndex.load(self.directory, _CacheOnly(real))  # type: ignore[arg-type]
+            index = KnowledgeIndex.load(self.directory, _CacheOnly(real), libraries=self.libraries)  # type: ignore[arg-type]
         except (_NotCached, OSError, ValueError):
             return False
         if len(index.docs) != saved.get("docs") or self._read_manifest().get("generation") != generation:
@@ -167,15 +169,16 @@ class KnowledgeBase:
         self._loaded = True
         return True
 
-    async def _visible_articles(self, client: FreshserviceClient) -> list[SolutionArticle]:
-        found: list[SolutionArticle] = []
+    async def _visible_articles(self, client: FreshserviceClient) -> list[tuple[SolutionArticle, str]]:
+        """The published articles employees can see, each with the name of its category."""
+        found: list[tuple[SolutionArticle, str]] = []
         async for category in client.iter_solution_categories():
             async for folder in client.iter_solution_folders(category.id):
                 if not folder.portal_visible:
                     continue
                 async for article in client.iter_solution_articles(folder.id):
                     if article.published:
-                        found.append(article)
+                        found.append((article, category.name))
         return found
 
     async def sync(self, client: FreshserviceClient) -> SyncReport:
@@ -212,20 +215,24 @@ class KnowledgeBase:
         listed = await self._visible_articles(client)
         report.articles = len(listed)
         changed: list[KbDocument] = []
-        for article in listed:
+        for article, category in listed:
             key = str(article.id)
             stamp = (article.updated_at or started).isoformat()
-            if self.versions.get(key) == stamp and key in self.index.docs:
+            known = self.index.docs.get(key)
+            if self.versions.get(key) == stamp and known is not None:
+                if known.collection != category:  # moved, or indexed before categories were kept: no refetch
+                    changed.append(known.model_copy(update={"collection": category}))
+                    report.updated += 1
                 continue
             full = article if article.description else await client.get_solution_article(article.id)
             report.fetched += 0 if full is article else 1
             changed.append(KbDocument(id=key, title=full.title, text=html_to_text(full.description or ""),
-                                      url=self.article_url(article.id), updated_at=stamp))
+                                      url=self.article_url(article.id), updated_at=stamp, collection=category))
             if key in self.index.docs:
                 report.updated += 1
             else:
                 report.added += 1
-        gone = set(self.index.docs) - {str(a.id) for a in listed}
+        gone = set(self.index.docs) - {str(a.id) for a, _ in listed}
         report.removed = len(gone)
         before = self.index.embeddings_computed
         if gone:

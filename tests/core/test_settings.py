@@ -182,3 +182,14 @@ def test_env_example_documents_every_setting() -> None:
     text = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
     for name in Settings.model_fields:
         assert f"COPILOT_{name.upper()}" in text, f"COPILOT_{name.upper()} missing from .env.example"
+
+
+def test_kb_libraries_are_the_named_categories_or_with_the_sandbox_its_imported_ones() -> None:
+    from copilot.settings import SANDBOX_KB_LIBRARIES
+
+    sandbox = Settings(env="development")
+    assert sandbox.uses_sandbox and sandbox.kb_libraries == SANDBOX_KB_LIBRARIES
+    named = Settings(env="development", kb_library_categories=" Vendor docs, Microsoft Office ,")
+    assert named.kb_libraries == {"Vendor docs", "Microsoft Office"}
+    real = Settings(env="development", freshservice_url="https://acme.freshservice.com")
+    assert real.kb_libraries == frozenset()  # a real account: only what is named (and the size rule)

@@ -118,3 +118,56 @@ def test_self_calibration_replaces_a_shipped_model_that_misses_the_targets(embed
         assert not idx.query(question).answerable
     saved = idx.save(tmp_path)
     assert json.loads((saved / "self_calibration.json").read_text())["use"] == "self"
+
+
+# A vendor library filed next to the company's own how-tos (TINY_DOCS): generic articles that answer the generic
+# part of an employee's question ("password", "printer", "VPN") but not the company's way of doing it.
+VENDOR = [
+    KbDocument(id="ms-pwd", title="Reset a forgotten Microsoft account password",
+               text="Go to account.live.com/password/reset, enter the email of your personal Microsoft account and "
+                    "follow the recovery steps. A security code is sent to your recovery email or phone."),
+    KbDocument(id="ms-printer", title="Fix printer connection and printing problems in Windows",
+               text="Run the printing troubleshooter from Settings, System, Troubleshoot. Make sure the printer is "
+                    "on, connected and has paper, then remove and re-add it."),
+    KbDocument(id="ms-vpn", title="Connect to a VPN in Windows",
+               text="Select Network, then VPN, Add VPN. Choose Windows (built-in) as the provider, enter the server "
+                    "name and the sign-in info your VPN provider gave you."),
+    KbDocument(id="ms-ooo", title="Send automatic out of office replies from Outlook for Windows",
+               text="Select File, Automatic Replies. Select Send automatic replies, set a date range and write the "
+                    "message. Rules can also forward messages while you are away."),
+    KbDocument(id="ms-recovery", title="Recover a hacked or compromised Outlook.com account",
+               text="If you think someone else is using your Outlook.com account, reset your password, fill in the "
+                    "account recovery form and review your recent sign-in activity."),
+]
+
+
+def _filed(docs: list[KbDocument], collection: str) -> list[KbDocument]:
+    return [d.model_copy(update={"collection": collection}) for d in docs]
+
+
+def test_a_library_category_is_scored_apart_and_the_own_articles_answer_first(embedder, tmp_path):
+    docs = _filed(TINY_DOCS, "IT how-to") + _filed(VENDOR, "Vendor manuals")
+    mixed = KnowledgeIndex(embedder).build(docs)
+    assert mixed.parts == []  # no library named and no category big enough: one collection, as before
+    idx = KnowledgeIndex(embedder, libraries=frozenset({"Vendor manuals"})).build(docs)
+    own, library = idx.parts
+    assert set(own.docs) == {d.id for d in TINY_DOCS} and set(library.docs) == {d.id for d in VENDOR}
+    assert idx.self_calibration is None and own.self_calibration and library.self_calibration
+    answer = idx.query("I forgot my network password, how do I change it?")
+    assert answer.collection == "own" and answer.hits[0].doc_id == "pwd" and answer.answerable
+    assert all(h.doc_id in own.docs for h in answer.hits)
+    vendor = idx.query("someone hacked my personal outlook.com account, how do I recover it?")
+    assert vendor.collection == "library" and vendor.hits[0].doc_id == "ms-recovery"
+    saved = json.loads((idx.save(tmp_path) / "self_calibration.json").read_text())
+    assert [c["articles"] for c in saved["collections"]] == [len(TINY_DOCS), len(VENDOR)]
+    # reloaded with the same library names, the split comes back (the category is kept with each document)
+    again = KnowledgeIndex.load(tmp_path, embedder, libraries=frozenset({"Vendor manuals"}))
+    assert again.embeddings_computed == 0 and [set(p.docs) for p in again.parts] == [set(own.docs), set(library.docs)]
+
+
+def test_a_category_bigger_than_the_library_size_is_a_library_without_being_named(embedder, monkeypatch):
+    monkeypatch.setattr(index_module, "LIBRARY_MIN_ARTICLES", len(VENDOR) - 1)
+    idx = KnowledgeIndex(embedder).build(_filed(TINY_DOCS, "IT how-to") + _filed(VENDOR, "Vendor manuals"))
+    assert [set(p.docs) for p in idx.parts] == [{d.id for d in TINY_DOCS}, {d.id for d in VENDOR}]
+    only_library = KnowledgeIndex(embedder).build(_filed(VENDOR, "Vendor manuals"))
+    assert only_library.parts == []  # nothing of the company's own to put first

@@ -127,3 +127,20 @@ async def test_a_question_in_another_language_is_also_asked_in_english(
     assert kb.english_reading("how do I connect to the VPN?") is None
     off_topic = await kb.search("quel temps fera-t-il demain à Londres ?")
     assert not off_topic.answer
+
+
+async def test_each_article_keeps_its_category_and_an_older_index_learns_them_without_embedding(
+        kb_sandbox: SandboxHandle, tmp_path: Path) -> None:
+    """The category decides whether an article is the company's own or a library's (docs/knowledge.md); an
+    index saved before categories were kept gets them at the next sync, from the texts it already has."""
+    kb_sandbox.control("POST", "/_sandbox/reset")
+    async with FreshserviceClient(kb_sandbox.base_url, kb_sandbox.api_key) as client:
+        kb = KnowledgeBase(tmp_path, kb_sandbox.base_url)
+        await kb.sync(client)
+        assert {d.collection for d in kb.index.docs.values()} == {"IT Policies & How-to"}
+        kb._apply([d.model_copy(update={"collection": None}) for d in kb.index.docs.values()], set())
+        older = KnowledgeBase(tmp_path, kb_sandbox.base_url)
+        report = await older.sync(client)
+    assert report.updated == report.articles and report.added == 0 and report.embedded == 0
+    assert {d.collection for d in older.index.docs.values()} == {"IT Policies & How-to"}
+    assert older.index.parts == []  # one category of Acme's own: one collection
