@@ -89,7 +89,12 @@ class Services:
         self._warming = True
         threading.Thread(target=language.warm_up, name="language-warm-up", daemon=True).start()
         if self.settings.model == "offline":
-            threading.Thread(target=_warm_offline_model, name="offline-model-warm-up", daemon=True).start()
+            # imported here, not in the thread: a turn importing the package at the same moment in another
+            # thread made the import machinery raise _DeadlockError in the warm-up thread (the model was then
+            # fitted by the first turn instead)
+            from copilot.models.offline import shared
+
+            threading.Thread(target=shared, name="offline-model-warm-up", daemon=True).start()
 
     def start_background(self) -> None:
         """Load the saved index and keep it in sync (started by the app, not by tests). The sync uses
@@ -166,12 +171,6 @@ class Services:
 
         await runtime.dispose()
         await store.close_redis(stop_embedded=True)
-
-
-def _warm_offline_model() -> None:
-    from copilot.models.offline import shared
-
-    shared()
 
 
 _services: Services | None = None

@@ -28,10 +28,13 @@ YES_WORDS = frozenset({"yes", "y", "yep", "yeah", "sure", "true", "on", "tick", 
                        "correct"})
 NO_WORDS = frozenset({"no", "n", "nope", "nah", "false", "off", "unchecked", "0", "none", "don't", "dont"})
 
-# A ticket reference: "INC-12", "SR 7", "#45", "ticket 45", "request no. 45".
+# A ticket reference: "INC-12", "SR 7", "#45", "ticket 45", "request no. 45", "status on 7", "and 6?" (a number
+# alone after "and", as the next question about tickets).
 TICKET_REF = re.compile(
     r"\b(?P<prefix>INC|SR|CHN|PRB|TKT)[-\s#]?(?P<num>\d{1,9})\b|#(?P<hash>\d{1,9})\b|"
-    r"\b(?:ticket|request|incident|case)\s*(?:number|no\.?|#)?\s*(?P<plain>\d{1,9})\b", re.I)
+    r"\b(?:ticket|request|incident|case)\s*(?:number|no\.?|#)?\s*(?P<plain>\d{1,9})\b|"
+    r"\b(?:status|update|news)\s+(?:on|of|for)\s+(?:number\s+|no\.?\s*)?(?P<status>\d{1,9})\b|"
+    r"^\W*(?:and|what\s+about|how\s+about)\s+(?:number\s+|no\.?\s*)?(?P<next>\d{1,9})\W*$", re.I)
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,9})\s*$")
 
 
@@ -124,7 +127,7 @@ def ticket_reference(text: str, *, bare: bool = False) -> tuple[str | None, int]
     if match is not None:
         if match.group("prefix"):
             return match.group("prefix").upper(), int(match.group("num"))
-        return None, int(match.group("hash") or match.group("plain"))
+        return None, int(match.group("hash") or match.group("plain") or match.group("status") or match.group("next"))
     number = _BARE_NUMBER.match(text) if bare else None
     return (None, int(number.group(1))) if number else None
 

@@ -35,6 +35,7 @@ joined week weeks month months day days recently lately since morning yesterday 
 sitting sit movement chase chasing remind reminder next assigned assign whos whose hear thats
 many much count number total currently
 needs wants needed wanted things ones approves signs waits holds looks moves mean means meaning
+ive weve youve theyve dont didnt doesnt cant cannot wont isnt hasnt havent wasnt arent
 """.split())
 OTHER = re.compile(r"\b(?:other|another|rest|remaining)\b", re.I)
 REQUEST_WORDS = {"order", "orders", "ordered", "request", "requests", "requested", "arrive", "arrived", "arriving",

@@ -126,3 +126,22 @@ def test_a_licence_asked_for_politely_starts_the_request(chat: Chat) -> None:
 def test_an_expired_password_gets_the_self_service_answer_first(chat: Chat) -> None:
     reply = chat.say("can't log in to workday, it says my password expired")
     assert "password" in reply.lower() and "open an incident" not in reply
+
+
+def test_new_item_with_its_specs_is_a_request_not_an_incident(chat: Chat, copilot: Copilot) -> None:
+    before = {t["id"] for t in tickets_of(copilot, "alice.nguyen@acme.example")}
+    reply = chat.say("new laptop, uk keyboard")
+    assert "New laptop" in reply and "Keyboard layout: UK" in reply and "Laptop model?" in reply, reply
+    assert "incident" not in reply.lower(), reply
+    chat.say("cancel")
+    broken = chat.say("new laptop won't turn on, it's brand new")
+    assert "Let's request" not in broken, broken  # a problem with a new laptop is not an order
+    assert {t["id"] for t in tickets_of(copilot, "alice.nguyen@acme.example")} == before  # nothing placed unasked
+
+
+def test_a_dodgy_email_not_clicked_gets_how_to_report_it_not_an_urgent_ticket(chat: Chat, copilot: Copilot) -> None:
+    reply = chat.say("got an email from 'HR benefits' asking me to log in and update my bank details, looks dodgy")
+    assert "Report a phishing email" in reply and "Report phishing" in reply, reply
+    assert "urgent" not in reply.lower() or "handed" not in reply, reply
+    clicked = chat.say("oh no, i clicked the link and typed my password")
+    assert "handed this over" in clicked and "urgent" in clicked, clicked

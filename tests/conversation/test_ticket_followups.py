@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sandbox.seed import DEMO_EMPLOYEES
 from tests.conversation.conftest import Chat
+from tests.conversation.test_scenarios import tickets_of
 
 BOB, DAN, ERIN = (DEMO_EMPLOYEES[i]["email"] for i in (1, 3, 4))
 
@@ -89,3 +90,32 @@ def test_how_to_get_one_after_no_matching_ticket_starts_the_offered_request(copi
     tickets = copilot.sandbox.control(
         "GET", f"/api/v2/tickets/filter?query=\"requester_id:{requester_id(copilot, ERIN)}\"").json()["tickets"]
     assert tickets == []  # nothing is placed before the form is confirmed
+
+
+def test_a_bare_ticket_number_after_status_and_after_and_is_that_ticket(as_employee) -> None:  # type: ignore[no-untyped-def]
+    dan = as_employee(DAN)
+    first = dan.say("status on 7")
+    assert "SR-7" in first and "Priya Raman" in first and "Which of your tickets" not in first, first
+    second = dan.say("and 6?")
+    assert "INC-6" in second and "Pending" in second and "SR-7" not in second, second
+
+
+def test_a_thing_already_ordered_or_reported_is_asked_about_not_ordered_again(copilot, chat: Chat,  # type: ignore[no-untyped-def]
+                                                                           as_employee) -> None:
+    before = {t["id"] for t in tickets_of(copilot, "alice.nguyen@acme.example")}
+    headset = chat.say("headset i ordered a while back, is that done")
+    assert "SR-5" in headset and "Closed" in headset and "Let's request" not in headset, headset
+    listed = chat.say("list everything i've raised")
+    assert listed.startswith("Your tickets:") and "INC-1" in listed, listed
+    erin = as_employee(ERIN)
+    wifi = erin.say("i reported my wifi dropping yesterday, what's happening with it?")
+    assert "couldn't find" in wifi and "These articles may help" not in wifi, wifi
+    how_to = chat.say("i reported a phishing email, what should i do now?")
+    assert "Report a phishing email" in how_to and "INC-" not in how_to, how_to  # a how-to, not a status
+    assert {t["id"] for t in tickets_of(copilot, "alice.nguyen@acme.example")} == before  # nothing ordered or opened
+
+
+def test_asking_for_someone_after_a_status_hands_over(chat: Chat) -> None:
+    chat.say("did anyone look at my vpn problem yet")
+    reply = chat.say("still not working, it's been a day. can i talk to someone on the network team?")
+    assert "handed this over" in reply, reply

@@ -52,6 +52,20 @@ NAMED_STATUS = re.compile(r"\b(?:request|order|ticket|incident|case)\s*[-–—:
                           r"any\s+updates?)\b", re.I)
 TOPIC_SWITCH = {"kb_question", "license_check", "my_tickets", "ticket_status", "create_incident", "request_item"}
 ALWAYS_ROUTE = {"human", "urgent_security", "outage"}
+# A suspicious email or text received and not acted on is answered with how to report it (Acme's KB), not handed
+# over as urgent; "I clicked it", "I entered my password" is a security incident.
+SUSPICIOUS_MESSAGE = re.compile(r"\b(?:e-?mails?|mail|messages?|texts?|sms|teams\s+message)\b.*\b(?:dodgy|suspicious|"
+                                r"phish\w*|scam\w*|fake|sketchy|shady|fishy|looks?\s+(?:off|weird|odd|wrong))\b|"
+                                r"\b(?:dodgy|suspicious|phish\w*|scam\w*|fake|sketchy|shady|fishy)\b.*"
+                                r"\b(?:e-?mails?|mail|messages?|texts?|sms)\b", re.I | re.S)
+ACTED_ON = re.compile(r"\b(?:i|we)\s+(?:already\s+|just\s+|accidentally\s+|may\s+have\s+|might\s+have\s+|think\s+i\s+)?"
+                      r"(?:clicked|opened|entered|typed|gave|logged|signed|downloaded|replied|filled|put|sent|ran|"
+                      r"installed|approved|shared)\b|\b(?:i'?ve|we'?ve)\s+(?:clicked|opened|entered|typed|given|"
+                      r"logged|downloaded|replied|filled)\b", re.I)
+# what a question about something already reported or requested asks: its progress, not how to do a thing
+ABOUT_PROGRESS = re.compile(r"\b(?:happening|happened|news|update|status|progress|approved|signed|done|fixed|sorted|"
+                            r"resolved|closed|arriv\w*|deliver\w*|ship\w*|where\s+is|where's|any\s+word|heard|"
+                            r"looked\s+at|stuck|waiting|come\s+of)\b", re.I)
 PLEASE_AT_END = re.compile(r"\b(?:pls|please|plz|plse|thx|thanks|asap)\s*[.!]*\s*$", re.I)
 # Problems the employee fixes faster themselves (the article says how; it still offers a person).
 SELF_SERVICE = re.compile(r"\bpassword\s+(?:has\s+|is\s+|had\s+)?expired\b|\bexpired\s+password\b|\bforgot(?:ten)?\s+(?:my\s+)?"
@@ -107,8 +121,13 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
     """The one command this message proposes (the flows in tools/ validate and execute it)."""
     if entities.get("ticket") and commands.FOLLOW_ON.match(text) and state.last_shown is not None:
         return AnswerQuestion(tool="ticket_status", arguments={"ticket": str(entities["ticket"])})  # "and #7?"
+    if intent == "urgent_security" and SUSPICIOUS_MESSAGE.search(text) and not ACTED_ON.search(text):
+        # received, not clicked: what the employee needs is how to report it (the KB's answer, whatever its words)
+        return AnswerQuestion(tool="search_kb", arguments={"question": "how do I report a suspicious phishing email?"})
     if intent in ALWAYS_ROUTE and confidence >= ROUTE_CONFIDENCE:
         return Route(intent=intent)
+    if intent == "human" and not state.draft_item and speech_acts.ASKS_FOR_PERSON.search(text):
+        return Route(intent=intent)  # "still not working. can i talk to someone on the network team?"
     if (own := ticket_questions.own_list(text, state, intent)) is not None:
         return own  # "ok what else do I have open?" after a ticket's status, "show me mine then"
     if (about_ticket := ticket_questions.about_shown_ticket(text, state, entities)) is not None:
@@ -140,6 +159,9 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
     if intent not in ALWAYS_ROUTE and STATUS_QUESTION.search(text):
         ticket = entities.get("ticket")
         return AnswerQuestion(tool="ticket_status", arguments={"ticket": str(ticket) if ticket else text})
+    if intent not in ALWAYS_ROUTE and not state.draft_item and commands.ALREADY_ORDERED.search(text) \
+            and ABOUT_PROGRESS.search(text) and read_query(text).content:
+        return AnswerQuestion(tool="ticket_status", arguments={"ticket": text})  # "i reported my wifi ..., any news?"
     if intent not in ALWAYS_ROUTE and NAMED_STATUS.search(text) and read_query(text).content:
         return AnswerQuestion(tool="ticket_status", arguments={"ticket": text})  # "intellij request status?"
     if intent == "my_tickets" and commands.STATUS_WORDS.search(text) and read_query(text).content:

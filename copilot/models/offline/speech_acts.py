@@ -66,6 +66,10 @@ ABOUT_ME = re.compile(r"^\W*(?:\w+\W+){0,2}?(?:are\s+you|r\s+u|am\s+i\s+(?:talki
 WANTS_PERSON = re.compile(r"\b(?:talk|speak|chat)\s+to\b(?!\s+(?:a\s+)?(?:bot|machine))|\b(?:put|get|connect|transfer)\s+me\b|"
                           r"\b(?:i\s+(?:want|need)|give\s+me)\s+(?:a|an|to)\b", re.I)
 
+# "can i talk to someone on the network team?": a person asked for by name of what they are, said outright
+ASKS_FOR_PERSON = re.compile(r"\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|the\s+)?(?:someone|somebody|"
+                             r"person|human|agent|technician|engineer|real\s+\w+|(?:\w+\s+)?(?:team|desk))\b", re.I)
+
 
 def clauses(text: str) -> list[str]:
     return [c.strip() for c in CLAUSES.split(text) if c and c.strip()]
