@@ -219,11 +219,16 @@ DEVICE_WORDS = {"box", "machine", "computer", "pc", "laptop", "desktop", "device
                 "work", "mac", "macbook", "new", "old", "current", "own", "personal"}
 
 
+NAMES_THE_THING = re.compile(r"(?:a|an|the|some|this|that|our)?\s*(?:[\w-]+\s+){0,2}(?:called|named)\b", re.I)
+
+
 def purpose(text: str, ignore: set[str]) -> str | None:
     """Why the employee needs it, from "for the client audit", "I'm doing the finance slides", "need it to
     debug a driver" — the first such phrase that says more than a value already read (a choice, a date)."""
     for match in PURPOSE.finditer(PATH.sub(" ", EMAIL.sub(" ", text))):  # "access to S:\\Sales" says where, not why
         rest = match.group("rest").strip(" -–—:")
+        if NAMES_THE_THING.match(rest):
+            continue  # "evaluation request for a tool called Warp": what it is, not why
         content = [w for w in tokens(rest) if w not in FILLER | ASKING_WORDS | DEVICE_WORDS and not w.isdigit()
                    and len(w) >= 3 and not any(u.startswith(w) for u in ignore)]
         if content:

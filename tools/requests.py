@@ -8,6 +8,7 @@ fields, and the draft's idempotency key makes a double confirmation place one re
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from tools.actions import button, confirmed_write
 from tools.approvals import ApproverPreview, preview_chain
@@ -361,6 +362,9 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
             if field.strip().lower() in {"quantity", "qty", "how many"}:
                 draft.set_quantity(int(value))
                 changed = "Quantity"
+            elif not field.strip() and len(several := corrections(draft, value)) > 1:
+                # "correction: macbook pro 14, and the start date is 8 february 2027": every change it names
+                changed = ", ".join(_set_labelled(draft, label, raw) for label, raw in several)
             elif not field.strip():
                 changed = _change_by_value(draft, value)
             else:
@@ -406,6 +410,16 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
                           data={"stage": draft.stage.value})
 
     return [start_request, answer_request_field, change_request_field, cancel_request, resume_request]
+
+
+def _set_labelled(draft: RequestDraft, label: str, raw: Any) -> str:
+    """Apply one change read by :func:`corrections` (a field label or "quantity"); the label it changed."""
+    if label == "quantity":
+        draft.set_quantity(int(raw))
+        return "Quantity"
+    target = draft.field(label)
+    choice = one_choice(target, str(raw), last=True, loose=True) if target.choices else None
+    return draft.set(target.name, choice.label if choice is not None else raw).label
 
 
 def _change_by_value(draft: RequestDraft, value: str) -> str:

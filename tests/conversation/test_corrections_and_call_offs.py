@@ -145,3 +145,30 @@ def test_a_dodgy_email_not_clicked_gets_how_to_report_it_not_an_urgent_ticket(ch
     assert "urgent" not in reply.lower() or "handed" not in reply, reply
     clicked = chat.say("oh no, i clicked the link and typed my password")
     assert "handed this over" in clicked and "urgent" in clicked, clicked
+
+
+def test_one_message_correcting_two_fields_changes_both_and_submits_them(chat: Chat, copilot: Copilot) -> None:
+    review = chat.say("new hire onboarding for Tomás Ruiz, starting 1 february 2027, macbook air 13, no extra software")
+    assert "MacBook Air 13" in review and "2027-02-01" in review, review
+    changed = chat.say("correction: macbook pro 14, and the start date is 8 february 2027")
+    assert "MacBook Pro 14" in changed and "2027-02-08" in changed and "2027-02-01" not in changed, changed
+    done = chat.say("ok send")
+    fields = placed_fields(copilot, number(done, "SR"))
+    assert fields["laptop_model"] == "MacBook Pro 14" and fields["start_date"] == "2027-02-08", fields
+
+
+def test_a_vague_number_is_asked_again_and_a_tool_called_x_is_not_a_reason(chat: Chat) -> None:
+    first = chat.say("evaluation request for a tool called Warp, website warp.dev, no customer data")
+    assert "Software name: Warp" in first and "Business justification" not in first, first
+    again = chat.say("a few people")
+    assert "whole number" in again and "knowledge base" not in again, again
+    assert "Business justification?" in chat.say("6")
+
+
+def test_two_words_naming_an_item_start_it_and_a_question_about_the_open_item_is_not_a_licence(chat: Chat) -> None:
+    phone = chat.say("company phone")
+    assert "Mobile phone" in phone and "Model?" in phone and "urgent" not in phone, phone
+    chat.say("cancel")
+    chat.say("please evaluate Sentry for error tracking, site sentry.io, no customer data")
+    aside = chat.say("does it matter that it has a free tier?")
+    assert "software list" not in aside and "Number of users?" in aside, aside

@@ -119,3 +119,10 @@ def test_asking_for_someone_after_a_status_hands_over(chat: Chat) -> None:
     chat.say("did anyone look at my vpn problem yet")
     reply = chat.say("still not working, it's been a day. can i talk to someone on the network team?")
     assert "handed this over" in reply, reply
+
+
+def test_a_ticket_named_by_what_it_is_about_and_asked_whether_closed(copilot, chat: Chat) -> None:  # type: ignore[no-untyped-def]
+    before = {t["id"] for t in tickets_of(copilot, "alice.nguyen@acme.example")}
+    reply = chat.say("the jammed printer ticket from ages ago - is that closed?")
+    assert "INC-4" in reply and "Closed" in reply and "Shall I create it" not in reply, reply
+    assert {t["id"] for t in tickets_of(copilot, "alice.nguyen@acme.example")} == before

@@ -220,6 +220,10 @@ def reference(text: str, state: DialogueState, entities: dict[str, Any]) -> Comm
             return found
     if shown.kind == "item" and follow and len(text.split()) <= 7 and not state.draft_item:
         return AnswerQuestion(tool="find_catalog_item", arguments={"need": follow.group("what")})
+    named = entities.get("software") or entities.get("item")
+    if shown.kind == "items" and named in shown.labels and len(text.split()) <= 6 and not state.draft_item \
+            and not looks_like_question(text):
+        return StartFlow(item=str(named), details=text)  # "the pdf one" after Acrobat Pro and Creative Cloud
     pick = _ordinal(text, len(shown.labels)) if len(text.split()) <= 8 else None
     if pick is None and PICK.search(text) and PICK.search(text).group("that") and len(shown.labels) == 1:  # type: ignore[union-attr]
         pick = 1
@@ -250,6 +254,8 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
         changes = corrections(draft, text)
         if changes and (cue or ASKS_FOR_CHANGE.search(text) or (not looks_like_question(text) and (
                 state.stage == "review" or asked is None or _fits_current(draft, text) is None))):
+            if len(changes) > 1:  # several fields at once: the flow reads them all from the words
+                return CorrectSlot(field="", value=text)
             label, value = changes[-1]
             return CorrectSlot(field=label, value=str(value))
         declined = _declines(text, intent, confidence) and (
@@ -311,6 +317,11 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
     if draft is not None and asked is not None and asked.choices and not looks_like_question(text) \
             and not _other_topic(intent, confidence, entities, state):
         return SetSlot(value=text)  # the flow says it isn't an option and lists the choices
+    if draft is not None and asked is not None and asked.field_type in (FieldType.NUMBER, FieldType.DECIMAL,
+                                                                        FieldType.DATE) \
+            and not looks_like_question(text) and len(text.split()) <= 4 and not _other_topic(intent, confidence,
+                                                                                              entities, state):
+        return SetSlot(value=text)  # "a few people", "tomorrow-ish": the flow says what it needs and asks again
     return None
 
 

@@ -144,7 +144,7 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
     if (followup := topic_followups.after_article(text, state, intent, entities)) is not None:
         return followup  # "and what if it keeps dropping?" after a knowledge answer
     thing = commands.requested_thing(entities)
-    if thing and not state.draft_item and intent not in ALWAYS_ROUTE and (
+    if thing and not state.draft_item and (intent not in ALWAYS_ROUTE or confidence < ROUTE_CONFIDENCE) and (
             (intent == "nonsense" and len(text.split()) <= 3) or speech_acts.names_only(text, str(thing))):
         return StartFlow(item=str(thing), details=text)  # "dock", "usb stick pls"
     if intent == "create_incident" and SELF_SERVICE.search(text) and not state.draft_item:
@@ -195,10 +195,16 @@ def execute(command: Command, text: str, entities: dict[str, Any], state: Dialog
 
 
 def about_item(question: str, state: DialogueState) -> str:
-    """A question about "it" while a request is open is about the requested item ("where do I collect it?")."""
+    """A question about "it" while a request is open is about the requested item ("where do I collect it?",
+    "how early do I have to raise this?")."""
     if state.draft_item and re.search(r"\bit\b", question, re.I):
         return re.sub(r"\bit\b", f"the {state.draft_item}", question, count=1, flags=re.I)
+    if state.draft_item and (this := ENDS_ON_THIS.search(question)):
+        return question[:this.start()] + f"the {state.draft_item} request" + question[this.end():]
     return question
+
+
+ENDS_ON_THIS = re.compile(r"\b(?:this|that)\b(?=\s*(?:one\s*)?[?.!]*\s*$)", re.I)  # "… raise this?", not "that one laptop"
 
 
 def route(intent: str, text: str, entities: dict[str, Any], state: DialogueState, tools: set[str], nlu: NLU) -> Decision:
@@ -207,6 +213,8 @@ def route(intent: str, text: str, entities: dict[str, Any], state: DialogueState
 
     if intent == "kb_question":
         return call("search_kb", question=about_item(text, state))
+    if intent == "license_check" and not entities.get("software") and state.draft_item:
+        return call("search_kb", question=about_item(text, state))  # "does it matter that it has a free tier?"
     if intent == "license_check":
         return call("check_license", software=str(entities.get("software") or text))
     if intent == "request_item":

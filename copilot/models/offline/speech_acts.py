@@ -98,7 +98,7 @@ def is_hypothetical_question(text: str) -> bool:
 
 
 FILLER = set("""a an the new another one some please pls plz thx thanks need want get i me for x2 2 two
-               asap quick quickly""".split())
+               asap quick quickly company work corporate business office spare extra replacement my""".split())
 
 
 def names_only(text: str, thing: str) -> bool:

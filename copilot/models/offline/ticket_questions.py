@@ -90,7 +90,15 @@ def ticket_question(text: str, intent: str, entities: dict[str, Any]) -> AnswerQ
         return AnswerQuestion(tool="ticket_status", arguments={"ticket": text})  # "my vpn ticket", "is the headset one done?"
     if STATUS_CUE.search(text) and (query.content or query.pronoun):
         return AnswerQuestion(tool="ticket_status", arguments={"ticket": text})  # "any movement on the IntelliJ thing?"
+    if TICKET_NOUN.search(text) and STATE_ASKED.search(text) and query.content:
+        return AnswerQuestion(tool="ticket_status", arguments={"ticket": text})  # "the printer ticket - is that closed?"
     return None
+
+
+# a ticket named as one ("the jammed printer ticket", "my laptop request") and asked about its state
+TICKET_NOUN = re.compile(r"\b(?:ticket|incident|request|order|case)\b", re.I)
+STATE_ASKED = re.compile(r"\b(?:is|was|has|did|are)\b[^.!]*\b(?:closed|resolved|done|fixed|sorted|finished|open|"
+                         r"approved|completed|cancell?ed)\b|\bstatus\b", re.I)
 
 
 def about_shown_ticket(text: str, state: DialogueState, entities: dict[str, Any]) -> AnswerQuestion | None:
