@@ -49,6 +49,7 @@ DATA = ROOT / "bench" / "data"
 SPLITS = ("dev", "heldout")
 SECTION = "## Acme knowledge base"
 FULL_SECTION = "## Acme knowledge base in the default KB"
+SECTIONS = {"org": SECTION, "full": FULL_SECTION}  # docs/benchmarks.md section per --knowledge
 
 
 def _norm(text: str) -> str:
@@ -161,7 +162,7 @@ def table(results: dict[str, dict[str, float]], before: dict[str, dict[str, str]
 
 def write(results: dict[str, dict[str, float]], before: dict[str, dict[str, str]], note: str = "",
           knowledge: str = "org") -> None:
-    section = SECTION if knowledge == "org" else FULL_SECTION
+    section = SECTIONS[knowledge]
     served = ("Acme's own portal articles (28, served by the sandbox with `knowledge=org`)" if knowledge == "org" else
               "the KB `make run` builds (`--knowledge full`: Acme's 28 articles and 913 imported Microsoft support "
               "articles in four big categories; the gold article is always Acme's)")
@@ -189,7 +190,7 @@ def main() -> None:
     args = parser.parse_args()
     splits = SPLITS if args.split == "both" else (args.split,)
     results = asyncio.run(run(splits, args.knowledge, args.data_dir))
-    before = {s: v for s, v in published(SECTION if args.knowledge == "org" else FULL_SECTION).items() if s in results}
+    before = {s: v for s, v in published(SECTIONS[args.knowledge]).items() if s in results}
     print(table(results, before))
     if not args.no_write and splits == SPLITS:
         write(results, before, args.note, args.knowledge)

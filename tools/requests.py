@@ -360,17 +360,14 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
             return ToolResult(ok=False, message="There's no request in progress to change.")
         try:
             if field.strip().lower() in {"quantity", "qty", "how many"}:
-                draft.set_quantity(int(value))
-                changed = "Quantity"
+                changed = _set_labelled(draft, "quantity", value)
             elif not field.strip() and len(several := corrections(draft, value)) > 1:
                 # "correction: macbook pro 14, and the start date is 8 february 2027": every change it names
                 changed = ", ".join(_set_labelled(draft, label, raw) for label, raw in several)
             elif not field.strip():
                 changed = _change_by_value(draft, value)
             else:
-                target = draft.field(field)
-                choice = one_choice(target, value, last=True, loose=True) if target.choices else None
-                changed = draft.set(target.name, choice.label if choice is not None else value).label
+                changed = _set_labelled(draft, field, value)
         except (InvalidAnswer, DraftClosed, ValueError) as problem:
             offer_choices(ctx, draft)
             return ToolResult(ok=True, message=str(problem), data={"invalid": True})
@@ -413,7 +410,7 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
 
 
 def _set_labelled(draft: RequestDraft, label: str, raw: Any) -> str:
-    """Apply one change read by :func:`corrections` (a field label or "quantity"); the label it changed."""
+    """Apply one change to a field named by its name or label (or "quantity"); the label it changed."""
     if label == "quantity":
         draft.set_quantity(int(raw))
         return "Quantity"
