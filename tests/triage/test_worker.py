@@ -348,8 +348,15 @@ async def past_resolved(sandbox: SandboxHandle, trained_dir: Path) -> Any:
     assert candidates, "the sandbox has no resolved history"
     candidates = candidates[:200]
     guesses = bundle.model.predict([ticket_text(past) for past in candidates])
-    for past, fields in zip(candidates, guesses, strict=True):
-        if any(guess.auto for guess in fields.values()):
+    sure = [(past, {name for name, guess in fields.items() if guess.auto})
+            for past, fields in zip(candidates, guesses, strict=True)]
+    # first one whose sure fields include one a new ticket leaves empty (category, group): a sure priority, type
+    # or urgency may equal what the new ticket already has, and the worker rightly applies nothing then
+    for past, names in sure:
+        if names & {"category", "group_id"}:
+            return past
+    for past, names in sure:
+        if names:
             return past
     raise AssertionError("the trained bundle is sure of no field on any resolved incident")
 
