@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from copilot.eval.report import BENCHMARKS_MD, write_section  # noqa: E402
+from copilot.web.serving import MAX_REQUEST_HEAD_BYTES  # noqa: E402
 from tests.servers import free_port  # noqa: E402
 
 SECTION = "## Load and scale-out"
@@ -192,6 +193,7 @@ def replicas(count: int, sandbox_url: str, redis_url: str, work: Path,
                    "COPILOT_DATA_DIR": str(data_dir), "COPILOT_API_TOKENS": TOKEN, "COPILOT_LOG_LEVEL": "WARNING",
                    "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "OMP_NUM_THREADS": "1"}
             cmd = [sys.executable, "-m", "uvicorn", "copilot.web.standalone:app_from_env", "--factory",
+                 "--h11-max-incomplete-event-size", str(MAX_REQUEST_HEAD_BYTES),
                    "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
             started.append((f"http://127.0.0.1:{port}", subprocess.Popen(cmd, cwd=ROOT, env=env)))
         for url, process in started:

@@ -11,6 +11,8 @@ from typing import Any
 
 import uvicorn
 
+from copilot.web.serving import MAX_REQUEST_HEAD_BYTES
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -29,7 +31,8 @@ class ThreadServer(uvicorn.Server):
 def serve(app: Any, port: int | None = None) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 and yield its base URL; stop it afterwards."""
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+                            h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES)  # as the app's own servers
     server = ThreadServer(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

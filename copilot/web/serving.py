@@ -10,7 +10,8 @@ whatever is still open after it is cancelled, and the app's own shutdown runs.
 Both ways of starting the app build their server from these classes: ``python -m copilot.serve`` directly, and
 ``chainlit run`` because ``bound_graceful_shutdown`` (called by ``app.py`` before uvicorn starts) puts them in
 place of ``uvicorn.Config`` and ``uvicorn.Server``. The websocket per-message deflate setting
-(``COPILOT_WS_PER_MESSAGE_DEFLATE``) is applied here too, so it holds under either entry point.
+(``COPILOT_WS_PER_MESSAGE_DEFLATE``) is applied here too, so it holds under either entry point, and so is the
+longest request head the server reads (``MAX_REQUEST_HEAD_BYTES``).
 """
 
 from __future__ import annotations
@@ -26,10 +27,18 @@ from copilot import logs
 
 log = logs.get_logger(__name__)
 
+MAX_REQUEST_HEAD_BYTES = 128 * 1024
+"""The longest request line and headers read whole. h11 reads a request head as it arrives; beyond its default
+(16 KiB) it answers a plain-text 400 and closes while the client may still be writing, which the client sees as
+a connection reset, depending on how the bytes were split. With this limit an over-long header (a 64 KB
+``X-Employee-Email``) reaches the app, which answers its own 400 in words. REST replicas started with the
+``uvicorn`` command get it as ``--h11-max-incomplete-event-size 131072`` (docs/scale-out.md)."""
+
 
 class BoundedConfig(uvicorn.Config):
     """uvicorn's ``Config`` with ``timeout_graceful_shutdown`` defaulting to ``grace`` seconds, and websocket
-    per-message deflate as ``per_message_deflate`` says (when set; uvicorn's and Chainlit's default is on)."""
+    per-message deflate as ``per_message_deflate`` says (when set; uvicorn's and Chainlit's default is on), and
+    request heads read up to ``MAX_REQUEST_HEAD_BYTES``."""
 
     grace: float | None = None
     per_message_deflate: bool | None = None
@@ -37,6 +46,8 @@ class BoundedConfig(uvicorn.Config):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if kwargs.get("timeout_graceful_shutdown") is None:
             kwargs["timeout_graceful_shutdown"] = self.grace
+        if kwargs.get("h11_max_incomplete_event_size") is None:
+            kwargs["h11_max_incomplete_event_size"] = MAX_REQUEST_HEAD_BYTES
         if self.per_message_deflate is not None:
             kwargs["ws_per_message_deflate"] = self.per_message_deflate
         super().__init__(*args, **kwargs)

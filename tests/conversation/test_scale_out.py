@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from copilot.web.serving import MAX_REQUEST_HEAD_BYTES
 from tests.conftest import SandboxHandle
 from tests.servers import free_port
 
@@ -54,7 +55,8 @@ def replicas(sandbox_factory: Callable[..., SandboxHandle], redis_url: str,
                    "COPILOT_LOG_LEVEL": "WARNING", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
                    "COPILOT_TRIAGE_WORKER": "off"}  # the triage tests share this Redis
             processes.append(subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "copilot.web.standalone:app_from_env", "--factory", "--host",
+                [sys.executable, "-m", "uvicorn", "copilot.web.standalone:app_from_env", "--factory",
+                 "--h11-max-incomplete-event-size", str(MAX_REQUEST_HEAD_BYTES), "--host",
                  "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env))
             urls.append(f"http://127.0.0.1:{port}")
         for url, process in zip(urls, processes, strict=True):

@@ -5,7 +5,7 @@ replaced by a probe that looks at the running event loop, task and modules from 
 coroutine (where every request would run), and then returns, so the process exits without listening. The
 same probe under ``chainlit run`` (which imports ``chainlit.cli`` and with it ``nest_asyncio.apply()``) shows
 the pure-Python task: the check can fail. Both also show that our graceful-shutdown bound and the
-per-message deflate setting reach the uvicorn config under either entry point.
+per-message deflate setting and the request-head limit reach the uvicorn config under either entry point.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+from copilot.web.serving import MAX_REQUEST_HEAD_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "Qm7vT2xLr9Kc4Wb1Nz8Hd5Jf0Gp3Ys-Ue_Ai6Ok2Rt"
@@ -36,6 +38,7 @@ async def probe(self, sockets=None):
         "server": type(self).__name__,
         "grace": self.config.timeout_graceful_shutdown,
         "deflate": self.config.ws_per_message_deflate,
+        "head_limit": self.config.h11_max_incomplete_event_size,
         "host": self.config.host, "port": self.config.port,
     }), flush=True)
 
@@ -64,6 +67,7 @@ def test_the_entry_point_serves_on_c_tasks_without_nest_asyncio(tmp_path: Path) 
     assert seen["nest_patched"] is False
     assert seen["chainlit_cli"] is False and seen["nest_asyncio_imported"] is False
     assert (seen["server"], seen["grace"], seen["deflate"]) == ("DrainingServer", 3.0, False)
+    assert seen["head_limit"] == MAX_REQUEST_HEAD_BYTES
     assert (seen["host"], seen["port"]) == ("127.0.0.1", 8971)
 
 
@@ -72,3 +76,4 @@ def test_chainlit_run_still_works_and_the_probe_sees_its_nest_asyncio(tmp_path: 
     assert seen["chainlit_cli"] is True
     assert seen["nest_patched"] is True and seen["c_task"] is False  # what the first test would see if it regressed
     assert (seen["server"], seen["grace"], seen["deflate"]) == ("DrainingServer", 3.0, False)
+    assert seen["head_limit"] == MAX_REQUEST_HEAD_BYTES
