@@ -245,7 +245,10 @@ _GLOSS: dict[str, dict[str, str]] = {
         "roubado": "stolen", "olá": "hello", "obrigado": "thanks", "obrigada": "thanks", "sim": "yes", "não": "no",
         "pode enviar": "submit", "enviar": "submit", "cancelar": "cancel", "dias": "days", "dia": "day",
         "estranho": "", "estranha": "", "férias": "holidays", "salário": "salary", "meu": "my", "minha": "my", "meus": "my", "minhas": "my",
-        "está": "is",
+        "está": "is", "pedido do": "request for the", "pedido da": "request for the", "pedido de": "request for",
+        "pedido": "request", "solicitação do": "request for the", "solicitação da": "request for the",
+        "solicitação": "request", "e o": "and the", "e a": "and the", "já foi aprovado": "approved yet",
+        "já foi aprovada": "approved yet", "foi aprovado": "approved", "foi aprovada": "approved", "foi": "was",
     },
     "it": {
         "ho dimenticato la password": "forgot my password", "non funziona": "is not working",
@@ -397,6 +400,9 @@ def gloss(text: str, code: str, known: Callable[[str], bool] | None = None) -> s
             continue
         for word in chunk.split():
             bare = word.strip(_PUNCT)
+            if not bare and "?" in word:
+                kept.append("?")  # "já foi aprovado?" glossed: still a question
+                continue
             if not bare or bare in _EVERYDAY:
                 continue
             if known is None or any(ch.isdigit() for ch in bare) or "#" in bare or known(bare) or bare in ENGLISH_WORDS:

@@ -47,6 +47,8 @@ REPORT = re.compile(
     r"(?:clicked|opened|downloaded|installed|entered|typed|gave|got|received|lost|left|have|had|see|saw|"
     r"can'?t|cannot)\b"
     r"|\b(?:i'?m|i am|we'?re|we are)\s+(?:getting|seeing|locked|infected|being|under)\b"
+    r"|^\s*(?:(?:still|now|suddenly|keep)\s+)?(?:getting|seeing|receiving)\b"  # chat style, no subject: "getting mfa prompts"
+    r"|\bam\s+i\s+being\b|\b(?:i|we)\s+(?:didn'?t|did\s+not|never)\s+(?:trigger|request|approve|start|send|make)\b"
     r"|\b(?:my|our)\b[\w\s-]{0,40}?\b(?:was|were|is|are|has been|have been|got|has|keeps?)\b"
     r"|\b\w+\s+(?:is|are|went)\s+down\b"
     r"|\b(?:someone|somebody|a hacker)\s+(?:has|have|is|stole|took|hacked|logged|accessed|used)\b"

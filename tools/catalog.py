@@ -20,6 +20,9 @@ from tools.vocabulary import TenantVocabulary, choice_labels
 REFRESH_SECONDS = 600
 ITEM_MATCH_CUTOFF = 55
 APP_MATCH_CUTOFF = 70
+SOFTWARE_IN_GENERAL = {"software", "licence", "licences", "license", "licenses", "licensing", "seat", "seats", "app",
+                       "apps", "application", "applications", "program", "programs", "tool", "tools", "product",
+                       "products", "subscription", "subscriptions"}
 STOPWORDS = {"i", "need", "a", "an", "the", "new", "please", "request", "want", "get", "can", "to", "for", "my",
              "me", "some", "would", "like", "access", "licence", "license", "seat", "of"}
 
@@ -75,6 +78,16 @@ def _names_enough(name: str, wanted: set[str]) -> bool:
 def _key_words(text: str) -> str:
     words = [w for w in re.findall(r"[a-z0-9+#.]+", text.lower()) if w not in STOPWORDS]
     return " ".join(words) or text.lower()
+
+
+def _names_it(text: str, app_name: str) -> bool:
+    """Does ``text`` say a word of the application's own name (or a typo of one, or "vscode" for Visual Studio
+    Code), beyond the words that name any software?"""
+    said = [w for w in utils.default_process(text).split() if w not in SOFTWARE_IN_GENERAL | FUNCTION_WORDS]
+    own = [w for w in utils.default_process(app_name).split() if w not in SOFTWARE_IN_GENERAL]
+    return any(fuzz.ratio(w, o) >= 75 or (min(len(w), len(o)) >= 3 and (w.startswith(o) or w.endswith(o) or
+                                                                       o.startswith(w)))
+               for w in said for o in own)
 
 
 @dataclass
@@ -168,13 +181,15 @@ class CatalogDirectory:
         return scored[:limit]
 
     async def find_application(self, name: str) -> tuple[Application, float] | None:
-        """The application whose name best matches ``name`` (typos and partial names allowed)."""
+        """The application whose name best matches ``name`` (typos and partial names allowed). Words that name
+        software in general ("my software licences") are no part of a name: "software" alone is not Jira Software."""
         await self.refresh()
         if not self._apps:
             return None
         names = {app_id: app.name for app_id, app in self._apps.items()}
-        best = process.extractOne(_key_words(name), names, scorer=fuzz.WRatio, processor=utils.default_process)
-        if best is None or best[1] < APP_MATCH_CUTOFF:
+        ranked = process.extract(_key_words(name), names, scorer=fuzz.WRatio, processor=utils.default_process, limit=5)
+        best = next((hit for hit in ranked if hit[1] >= APP_MATCH_CUTOFF and _names_it(name, hit[0])), None)
+        if best is None:
             return None
         return self._apps[best[2]], float(best[1])
 

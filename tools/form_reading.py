@@ -75,7 +75,9 @@ EXPLICIT = re.compile(
     r"(?P<value2>.+?)\s*[.!]?$", re.I)
 OTHER = re.compile(r"\bthe\s+other\s+(?P<what>[a-z]+)?", re.I)
 QUESTION = re.compile(
-    r"\?\s*$|^\s*(?:how|what|when|where|why|who|which|is|are|can|could|do|does|did|will|would|should|shall|may)\b"
+    r"\?\s*$|^\s*(?:(?:btw|by\s+the\s+way|oh|also|and|so|ok(?:ay)?|hey|hmm+|quick\s+(?:question|one)|sorry|one\s+thing)"
+    r"\b[\s,:;.!-]*)*(?:how|what|when|where|why|who|which|is|are|can|could|do|does|did|will|would|should|shall|may|"
+    r"(?:what|how|where|who|when)'?s|wat|wats)\b"
     r"|\bwhat\s+(?:do|should|can|shall)\s+(?:i|we)\s+do\b", re.I)
 
 
@@ -183,11 +185,26 @@ def _mention(field: DraftField, words: list[str]) -> int | None:
 SWITCH_OFF = NEGATION | {"cancel", "skip", "drop", "remove", "scrap", "forget", "exclude", "leave", "ditch"}
 
 
-def checkbox_mention(field: DraftField, text: str) -> bool | None:
-    """A yes/no field said in passing: "no recording" / "skip the recording" → False, "port my number" → True."""
-    words = tokens(text)
+# "a new number is fine": a field about keeping something existing is turned off by asking for a new one.
+KEEPING = {"existing", "current", "old"}
+NOT_KEEPING = {"new", "fresh", "different", "another"}
+
+
+def _checkbox_in(field: DraftField, words: list[str]) -> bool | None:
     index = _mention(field, words)
-    return None if index is None else not (SWITCH_OFF & set(words[max(0, index - 3):index]))
+    if index is None:
+        return None
+    before = set(words[max(0, index - 4):index])
+    said = not (SWITCH_OFF & before)
+    return not said if KEEPING & set(tokens(field.label)) and NOT_KEEPING & before else said
+
+
+def checkbox_mention(field: DraftField, text: str) -> bool | None:
+    """A yes/no field said in passing: "no recording" / "skip the recording" → False, "port my number" → True,
+    "a new number is fine, don't need to port anything" → False. Each clause is read on its own (a "no" in one
+    does not reach the next); the last clause that names the field decides."""
+    said = [value for clause in CLAUSE_BREAK.split(text) if (value := _checkbox_in(field, tokens(clause))) is not None]
+    return said[-1] if said else None
 
 
 def switched_off(draft: RequestDraft, text: str) -> str | None:
@@ -202,13 +219,15 @@ def switched_off(draft: RequestDraft, text: str) -> str | None:
 
 
 def checkbox_words(field: DraftField, text: str) -> set[str]:
-    """The words of the clause that said a yes/no field ("I'd like to hold on to my current number"): they
-    gave a value, not a reason (a reason in the same clause is then asked for rather than half read)."""
+    """The words of the clauses that said a yes/no field ("I'd like to hold on to my current number", "don't need
+    to port anything"): they gave a value, not a reason (a reason in the same clause is then asked for rather
+    than half read)."""
+    said: set[str] = set()
     for clause in re.split(r"[,;.!?]|\b(?:and|but|so)\b", text):
         words = tokens(clause)
         if _mention(field, words) is not None:
-            return set(words)
-    return set()
+            said |= set(words)
+    return said
 
 
 # Words that ask for the thing, not why ("I would like to request Visio" gives no reason).
@@ -217,6 +236,15 @@ ASKING_WORDS = {"request", "requesting", "order", "ordering", "buy", "purchase",
 # "for my windows box", "for my work laptop": what it goes on, not why it is needed.
 DEVICE_WORDS = {"box", "machine", "computer", "pc", "laptop", "desktop", "device", "workstation", "notebook", "rig",
                 "work", "mac", "macbook", "new", "old", "current", "own", "personal"}
+
+
+# "evaluate a new tool" for a New software evaluation: the item again, in general words, not why it is needed.
+THING_WORDS = {"tool", "tools", "app", "apps", "software", "program", "product", "thing", "something", "one"}
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """"evaluation" and "evaluate", "installing" and "install": one word in two forms."""
+    return min(len(a), len(b)) >= 6 and a[:6] == b[:6]
 
 
 NAMES_THE_THING = re.compile(r"(?:a|an|the|some|this|that|our)?\s*(?:[\w-]+\s+){0,2}(?:called|named)\b", re.I)
@@ -229,8 +257,8 @@ def purpose(text: str, ignore: set[str]) -> str | None:
         rest = match.group("rest").strip(" -–—:")
         if NAMES_THE_THING.match(rest):
             continue  # "evaluation request for a tool called Warp": what it is, not why
-        content = [w for w in tokens(rest) if w not in FILLER | ASKING_WORDS | DEVICE_WORDS and not w.isdigit()
-                   and len(w) >= 3 and not any(u.startswith(w) for u in ignore)]
+        content = [w for w in tokens(rest) if w not in FILLER | ASKING_WORDS | DEVICE_WORDS | THING_WORDS
+                   and not w.isdigit() and len(w) >= 3 and not any(u.startswith(w) or _same_stem(u, w) for u in ignore)]
         if content:
             return rest
     return None
@@ -306,6 +334,7 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
             values[field.name] = dates[min(date_fields.index(field), len(dates) - 1)] if len(date_fields) > 1 else dates[0]
         elif field.field_type == FieldType.NUMBER and (users := USERS.search(text)):
             values[field.name] = str(_number(users.group(1)))
+            used |= set(tokens(users.group(0)))  # "for 6 users" says how many, not why
         elif field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and "email" in field.label.lower():
             if (email := EMAIL.search(text)) is not None:
                 values[field.name] = email.group(0)

@@ -12,11 +12,14 @@ from html import escape
 
 from tools.actions import button, confirmed_write
 from tools.context import AsyncTool, ToolContext, tool
-from tools.freshservice import FreshserviceError, TicketCreate
+from tools.freshservice import FreshserviceError, Ticket, TicketCreate
 from tools.knowledge import shown_passage
 from tools.results import ToolResult
 from tools.state import Handoff, PendingAction
 from tools.summary import problem_subject, summary_html
+from tools.tickets import ticket_label
+
+CLOSED_STATUSES = {4, 5}  # Resolved, Closed
 
 
 def transcript_html(ctx: ToolContext) -> str:
@@ -50,7 +53,7 @@ def handover_tools(ctx: ToolContext) -> list[AsyncTool]:
     return [escalate_to_human, ask_to_rephrase]
 
 
-def handover_reply(ctx: ToolContext, ticket_id: int, *, urgent: bool) -> str:
+def handover_reply(ctx: ToolContext, ticket_id: int, *, urgent: bool, label: str = "") -> str:
     """What the employee is told once the ticket exists: its number, whether it is treated as urgent, when a
     person will look, and — for urgent handovers, or when the desk is closed — how to reach one by phone.
     The phone line (``COPILOT_URGENT_CONTACT``) and the hours (Freshservice's business hours) are the IT
@@ -70,8 +73,26 @@ def handover_reply(ctx: ToolContext, ticket_id: int, *, urgent: bool) -> str:
     else:
         when = (f"The service desk is closed right now; your ticket will be picked up {hours.describe_next_open(now)}. "
                 f"If this can't wait (security incident, nobody can work), {ctx.urgent_contact}.")
+    if label:  # the employee's own ticket, just described: the person picks it up there, no second ticket
+        return f"I've passed this to the IT team on **{label}**, with our conversation. {when} Anything you write " \
+               "here now is added to that ticket."
     return f"I've handed this over to the IT team as **INC-{ticket_id}**. {when} Anything you write here now is added " \
            "to that ticket."
+
+
+async def ticket_just_described(ctx: ToolContext) -> Ticket | None:
+    """The employee's own open ticket the copilot described last ("can someone chase this?" after its status):
+    a handover then goes onto it rather than opening another ticket about the same thing."""
+    shown = ctx.state.last_shown
+    if shown is None or shown.kind != "ticket" or len(shown.entries) != 1 or not shown.entries[0].id.isdigit():
+        return None
+    try:
+        ticket = await ctx.client.get_ticket(int(shown.entries[0].id))
+    except FreshserviceError:
+        return None  # not found or unreachable now: a new handover ticket, as without it
+    if ticket.requester_id != ctx.employee.requester_id or ticket.status in CLOSED_STATUSES:
+        return None
+    return ticket
 
 
 async def escalate(ctx: ToolContext, reason: str, *, urgent: bool = False, trigger: str = "model") -> ToolResult:
@@ -81,11 +102,25 @@ async def escalate(ctx: ToolContext, reason: str, *, urgent: bool = False, trigg
     """
     state = ctx.state
     again = state.handoff is not None
+    onto: Ticket | None = None
     try:
+        if state.handoff is None and not urgent:
+            onto = await ticket_just_described(ctx)
         if state.handoff is not None:
             ticket_id = state.handoff.ticket_id
             await ctx.client.add_note(ticket_id, f"<p>Escalated again: {escape(reason)}</p>", private=False,
                                       idempotency_key=f"escalate-again-{state.id}-{len(state.transcript)}")
+        elif onto is not None:
+            note = await ctx.client.add_note(
+                onto.id, f"<p><b>{escape(ctx.employee.name)} asked for a person about this ticket via the copilot."
+                         f"</b></p>{summary_html(state.transcript, reason)}{context_html(ctx)}"
+                         f"<p>Full conversation:</p>{transcript_html(ctx)}",
+                private=False, idempotency_key=f"handover-{state.id}")
+            ticket_id = onto.id
+            # what is on the ticket already (our note, earlier replies) is not news from IT for this handover
+            earlier = [c.id async for c in ctx.client.iter_conversations(ticket_id)]
+            state.handoff = Handoff(ticket_id=ticket_id, reason=reason, label=ticket_label(onto),
+                                    seen_conversation_ids=[note.id, *earlier])
         else:
             priority = 4 if urgent else 2
             # The subject says what the problem is (the employee's words), not why the copilot hands over.
@@ -109,11 +144,12 @@ async def escalate(ctx: ToolContext, reason: str, *, urgent: bool = False, trigg
         raise
     await ctx.audit.record(ctx.event("escalate_to_human", outcome="escalated",
                                      arguments={"reason": reason, "urgent": urgent, "trigger": trigger},
-                                     result={"ticket_id": ticket_id, "again": again}))
+                                     result={"ticket_id": ticket_id, "again": again, "existing": onto is not None}))
     ctx.out.ticket(ticket_id)
     ctx.out.handoff = True
     ctx.out.offer("end_handover", "Back to the copilot")
-    return ToolResult(message=handover_reply(ctx, ticket_id, urgent=urgent),
+    return ToolResult(message=handover_reply(ctx, ticket_id, urgent=urgent,
+                                             label=state.handoff.label if state.handoff else ""),
                       data={"ticket_id": ticket_id, "urgent": urgent})
 
 
@@ -143,7 +179,7 @@ async def end_handover(ctx: ToolContext, _argument: str) -> ToolResult:
     if handoff is None:
         return ToolResult(ok=False, message="That button is no longer active. What would you like to do?")
     ctx.state.handoff = None
-    return ToolResult(message=f"You're back with the copilot. INC-{handoff.ticket_id} stays open with the IT team.")
+    return ToolResult(message=f"You're back with the copilot. {handoff.name} stays open with the IT team.")
 
 
 async def relay(ctx: ToolContext, text: str, *, turn: int) -> ToolResult:
@@ -160,7 +196,7 @@ async def relay(ctx: ToolContext, text: str, *, turn: int) -> ToolResult:
     await ctx.audit.record(ctx.event("add_handover_note", outcome="ok",
                                      arguments={"ticket_id": handoff.ticket_id, "turn": turn},
                                      result={"note_id": note.id}))
-    return ToolResult(message=f"Added to INC-{handoff.ticket_id}; the IT team will see it.")
+    return ToolResult(message=f"Added to {handoff.name}; the IT team will see it.")
 
 
 async def agent_replies(ctx: ToolContext) -> list[str]:
@@ -176,7 +212,7 @@ async def agent_replies(ctx: ToolContext) -> list[str]:
             handoff.seen_conversation_ids.append(conversation.id)
             if conversation.user_id == ctx.employee.requester_id or conversation.incoming:
                 continue
-            shown.append(f"**IT team** on INC-{handoff.ticket_id}: {(conversation.body_text or '').strip()}")
+            shown.append(f"**IT team** on {handoff.name}: {(conversation.body_text or '').strip()}")
     except FreshserviceError:
         return []
     return shown

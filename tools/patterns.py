@@ -43,19 +43,23 @@ _BARE_NUMBER = re.compile(r"^\s*(\d{1,9})\s*$")
 # Yes, confirm and send in Spanish, Italian, German, French and Portuguese (the languages the copilot notices).
 _FOREIGN_YES = frozenset("""si sí sì ja oui sim claro vale genau conferma confermo confirma confirmo confirmar confirme
 bestätigen bestätige envía envia envoie envoyer invia manda schick abschicken d'accord perfecto perfetto perfeito
-parfait""".split())
+parfait procedi procede procède procéder proceda prosegui avanti adelante dale listo vas allez weiter passt stimmt
+richtig korrekt correcto correto certo esatto exacto exactement isso bon bene gut enviar envoyez inviala""".split())
+# Words that only carry a foreign yes ("oui, c'est bon", "sì, va bene", "ja, passt so", "sí, está bien").
+_FOREIGN_FILLER = frozenset("""c'est ça va y est está esta es tutto tudo bem è ist das alles so la le el o a di de
+pode por favor s'il te plaît vous""".split())
 _CONFIRM_WORDS = frozenset("""yes y yep yeah yup sure ok okay k kk confirm confirmed correct right perfect great fine
 good absolutely please pls plz thanks thank you cheers go ahead do it for submit send create place order proceed lgtm
 alright cool that's thats this that is all looks look sounds now away just then exactly and the it's to me works ship
 fire brilliant lovely right off along through on in with everything ready accurate spot request definitely certainly
 agreed awesome excellent nice sweet yea ya yah you we us i one by of course thing happy let's lets book approved
 sorted set log raise file thx ty tx thnx thanx tnx tyvm cheers gerne bitte merci danke gracias grazie obrigado obrigada bien
-bueno""".split()) | _FOREIGN_YES
+bueno""".split()) | _FOREIGN_YES | _FOREIGN_FILLER
 _CONFIRM_STRONG = frozenset("""yes y yep yeah yup sure ok okay k kk confirm confirmed correct perfect fine absolutely
 go submit send create place proceed lgtm alright do good works ship fire brilliant lovely great right definitely
 certainly agreed awesome excellent nice sweet yea ya yah order book course happy approved""".split()) | _FOREIGN_YES
 _NOT_CONFIRM = frozenset("""no not don't dont cancel wait stop never change but instead actually hold nope nah
-without except""".split())
+without except non nein não nao pas nicht aspetta attends espera warte""".split())
 _CALL_OFF = re.compile(
     r"\b(?:cancel|abort|nvm|scrap (?:it|that|this)|forget (?:about )?(?:it|that|this|the (?:\w+ )?(?:request|order|draft|form))|never ?mind|nevermind|no thanks|"
     r"not now|don'?t (?:send|submit|order|place|create)|do not (?:send|submit)|changed? my mind|scratch (?:that|it|this)|"
@@ -142,12 +146,16 @@ _DATES = re.compile(
     rf"|\b(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{_MONTH})\.?(?:,?\s+(?P<y1>\d{{4}}))?\b"
     rf"|\b(?P<m2>{_MONTH})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y2>\d{{4}}))?\b"
     r"|\b(?P<n1>\d{1,2})[/.](?P<n2>\d{1,2})[/.](?P<ny>\d{4})\b"
-    r"|\b(?P<rel>today|tomorrow)\b", re.I)
+    r"|\b(?P<rel>today|tomorrow)\b"
+    rf"|\b(?P<edge>end|start|beginning)\s+of\s+(?P<m3>{_MONTH})\.?(?:,?\s+(?P<y3>\d{{4}}))?\b"
+    r"|\b(?:(?P<next>next)\s+|this\s+|on\s+)?(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def find_dates(text: str, today: date | None = None) -> list[str]:
     """The dates written in ``text`` as ISO strings: 2027-03-31, "31 March 2027", "March 31", "31/03/2027",
-    "tomorrow".
+    "tomorrow", "end of January 2027" (its last day), "start of March" (its first), "Friday" / "next Friday" (the
+    coming one, never today).
     A day and month without a year is the next such day from ``today``; impossible dates are skipped."""
     today = today or date.today()
     found: list[str] = []
@@ -164,6 +172,16 @@ def find_dates(text: str, today: date | None = None) -> list[str]:
                 value = date(int(match.group("ny")), month, day)
             elif match.group("rel"):
                 value = today + timedelta(days=1 if match.group("rel").lower() == "tomorrow" else 0)
+            elif match.group("edge"):
+                month = MONTHS[match.group("m3").lower()]
+                year = int(match.group("y3")) if match.group("y3") else today.year
+                if not match.group("y3") and month < today.month:
+                    year += 1
+                last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+                value = date(year, month, last if match.group("edge").lower() == "end" else 1)
+            elif match.group("weekday"):
+                ahead = (WEEKDAYS.index(match.group("weekday").lower()) - today.weekday()) % 7
+                value = today + timedelta(days=ahead or 7)
             else:
                 day = int(match.group("d1") or match.group("d2"))
                 month = MONTHS[(match.group("m1") or match.group("m2")).lower()]

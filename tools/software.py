@@ -40,6 +40,8 @@ def software_tools(ctx: ToolContext) -> list[AsyncTool]:
     @tool(ctx, "Checked licence availability")
     async def check_license(software: str) -> ToolResult:
         """Check whether a software licence seat is free, and whether the employee already has one."""
+        if len(family := await ctx.catalog.family(software)) >= 2:
+            return await several(family)  # "what adobe products are there": which of Adobe's, not the first
         match = await ctx.catalog.find_application(software)
         if match is None:
             return ToolResult(ok=True, data={"known": False}, message=(
@@ -72,6 +74,20 @@ def software_tools(ctx: ToolContext) -> list[AsyncTool]:
             lines.append(f"You can request it through “{request_item.name}” — press the button or say “request {app.name}”.")
             ctx.out.offer(f"start:{request_item.display_id}", f"Request {app.name}")
         return ToolResult(data=data, message=" ".join(lines))
+
+    async def several(items: list[ServiceItem]) -> ToolResult:
+        """A vendor's catalog items with their free seats, to pick from."""
+        lines = []
+        for item in items:
+            found = await ctx.catalog.find_application(item.name)
+            seats = await seats_available(ctx.client, found[0].id, today=ctx.clock().date()) if found else None
+            free = "" if seats is None else " — company-wide licence" if seats.unlimited else (
+                f" — {max(seats.available or 0, 0)} of {seats.purchased} seats free")
+            lines.append(f"• **{item.name}** ({_money(item.cost or 0)}){free}")
+            ctx.out.offer(f"start:{item.display_id}", item.name)
+        ctx.state.show("items", [(str(item.display_id), item.name) for item in items])
+        return ToolResult(data={"items": [item.name for item in items]},
+                          message="These are in the catalog:\n" + "\n".join(lines) + "\nWhich one do you mean?")
 
     async def one_item(item: ServiceItem) -> ToolResult:
         """One catalog item in detail: what it is, cost, delivery time and who approves it for this employee."""

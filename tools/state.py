@@ -55,8 +55,14 @@ class PendingAction(BaseModel):
 class Handoff(BaseModel):
     ticket_id: int
     reason: str
+    label: str = ""  # "SR-2" when the handover went onto the employee's own request; empty: the new INC
+
     since: datetime = Field(default_factory=utcnow)
     seen_conversation_ids: list[int] = Field(default_factory=list)  # agent replies already shown
+
+    @property
+    def name(self) -> str:
+        return self.label or f"INC-{self.ticket_id}"
 
 
 class KbAlternative(BaseModel):

@@ -43,7 +43,8 @@ MODIFIER = re.compile(r"\b(?:for|with|from|on|in|at|because|since|so|as|after|be
 ITEM_SYNONYMS = {"stick": "drive", "screen": "monitor", "display": "monitor", "dock": "docking", "inbox": "mailbox",
                  "administrator": "admin", "joiner": "starter", "hire": "starter", "headphones": "headset",
                  "headphone": "headset", "mailing": "distribution", "folder": "drive", "evaluate": "evaluation",
-                 "evaluating": "evaluation", "trial": "evaluation", "trialling": "evaluation", "pilot": "evaluation"}
+                 "evaluating": "evaluation", "trial": "evaluation", "trialling": "evaluation", "pilot": "evaluation",
+                 "pdf": "acrobat"}  # "the pdf one" among Adobe's items: the PDF editor
 # "no extra software", "without recording", "not the laptop": what is said not to be wanted names nothing.
 NEGATED = re.compile(r"\b(?:no|without|not|don'?t\s+need)\s+(?:(?:any|extra|more|the|a)\s+)?[\w-]+", re.I)
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9+#\-]*[a-z0-9+#]|[a-z0-9]", re.I)
@@ -284,7 +285,10 @@ def _aliases(name: str) -> set[str]:
 
 
 def _content(text: str) -> list[str]:
-    return [_stem(w) for w in tokens(text) if w not in FILLER and len(w) >= 2]
+    return [_stem(w) for w in tokens(text) if w not in FILLER and w not in CONJUNCTIONS and len(w) >= 2]
+
+
+CONJUNCTIONS = {"and", "or", "nor", "but"}  # "thanks and the request for the monitor": no item is named by "and"
 
 
 def _split_request(text: str) -> tuple[str, str]:

@@ -77,7 +77,7 @@ def reply_kinds(result: TurnResult, before: ConversationState, after: Conversati
     if draft is not None and draft.open and draft.current_field is not None and \
             tools & {"start_request", "answer_request_field", "change_request_field"}:
         kinds.add("asks_field")
-    if "find_catalog_item" in tools or ("start_request" in tools and "Which one do you mean" in text):
+    if "find_catalog_item" in tools or (tools & {"start_request", "check_license"} and "Which one do you mean" in text):
         kinds.add("catalog_options")
     if "check_license" in tools:
         kinds.add("licence_answer")

@@ -220,6 +220,20 @@ def test_handover_to_a_human_and_follow_up_goes_to_the_ticket(chat: Chat, copilo
     assert any("Outlook signature" in n["body_text"] for n in notes)
 
 
+def test_asking_for_a_person_about_the_ticket_just_described_hands_over_on_that_ticket(chat: Chat,
+                                                                                      copilot: Copilot) -> None:
+    before = {t["id"] for t in tickets_of(copilot, ALICE)}
+    assert "SR-2" in chat.say("is my monitor request approved yet?")
+    reply = chat.say("can I talk to someone about this? it's been ages")
+    assert chat.last["handoff"] is True and "SR-2" in reply and "INC-" not in reply
+    assert "SR-2" in chat.say("also, Bob is on holiday this week")
+    assert {t["id"] for t in tickets_of(copilot, ALICE)} == before  # no second ticket about the same thing
+    with sandbox_api(copilot) as api:
+        notes = [n["body_text"] for n in api.get("/tickets/2/conversations").json()["conversations"]]
+    assert any("asked for a person about this ticket" in n for n in notes)
+    assert any("Bob is on holiday" in n for n in notes)
+
+
 def test_urgent_security_report_is_escalated_at_once(chat: Chat, copilot: Copilot) -> None:
     reply = chat.say("I clicked a phishing link and typed my password")
     assert "urgent" in reply

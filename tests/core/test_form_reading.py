@@ -50,6 +50,7 @@ FORMS = {
     "Laptop for a new starter": [field("New starter name", "custom_text"), field("Start date", "custom_date")],
     "Tool evaluation": [field("Software name", "custom_text"), field("Vendor website", "custom_text", required=False),
                         field("Number of users", "custom_number")],
+    "New software evaluation": [field("Software name", "custom_text"), WHY],
     "Form without fields": [],
 }
 
@@ -72,6 +73,27 @@ def test_the_words_that_said_a_yes_no_field_are_not_also_the_reason() -> None:
     d = draft("Mobile phone")
     prefill(d, "I need a work phone and I'd like to hold on to my current number")
     assert d.answers == {"port_my_existing_number": True}  # the reason is asked, not made of the number's words
+
+
+@pytest.mark.parametrize(("text", "port"), [
+    ("can i get a work phone? a new number is fine, don't need to port anything", False),
+    ("a phone please, I want a fresh number", False),
+    ("phone pls, keep my existing number", True),
+    ("no problem with the samsung, port my number", True),  # a "no" in another clause does not reach it
+    ("I don't really need to port my number", False),
+])
+def test_a_yes_no_field_is_read_clause_by_clause(text: str, port: bool) -> None:
+    d = draft("Mobile phone")
+    prefill(d, text)
+    assert d.answers.get("port_my_existing_number") is port
+    assert "business_justification" not in d.answers  # "port anything" is no reason
+
+
+@pytest.mark.parametrize("text", ["i want IT to evaluate a new tool", "can you evaluate some software for us?"])
+def test_asking_for_the_item_in_general_words_is_no_reason(text: str) -> None:
+    d = draft("New software evaluation")
+    prefill(d, text)
+    assert "business_justification" not in d.answers
 
 
 def test_a_number_said_in_passing_is_no_quantity() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from tools.patterns import confirmation, confirmation_naming, find_dates, ticket_reference, yes_no_word
@@ -87,6 +89,26 @@ def test_numeric_dates_only_when_day_and_month_are_clear(text: str, expected: li
                                   "oui, envoie", "sim, confirmar"])
 def test_thanks_and_other_languages_confirm(text: str) -> None:
     assert confirmation(text) is True
+
+
+@pytest.mark.parametrize("text", ["oui, c'est bon", "sì, procedi", "ja, passt so", "sí, está bien", "sim, pode enviar",
+                                  "va bene", "vas-y", "ok, tutto bene"])
+def test_a_foreign_yes_in_a_few_words_confirms(text: str) -> None:
+    assert confirmation(text) is True
+
+
+@pytest.mark.parametrize("text", ["non, pas encore", "nein, warte", "oui mais change la date"])
+def test_a_foreign_no_or_change_does_not_confirm(text: str) -> None:
+    assert confirmation(text) is not True
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("end of january 2027", ["2027-01-31"]), ("end of feb", ["2027-02-28"]), ("start of march 2027", ["2027-03-01"]),
+    ("end of december", ["2026-12-31"]), ("next friday", ["2026-12-04"]), ("on monday", ["2026-12-07"]),
+    ("tuesday", ["2026-12-08"]),  # today is a Tuesday: the coming one
+])
+def test_month_ends_and_weekdays(text: str, expected: list[str]) -> None:
+    assert find_dates(text, today=date(2026, 12, 1)) == expected
 
 
 @pytest.mark.parametrize("text", ["sí, pero cambia el modelo", "ja, aber ändere das Datum"])

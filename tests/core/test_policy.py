@@ -52,3 +52,10 @@ def test_frustration_score_reads_cues_shouting_and_punctuation() -> None:
     assert frustration_score("this is useless, it's STILL NOT WORKING") >= 0.6
     assert frustration_score("WHY DOES NOTHING WORK HERE???") >= 0.6
     assert frustration_score("I'm fed up, this is a waste of my time") >= 0.6
+
+
+def test_a_report_without_a_subject_or_as_a_worried_question_is_urgent() -> None:
+    policy = Policy()
+    assert policy.urgent_match("getting mfa prompts i didn't trigger, over and over. am i being hacked?") == "hacked"
+    assert policy.urgent_match("am I being hacked? someone logged in from Brazil") == "hacked"
+    assert policy.urgent_match("how do I know if I am being hacked?") is None

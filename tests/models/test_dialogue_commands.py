@@ -190,3 +190,50 @@ def test_plainly_another_topic_at_the_reason_question_is_asked_about_first() -> 
     assert command(said, phone(model="iPhone 16")) == SetSlot(value=said, ask_first=True)
     assert command("on the road with customers most weeks", phone(model="iPhone 16")) == SetSlot(
         value="on the road with customers most weeks")
+
+
+@pytest.mark.parametrize("text", ["right, back to the phone", "ok where were we", "anyway, let's continue",
+                                  "thanks. back to my request"])
+def test_returning_to_the_form_is_not_the_reason(text: str) -> None:
+    assert command(text, phone(model="iPhone 16")) == ResumeFlow()
+
+
+def test_a_reason_that_says_continue_is_still_a_reason() -> None:
+    assert isinstance(command("to continue the audit work from home", phone(model="iPhone 16")), SetSlot)
+
+
+def test_a_ticket_question_in_the_middle_of_a_form_asks_the_ticket_tool() -> None:
+    for text in ("btw whats going on with my vpn ticket", "oh and is my printer ticket closed?"):
+        assert command(text, phone()) == AnswerQuestion(tool="ticket_status", arguments={"ticket": text}), text
+
+
+def test_news_on_all_my_tickets_is_the_list() -> None:
+    for text in ("any update on my tickets?", "any news on all my requests"):
+        assert decide(shared(), text, DialogueState(), TOOLS, ACME).tool == "my_tickets", text
+
+
+def test_a_licence_question_that_names_no_software_is_for_the_articles() -> None:
+    assert decide(shared(), "i'm going on parental leave, will my software licences get taken away?", DialogueState(),
+                  TOOLS, ACME).tool == "search_kb"
+    assert decide(shared(), "is there a free seat for blender at the moment?", DialogueState(), TOOLS,
+                  ACME).tool == "check_license"
+
+
+def test_taking_the_seat_just_shown_starts_its_request() -> None:
+    licence = DialogueState(last_shown=Shown(kind="licence", labels=["Grammarly Business"], subject="Grammarly Business"))
+    for text in ("great, grab it for me", "reserve one for me please", "get it for me"):
+        assert command(text, licence) == StartFlow(item="Grammarly Business", details=text), text
+
+
+def test_returning_with_the_answer_gives_the_answer() -> None:
+    assert command("back to the phone - the samsung", phone()) == SetSlot(value="Samsung Galaxy S25")
+
+
+def test_the_pdf_one_among_adobes_items_is_acrobat() -> None:
+    listed = DialogueState(last_shown=Shown(kind="items", labels=["Adobe Acrobat Pro", "Adobe Creative Cloud"]))
+    assert command("the pdf one", listed) == StartFlow(item="Adobe Acrobat Pro", details="the pdf one")
+
+
+def test_asking_what_it_takes_is_not_asking_for_it() -> None:
+    found = command("will I still need the VPN to open it from home?", phone(model="iPhone 16"))
+    assert not isinstance(found, StartFlow)

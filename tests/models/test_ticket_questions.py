@@ -54,10 +54,14 @@ def test_a_follow_up_naming_nothing_else_is_the_ticket_just_described(text: str)
     assert about_shown_ticket(text, state, {}) == AnswerQuestion(tool="ticket_status", arguments={"ticket": "SR-2"})
 
 
-def test_a_follow_up_naming_another_thing_is_not_the_ticket_just_described() -> None:
+def test_a_follow_up_naming_another_thing_asks_about_that_one_not_the_ticket_just_described() -> None:
     state = shown("ticket", ["SR-2 Request for Alice Nguyen : Monitor"])
-    assert about_shown_ticket("and the vpn one?", state, {}) is None
-    assert about_shown_ticket("what about my keyboard order?", state, {"item": "keyboard"}) is None
+    assert about_shown_ticket("and the vpn one?", state, {}) == AnswerQuestion(
+        tool="ticket_status", arguments={"ticket": "the vpn one"})
+    assert about_shown_ticket("thanks! and the request for the keyboard?", state, {"item": "keyboard"}) == AnswerQuestion(
+        tool="ticket_status", arguments={"ticket": "the request for the keyboard"})
+    assert about_shown_ticket("what about my keyboard order?", state, {"item": "keyboard"}) is None  # the ticket rules read it
+    assert about_shown_ticket("and can I get a keyboard too?", state, {"item": "keyboard"}) is None  # asks for one
 
 
 def test_the_x_one_after_a_list_is_the_listed_ticket_it_names() -> None:

@@ -84,13 +84,19 @@ Command = Annotated[StartFlow | SetSlot | CorrectSlot | CancelFlow | ResumeFlow 
 RESUME = re.compile(
     r"\b(?:where\s+were\s+we|what\s+was\s+i\s+doing|what\s+were\s+we\s+doing|back\s+to|go\s+back|continue|carry\s+on|"
     r"resume|let'?s\s+finish|finish\s+(?:the|my)|pick\s+(?:it\s+)?up\s+where|now\s+the|ok\s+now|where\s+was\s+i)\b", re.I)
+# "right, back to the phone" / "ok where were we": a short message that only returns to the open form (never its
+# answer, even where any text would do, as for a reason).
+RETURNS = re.compile(r"^\W*(?:(?:ok(?:ay)?|right|alright|so|anyway|cool|thanks|thx|got\s+it|great|fine)\b[\s,.!]*)*"
+                     r"(?:(?:let'?s\s+)?(?:get\s+|go\s+)?back\s+to|where\s+were\s+we|let'?s\s+(?:continue|finish)|"
+                     r"carry\s+on|continue\s+with|returning\s+to)\b", re.I)
 FOLLOW_ON = re.compile(r"^\s*(?:and|what\s+about|how\s+about|ok(?:ay)?\s+and|also|same\s+for|and\s+what\s+about)\s+"
                        r"(?P<what>.+?)\s*\??\s*$", re.I)
 TAKE_IT = re.compile(
     r"\b(?:get\s+me\s+(?:one|that|it)|i'?d\s+like\s+(?:that|this|one|it)|i\s+want\s+(?:that|this|one|it)|"
     r"request\s+(?:it|that|one|this)|order\s+(?:it|that|one)|i'?ll\s+take\s+(?:it|that|one)|sign\s+me\s+up|"
     r"can\s+i\s+(?:have|get)\s+(?:one|it|that)|let'?s\s+(?:do\s+it|request\s+it|go)|give\s+me\s+(?:one|that|it)|"
-    r"put\s+in\s+a\s+request|raise\s+a\s+request)\b", re.I)
+    r"put\s+in\s+a\s+request|raise\s+a\s+request|grab\s+(?:me\s+)?(?:it|that|one|a\s+seat)|"
+    r"(?:reserve|claim|book)\s+(?:me\s+)?(?:it|that|one|a\s+seat)|get\s+(?:it|that|one)\s+for\s+me)\b", re.I)
 APPROVER = re.compile(r"\bwho\b.*\b(?:approves?|approval|sign(?:s)?\s+off|has\s+to\s+(?:approve|ok))\b|"
                       r"\bneeds?\s+(?:an\s+)?approv|\bapproval\s+(?:chain|needed|required)\b", re.I)
 ITEM_FACTS = re.compile(r"\bhow\s+long\b|\bhow\s+soon\b|\bwhen\s+(?:will|would|do|does|can)\s+(?:i|it|they|that)\s+"
@@ -114,6 +120,8 @@ WHERE_WERE_WE = re.compile(r"where\s+were\s+we|what\s+was\s+i\s+doing|what\s+wer
 TEXT_TYPES = {FieldType.TEXT, FieldType.PARAGRAPH, FieldType.URL}
 REQUEST_CUE = re.compile(r"\b(?:need|want|order|get\s+me|add|i'?d\s+like|can\s+i\s+(?:get|have)|also\s+get|"
                          r"let'?s\s+do|(?:do|start|sort)\s+(?:the|a|an|my)\s+.+\s+first|first\s*[.!?]*$|before\s+that)\b", re.I)
+NEED_QUESTION = re.compile(r"\b(?:do|does|will|would|should|shall|won'?t|don'?t)\s+(?:i|we|you|they|he|she)\s+"
+                           r"(?:still\s+|also\s+|even\s+|then\s+)?(?:need|have\s+to)\b", re.I)
 STATUS_WORDS = re.compile(r"\b(?:approved|status|news|update|progress|yet|arrived|shipped|stuck|sign(?:ed)?\s+off|"
                           r"moved|heard|happening|waiting)\b",
                           re.I)
@@ -188,7 +196,7 @@ def _ticket_reference(text: str, labels: list[str], entities: dict[str, Any]) ->
         return AnswerQuestion(tool="ticket_status", arguments={"ticket": labels[pick - 1].split()[0]})
     if entities.get("ticket"):
         return AnswerQuestion(tool="ticket_status", arguments={"ticket": str(entities["ticket"])})
-    if (FOLLOW_ON.match(text) and words <= 8) or (OTHER_ONE.search(text) and words <= 8) or (
+    if (FOLLOW_ON.match(text) and words <= 8 and not REQUEST_CUE.search(text)) or (OTHER_ONE.search(text) and words <= 8) or (
             TICKET_FOLLOW.search(text) and (PRONOUN.search(text) or words <= 6)):
         return AnswerQuestion(tool="ticket_status", arguments={"ticket": text})
     return None
@@ -270,6 +278,9 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
         if (intent == "cancel" and confidence >= 0.5) or CANCEL.match(text) or drops_the_item(draft, text) or (
                 (confirmation(text) is False or declined) and not checkbox):
             return CancelFlow()
+        if asked is not None and RETURNS.match(text) and len(text.split()) <= 7 and (
+                asked.field_type in TEXT_TYPES or _fits_current(draft, text) is None):  # "back to the dock - office desk" answers
+            return ResumeFlow()
         if asked is not None:
             why = not_an_answer(draft, asked, text)
             if why == "problem":  # "wifi keeps dropping in the office" is neither a reason nor the office desk
@@ -352,8 +363,8 @@ def _order_like(text: str, intent: str, entities: dict[str, Any]) -> str | None:
     fresh = intent == "create_incident" and re.match(r"\W*(?:a\s+)?(?:brand\s+)?new\b", text.lower()) is not None
     if not thing or (intent in ("request_item", "create_incident", "urgent_security", "outage", "human") and not fresh):
         return None
-    if looks_like_question(text) or PROBLEM.search(text) or ALREADY_ORDERED.search(text):
-        return None
+    if looks_like_question(text) or PROBLEM.search(text) or ALREADY_ORDERED.search(text) or STATUS_WORDS.search(text):
+        return None  # "my request for the intellij approved yet": asks how it stands
     head = re.split(r",|\bfor\b|\s[-–—]\s|\b(?:delivered|sent|shipped|brought)\s+to\b|\bto\s+my\b", text, maxsplit=1)
     if len(head) < 2:
         return None
@@ -418,6 +429,8 @@ def _new_item(text: str, intent: str, entities: dict[str, Any], state: DialogueS
         return None  # "Photoshop" is a choice of this form, not another request
     if STATUS_WORDS.search(text) and (intent in ("my_tickets", "ticket_status") or not REQUEST_CUE.search(text)):
         return None  # "is my monitor request approved yet?" asks about one, it does not ask for one
+    if NEED_QUESTION.search(text):
+        return None  # "will I still need the VPN to open it from home?" asks what it takes, not for the VPN
     if REQUEST_CUE.search(text) or (intent == "request_item" and not looks_like_question(text)):
         return str(name)
     return None

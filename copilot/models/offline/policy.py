@@ -52,6 +52,14 @@ NAMED_STATUS = re.compile(r"\b(?:request|order|ticket|incident|case)\s*[-–—:
                           r"any\s+updates?)\b", re.I)
 TOPIC_SWITCH = {"kb_question", "license_check", "my_tickets", "ticket_status", "create_incident", "request_item"}
 ALWAYS_ROUTE = {"human", "urgent_security", "outage"}
+# A licence question that names no software is about availability ("is there a free seat for Blender?") or
+# about how licences work ("will my licences be taken away while I'm on leave?"), which the articles answer.
+ASKS_AVAILABILITY = re.compile(r"\b(?:free|available|availability|left|spare|open|unused\s+seats?|any\s+(?:seats?|licen[cs]es?)|"
+                               r"seats?\s+(?:for|of|on|in)|licen[cs]es?\s+(?:for|of|to)|(?:get|have|need|want|request)\s+"
+                               r"(?:a|an|one)\s+(?:seat|licen[cs]e)|how\s+many|in\s+use|what\s+\w+\s+(?:products|apps|tools))\b", re.I)
+# "any update on my tickets?": all of them, asked as a list with their states, not "which one do you mean?"
+ALL_MINE = re.compile(r"\b(?:my|all\s+(?:of\s+)?my|our)\s+(?:open\s+|current\s+|other\s+)?(?:tickets|requests|orders|"
+                      r"incidents|cases|stuff|things)\b", re.I)
 # A suspicious email or text received and not acted on is answered with how to report it (Acme's KB), not handed
 # over as urgent; "I clicked it", "I entered my password" is a security incident.
 SUSPICIOUS_MESSAGE = re.compile(r"\b(?:e-?mails?|mail|messages?|texts?|sms|teams\s+message)\b.*\b(?:dodgy|suspicious|"
@@ -135,7 +143,9 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
     command = commands.read(text, state, intent, confidence, entities)
     if command is not None:
         return command
-    if not state.draft_item and (asked := ticket_questions.ticket_question(text, intent, entities)) is not None:
+    if (not state.draft_item or (looks_like_question(text) and ticket_questions.TICKET_NOUN.search(text))) \
+            and (asked := ticket_questions.ticket_question(text, intent, entities)) is not None:
+        # mid-form only when it plainly asks about a ticket ("btw whats going on with my vpn ticket")
         return asked  # "my vpn ticket", "is Bob still sitting on my request?"
     if (followup := topic_followups.after_licence(text, state, entities)) is not None:
         return followup  # "Camtasia too?", "request it" after a licence answer
@@ -158,6 +168,8 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
         return CorrectSlot(field=fix[0], value=fix[1])
     if intent not in ALWAYS_ROUTE and STATUS_QUESTION.search(text):
         ticket = entities.get("ticket")
+        if not ticket and ALL_MINE.search(text) and not read_query(text).content:
+            return Route(intent="my_tickets")
         return AnswerQuestion(tool="ticket_status", arguments={"ticket": str(ticket) if ticket else text})
     if intent not in ALWAYS_ROUTE and not state.draft_item and commands.ALREADY_ORDERED.search(text) \
             and ABOUT_PROGRESS.search(text) and read_query(text).content:
@@ -215,6 +227,9 @@ def route(intent: str, text: str, entities: dict[str, Any], state: DialogueState
         return call("search_kb", question=about_item(text, state))
     if intent == "license_check" and not entities.get("software") and state.draft_item:
         return call("search_kb", question=about_item(text, state))  # "does it matter that it has a free tier?"
+    if intent == "license_check" and not entities.get("software") and not ASKS_AVAILABILITY.search(text) \
+            and len(text.split()) > 4:
+        return call("search_kb", question=text)  # "will my licences be taken away on parental leave?": how licences work
     if intent == "license_check":
         return call("check_license", software=str(entities.get("software") or text))
     if intent == "request_item":

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from copilot.models.dialogue_state import DialogueState
-from copilot.models.offline.commands import AnswerQuestion
+from copilot.models.offline.commands import FOLLOW_ON, REQUEST_CUE, AnswerQuestion
 from copilot.models.offline.speech_acts import IT_WORDS
 from tools.ticket_match import hit, read_query, words_of
 
@@ -101,6 +101,10 @@ STATE_ASKED = re.compile(r"\b(?:is|was|has|did|are)\b[^.!]*\b(?:closed|resolved|
                          r"approved|completed|cancell?ed)\b|\bstatus\b", re.I)
 
 
+THANKS_FIRST = re.compile(r"^\W*(?:(?:thanks|thank\s+you|thx|ty|cheers|ok(?:ay)?|great|cool|perfect|got\s+it)\b[\s!,.]*)+",
+                          re.I)
+
+
 def about_shown_ticket(text: str, state: DialogueState, entities: dict[str, Any]) -> AnswerQuestion | None:
     """After one ticket was described: a follow-up about it that names nothing else ("can you chase him?",
     "since when is it waiting?", "and what's next?") is about that ticket. After a list: the listed ticket
@@ -109,6 +113,11 @@ def about_shown_ticket(text: str, state: DialogueState, entities: dict[str, Any]
     if shown is None or not shown.labels or state.draft_item or entities.get("ticket"):
         return None
     query = read_query(text)
+    asked_on = FOLLOW_ON.match(THANKS_FIRST.sub("", text))
+    if shown.kind in ("ticket", "tickets") and asked_on and query.content and len(text.split()) <= 10 \
+            and not REQUEST_CUE.search(text):
+        # "thanks! and the request for the monitor?" after a ticket's status: that other ticket's status
+        return AnswerQuestion(tool="ticket_status", arguments={"ticket": asked_on.group("what")})
     if shown.kind == "ticket":
         names_other = bool(entities.get("software") or entities.get("item") or IT_WORDS.search(text) or query.other)
         if not names_other and FOLLOW_CUE.search(text) and len(text.split()) <= 12 and (
