@@ -75,7 +75,7 @@ EXPLICIT = re.compile(
     r"(?P<value2>.+?)\s*[.!]?$", re.I)
 OTHER = re.compile(r"\bthe\s+other\s+(?P<what>[a-z]+)?", re.I)
 QUESTION = re.compile(
-    r"\?\s*$|^\s*(?:(?:btw|by\s+the\s+way|oh|also|and|so|ok(?:ay)?|hey|hmm+|quick\s+(?:question|one)|sorry|one\s+thing)"
+    r"\?\s*$|^\s*(?:(?:btw|by\s+the\s+way|oh|also|hey|hmm+|quick\s+(?:question|one)|sorry|one\s+thing)(?:\s+and)?"
     r"\b[\s,:;.!-]*)*(?:how|what|when|where|why|who|which|is|are|can|could|do|does|did|will|would|should|shall|may|"
     r"(?:what|how|where|who|when)'?s|wat|wats)\b"
     r"|\bwhat\s+(?:do|should|can|shall)\s+(?:i|we)\s+do\b", re.I)

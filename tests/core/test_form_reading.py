@@ -175,13 +175,15 @@ def test_dates_are_read_in_the_usual_ways() -> None:
 
 
 @pytest.mark.parametrize("text", ["where do I pick it up?", "does the Louvre room have a projector",
-                                  "How long does delivery take"])
+                                  "How long does delivery take", "btw whats going on with my vpn ticket",
+                                  "oh and how long does it take", "hey, is the hudson room free"])
 def test_questions_are_not_values(text: str) -> None:
     assert looks_like_question(text)
 
 
 def test_statements_are_values() -> None:
     assert not looks_like_question("for onboarding the new analysts")
+    assert not looks_like_question("ok will try that. usb-c for the headset")  # moves on, answers the field
 
 
 def test_short_words_do_not_pick_an_option_by_accident() -> None:
