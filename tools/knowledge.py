@@ -2,7 +2,8 @@
 
 The index (``KnowledgeSearch``, provided by ``copilot.knowledge``) sorts each question into a tier:
 *confident* — the sentences or steps that answer it, first, then the article link; *plausible* —
-"these articles may help" with up to three links and a button to talk to the IT team; *none* — say
+"these articles may help" with up to three links, what the first of them says (marked as a guess) and a button
+to talk to the IT team; *none* — say
 so and offer a person instead of guessing. A thumbs-down on an answer (the ``not_helpful`` button, which
 the chat UI sends for a thumbs-down) offers the next best article, then a person.
 """
@@ -64,6 +65,15 @@ def knowledge_tools(ctx: ToolContext) -> list[AsyncTool]:
                 ctx.out.cite(article.title, article.url)
             ctx.out.offer("escalate", "Talk to the IT team")
             links = "\n".join(f"- {a.title}: {a.url}" for a in articles[:MAX_SUGGESTIONS])
+            lead = articles[0]
+            if passage := shown_passage(lead.passages):
+                # what the likeliest article says, marked as a guess, so the employee need not open three links
+                # to find out; the thumbs-down still offers the next one
+                ctx.state.kb_shown = _shown(lead, articles[1:1 + MAX_ALTERNATIVES], question)
+                return ToolResult(ok=True, data=data, message=(
+                    f"I'm not sure any of them answers it exactly. These articles may help:\n\n{links}\n\n"
+                    f"The first one, “{lead.title}”, says:\n\n{passage}\n\n"
+                    "If that isn't it, I can pass your question to the IT team."))
             return ToolResult(ok=True, data=data, message=(
                 f"I'm not sure any of them answers it exactly. These articles may help:\n\n{links}\n\n"
                 "If they don't, I can pass your question to the IT team."))

@@ -64,6 +64,14 @@ def test_kb_plausible_tier_suggests_up_to_three_articles_and_the_it_team(chat: C
     assert 1 <= len(titles) <= 3 and "Office Wi-Fi: ACME-Corp and ACME-Guest" in titles
     assert all(c["url"] in reply for c in chat.citations)
     assert "escalate" in chat.actions
+    assert f"The first one, “{titles[0]}”, says:" in reply  # what it says, marked as a guess
+
+
+def test_kb_plausible_tier_shows_what_the_likeliest_article_says(chat: Chat) -> None:
+    reply = chat.say("whats the minimum password length")
+    assert "may help" in reply and "“Reset your Acme password”, says:" in reply and "14 characters" in reply
+    second = chat.press("not_helpful")  # a thumbs-down on the guess: the second suggestion
+    assert "The next closest article is" in second and "Reset your Acme password" not in second
 
 
 def test_kb_nothing_tier_says_so_and_offers_a_person(chat: Chat) -> None:
