@@ -159,6 +159,7 @@ def find_dates(text: str, today: date | None = None) -> list[str]:
     A day and month without a year is the next such day from ``today``; impossible dates are skipped."""
     today = today or date.today()
     found: list[str] = []
+    named_days: list[str] = []  # "Friday": used only when no date is written out ("Monday 3 Feb" is 3 Feb)
     for match in _DATES.finditer(text):
         try:
             if match.group("iso"):
@@ -181,7 +182,8 @@ def find_dates(text: str, today: date | None = None) -> list[str]:
                 value = date(year, month, last if match.group("edge").lower() == "end" else 1)
             elif match.group("weekday"):
                 ahead = (WEEKDAYS.index(match.group("weekday").lower()) - today.weekday()) % 7
-                value = today + timedelta(days=ahead or 7)
+                named_days.append((today + timedelta(days=ahead or 7)).isoformat())
+                continue
             else:
                 day = int(match.group("d1") or match.group("d2"))
                 month = MONTHS[(match.group("m1") or match.group("m2")).lower()]
@@ -192,4 +194,4 @@ def find_dates(text: str, today: date | None = None) -> list[str]:
         except ValueError:
             continue
         found.append(value.isoformat())
-    return found
+    return found or named_days

@@ -106,6 +106,7 @@ def test_a_foreign_no_or_change_does_not_confirm(text: str) -> None:
     ("end of january 2027", ["2027-01-31"]), ("end of feb", ["2027-02-28"]), ("start of march 2027", ["2027-03-01"]),
     ("end of december", ["2026-12-31"]), ("next friday", ["2026-12-04"]), ("on monday", ["2026-12-07"]),
     ("tuesday", ["2026-12-08"]),  # today is a Tuesday: the coming one
+    ("starts monday 3 feb 2027", ["2027-02-03"]),  # a written-out date wins over the weekday beside it
 ])
 def test_month_ends_and_weekdays(text: str, expected: list[str]) -> None:
     assert find_dates(text, today=date(2026, 12, 1)) == expected
