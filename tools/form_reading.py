@@ -17,6 +17,7 @@ from tools.catalog import SYNONYMS
 from tools.patterns import PATH, confirmation, find_dates
 from tools.request_draft import (
     EMAIL,
+    PEOPLE_LABEL,
     PURPOSE_LABEL,
     Choice,
     DraftField,
@@ -247,6 +248,14 @@ def _same_stem(a: str, b: str) -> bool:
     return min(len(a), len(b)) >= 6 and a[:6] == b[:6]
 
 
+def _self_as(label: str) -> re.Pattern[str]:
+    """ "me as owner", "I'll be the owner", "owner: me" for the field labelled ``label`` ("Owners")."""
+    role = re.escape(tokens(label)[0].rstrip("s")) + r"s?"
+    return re.compile(rf"\b(?:me|myself)\s+(?:as|is|will\s+be)\s+(?:the\s+|an?\s+)?(?:only\s+)?{role}\b|"
+                      rf"\bi(?:'?ll|\s+will)?\s+(?:be|am)\s+(?:the\s+|an?\s+)?{role}\b|"
+                      rf"\b{role}\s*(?:is|are|:|=|will\s+be)?\s*(?:just\s+|only\s+)?(?:me|myself)\b", re.I)
+
+
 NAMES_THE_THING = re.compile(r"(?:a|an|the|some|this|that|our)?\s*(?:[\w-]+\s+){0,2}(?:called|named)\b", re.I)
 
 
@@ -335,6 +344,9 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
         elif field.field_type == FieldType.NUMBER and (users := USERS.search(text)):
             values[field.name] = str(_number(users.group(1)))
             used |= set(tokens(users.group(0)))  # "for 6 users" says how many, not why
+        elif field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and PEOPLE_LABEL.search(field.label) \
+                and draft.requester_email and _self_as(field.label).search(text):
+            values[field.name] = draft.requester_email  # "me as owner"
         elif field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and "email" in field.label.lower():
             if (email := EMAIL.search(text)) is not None:
                 values[field.name] = email.group(0)

@@ -149,6 +149,11 @@ def choice_list(field: DraftField, choices: list[Choice] | None = None) -> str:
     return ", ".join(c.label for c in (choices if choices is not None else field.choices))
 
 
+# A field that names people (owners, members, approvers): "me" / "just me" / "myself" there is the requester.
+PEOPLE_LABEL = re.compile(r"\b(?:owners?|members?|approvers?|delegates?|managers?|recipients?)\b", re.I)
+SELF_ONLY = re.compile(r"^\W*(?:(?:just|only)\s+)?(?:me|myself|i|me\s+only|my\s+self)\W*$", re.I)
+
+
 class RequestDraft(BaseModel):
     id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     idempotency_key: str = Field(default_factory=lambda: f"draft-{uuid.uuid4().hex}")
@@ -162,6 +167,7 @@ class RequestDraft(BaseModel):
     allow_quantity: bool = True  # the catalog item's allow_quantity (set when the draft is opened)
     last_set: str | None = None  # the field changed last ("no wait — the other model")
     tentative: str | None = None  # an answer to the current free-text field the employee is asked to confirm first
+    requester_email: str = ""  # the employee's own address: "me" in a field of people ("Owners: me") is them
     stage: Stage = Stage.COLLECTING
     ticket_id: int | None = None
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
@@ -202,6 +208,12 @@ class RequestDraft(BaseModel):
             raise InvalidAnswer(f"This form has no single field called '{name_or_label}'. Its fields are: {names}.")
         return matches[0]
 
+    def _people(self, field: DraftField, raw: Any) -> Any:
+        """ "me" / "just me" in a field of people (Owners, Members) is the requester's address."""
+        if self.requester_email and isinstance(raw, str) and PEOPLE_LABEL.search(field.label) and SELF_ONLY.match(raw):
+            return self.requester_email
+        return raw
+
     def _require_open(self) -> None:
         if not self.open:
             raise DraftClosed(f"This request was already {self.stage.value}.")
@@ -217,7 +229,7 @@ class RequestDraft(BaseModel):
         field = self.current_field
         if field is None:
             raise InvalidAnswer("All required details are filled in; say which field to change, or confirm.")
-        self.answers[field.name] = parse_value(field, raw)
+        self.answers[field.name] = parse_value(field, self._people(field, raw))
         self.last_set = field.name
         self.tentative = None
         self._touch()
@@ -226,7 +238,7 @@ class RequestDraft(BaseModel):
         """Set or correct any field by name or label (allowed until submission)."""
         self._require_open()
         field = self.field(name_or_label)
-        self.answers[field.name] = parse_value(field, raw)
+        self.answers[field.name] = parse_value(field, self._people(field, raw))
         self.last_set = field.name
         self._touch()
         return field

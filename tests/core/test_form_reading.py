@@ -381,3 +381,24 @@ def test_turning_a_yes_no_part_off_is_not_calling_the_request_off() -> None:
 ])
 def test_forgetting_the_item_by_name(item: str, text: str, dropped: bool) -> None:
     assert drops_the_item(draft(item), text) is dropped
+
+
+@pytest.mark.parametrize("text", ["a shared mailbox called sales-apac, me as owner", "sales-apac mailbox, I'll be the owner",
+                                  "mailbox sales-apac, owner: me"])
+def test_me_as_owner_is_the_requesters_address(text: str) -> None:
+    d = draft("Shared mailbox").model_copy(update={"requester_email": "carol.diaz@acme.example"})
+    prefill(d, text)
+    assert d.answers["owners"] == "carol.diaz@acme.example"
+
+
+def test_just_me_answered_for_owners_is_the_requester_and_other_people_stay_as_said() -> None:
+    d = draft("Shared mailbox").model_copy(update={"requester_email": "carol.diaz@acme.example"})
+    d.answer("sales-apac")
+    d.answer("just me")
+    assert d.answers["owners"] == "carol.diaz@acme.example"
+    d.set("Owners", "me and Priya")
+    assert d.answers["owners"] == "me and Priya"
+    anonymous = draft("Shared mailbox")  # no requester known: nothing is invented
+    anonymous.answer("sales-apac")
+    anonymous.answer("me")
+    assert anonymous.answers["owners"] == "me"
