@@ -450,9 +450,26 @@ class Engine:
         question of the form that was open when the incident or handover question came up."""
         draft_was_open = ctx.state.draft is not None and ctx.state.draft.open
         replies = [await self._decide(ctx, pending, confirm=confirm)]
+        if dropped := await self._withdraw_passed_offers(ctx, pending):
+            replies.append(dropped)
         if note := requests.followup(ctx, [], {p.id for p in ctx.state.awaiting_decision()}, draft_was_open):
             replies.append(note)
         return replies
+
+    async def _withdraw_passed_offers(self, ctx: ToolContext, decided: PendingAction) -> str:
+        """An incident or urgent offer the employee passed over — they went on and decided something proposed
+        after it — is withdrawn, so a later "ok great" cannot file it. Request reviews stay: the flow asks
+        about the request put aside again."""
+        passed = [p for p in ctx.state.open_pending()
+                  if p.id != decided.id and p.kind in PASSABLE_OFFERS and p.created_at < decided.created_at]
+        for offer in passed:
+            offer.status = "cancelled"
+            await self._audit(ctx, offer, "cancelled", "withdrawn: the employee decided a later proposal instead")
+        if not passed:
+            return ""
+        subject = str(passed[0].payload.get("subject") or "")
+        about = f" (“{subject}”)" if subject else ""
+        return f"I've dropped the earlier incident offer{about}; tell me if you still want it reported."
 
     async def _decide(self, ctx: ToolContext, pending: PendingAction, *, confirm: bool) -> str:
         """Run or drop a pending write — the employee's explicit decision, never the model's."""
@@ -478,6 +495,9 @@ class Engine:
         await ctx.audit.record(ctx.event(pending.kind, outcome=outcome,
                                          arguments={"pending_action": pending.id, "payload": pending.payload},
                                          result={"message": message} if message else None))
+
+
+PASSABLE_OFFERS = ("create_incident", "urgent_escalation")  # offers a later decision withdraws
 
 
 def _agent_state(saved: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -242,6 +242,18 @@ def test_asking_for_a_person_about_the_ticket_just_described_hands_over_on_that_
     assert any("Bob is on holiday" in n for n in notes)
 
 
+def test_an_incident_offer_passed_over_is_withdrawn_not_filed_by_a_later_ok(chat: Chat, copilot: Copilot) -> None:
+    before = {t["id"] for t in tickets_of(copilot, ALICE)}
+    chat.say("need a new headset")
+    assert "Shall I create it?" in chat.say("hold on, vpn is dead for me right now, globalprotect says gateway not responding")
+    assert "Please check your request for **Headset**" in chat.say("ok will try that. usb-c for the headset")
+    placed = chat.say("yes place it")
+    assert "Done — your request is **SR-" in placed and "dropped the earlier incident offer" in placed
+    chat.say("ok great")
+    created = [t for t in tickets_of(copilot, ALICE) if t["id"] not in before]
+    assert [t["type"] for t in created] == ["Service Request"]  # the headset; no incident filed by "ok great"
+
+
 def test_urgent_security_report_is_escalated_at_once(chat: Chat, copilot: Copilot) -> None:
     reply = chat.say("I clicked a phishing link and typed my password")
     assert "urgent" in reply
