@@ -237,6 +237,9 @@ class Engine:
                     texts = [failures.slow_turn(deps.turn_budget_seconds, deps.urgent_contact)]
                 for reply in texts:
                     state.add("copilot", reply)
+                asked = [a.id.partition(":")[2] for a in ctx.out.actions if a.id.startswith("confirm:")]
+                if asked or message.action is None:  # a button that asked nothing new leaves the question open
+                    state.asked = asked
                 await self.store.save(state)
             finally:
                 self._slots.release()
@@ -286,7 +289,7 @@ class Engine:
             state.language = found.code
         foreign = state.language in language.SUPPORTED  # this message, or a short one in a foreign conversation
         english = language.gloss(text, state.language or "") if foreign else text
-        pending = state.awaiting_decision()
+        pending = state.asked_now()
         subject = [d.item_name for d in [state.draft, *state.parked] if d is not None and pending
                    and d.id == pending[-1].payload.get("draft_id")]
         decision = confirmation_naming(english if foreign else text, subject)
@@ -400,7 +403,7 @@ class Engine:
         if state.last_shown is not None:
             dialogue.last_shown = Shown(kind=state.last_shown.kind, labels=[e.label for e in state.last_shown.entries],
                                         subject=state.last_shown.subject)
-        pending = state.open_pending()
+        pending = [p for p in state.asked_now() if p.status == "pending"]
         if pending:
             dialogue.awaiting = "confirmation"
             dialogue.pending_action = pending[-1].kind

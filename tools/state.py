@@ -115,6 +115,10 @@ class WorkflowState(BaseModel):
     # on handover, never to the model as instructions.
     context: dict[str, str] = Field(default_factory=dict)
     kb_shown: KbShown | None = None  # the last knowledge answer (thumbs-down offers its next best article)
+    # The writes the last reply asked about (it offered their confirm buttons): a bare "yes" or "no" decides only
+    # those, so "ok thanks" after an unrelated answer never files an offer made turns earlier. None: a state
+    # saved before this was kept (every open write counts, as it did then).
+    asked: list[str] | None = None
 
     def add(self, role: Role, text: str) -> None:
         self.transcript.append(TranscriptEntry(role=role, text=text))
@@ -147,3 +151,9 @@ class WorkflowState(BaseModel):
     def awaiting_decision(self) -> list[PendingAction]:
         """Writes a "yes" applies to: waiting for confirmation, or sent with an unknown outcome."""
         return [p for p in self.pending.values() if p.status in ("pending", "checking")]
+
+    def asked_now(self) -> list[PendingAction]:
+        """The open writes a "yes" or "no" in this message answers: those the last reply asked about, and any
+        sent with an unknown outcome (its re-check is always the employee's to ask for)."""
+        return [p for p in self.awaiting_decision()
+                if self.asked is None or p.id in self.asked or p.status == "checking"]

@@ -254,6 +254,17 @@ def test_an_incident_offer_passed_over_is_withdrawn_not_filed_by_a_later_ok(chat
     assert [t["type"] for t in created] == ["Service Request"]  # the headset; no incident filed by "ok great"
 
 
+def test_an_ok_after_another_answer_does_not_file_an_earlier_offer_but_its_button_still_does(
+        chat: Chat, copilot: Copilot) -> None:
+    before = {t["id"] for t in tickets_of(copilot, ALICE)}
+    assert "Shall I create it?" in chat.say("my laptop screen keeps flickering")
+    confirm = next(a for a in chat.actions if a.startswith("confirm:"))
+    assert "ACME-Guest" in chat.say("how do i connect to the guest wifi?")
+    assert "Created" not in chat.say("ok thanks")  # thanks for the wifi answer, not a yes to the offer
+    assert {t["id"] for t in tickets_of(copilot, ALICE)} == before
+    assert "Created **INC-" in chat.press(confirm)  # the offer itself is still open for an explicit decision
+
+
 def test_urgent_security_report_is_escalated_at_once(chat: Chat, copilot: Copilot) -> None:
     reply = chat.say("I clicked a phishing link and typed my password")
     assert "urgent" in reply
