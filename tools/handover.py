@@ -17,9 +17,7 @@ from tools.knowledge import shown_passage
 from tools.results import ToolResult
 from tools.state import Handoff, PendingAction
 from tools.summary import problem_subject, summary_html
-from tools.tickets import ticket_label
-
-CLOSED_STATUSES = {4, 5}  # Resolved, Closed
+from tools.tickets import DONE_STATUSES, ticket_label
 
 
 def transcript_html(ctx: ToolContext) -> str:
@@ -90,7 +88,7 @@ async def ticket_just_described(ctx: ToolContext) -> Ticket | None:
         ticket = await ctx.client.get_ticket(int(shown.entries[0].id))
     except FreshserviceError:
         return None  # not found or unreachable now: a new handover ticket, as without it
-    if ticket.requester_id != ctx.employee.requester_id or ticket.status in CLOSED_STATUSES:
+    if ticket.requester_id != ctx.employee.requester_id or ticket.status in DONE_STATUSES:
         return None
     return ticket
 

@@ -26,6 +26,7 @@ STATUS_WORDS = {2: "Open — the IT team has it", 3: "Pending — waiting on som
 PRIORITY_WORDS = {1: "low", 2: "medium", 3: "high", 4: "urgent"}
 URGENCY = {"low": 1, "medium": 2, "high": 3}
 OPEN_STATUSES = {2, 3}
+DONE_STATUSES = {4, 5}  # Resolved, Closed (custom statuses above 5 are neither)
 MAX_SEARCHED = 30  # the most recently updated tickets a question about "my X" is matched against
 MAX_CHOICES = 5
 NOT_FOUND = "I couldn't find a ticket {ref} among your tickets and requests. Please check the number."
