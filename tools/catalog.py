@@ -31,6 +31,9 @@ STOPWORDS = {"i", "need", "a", "an", "the", "new", "please", "request", "want", 
 VAGUE_THINGS = {"product", "products", "app", "apps", "application", "applications", "tool", "tools", "thing",
                 "things", "something", "anything", "one", "stuff", "program", "programs", "software", "from", "by",
                 "their", "any", "kind", "sort", "pls", "plz", "thanks", "hi", "hey", "hello", "also"}
+# "but not sure which one", "no idea which": the employee does not know the item, which is no part of it.
+NOT_SURE = re.compile(r"\b(?:but\s+)?(?:i'?m\s+)?(?:not\s+(?:sure|certain)|unsure|no\s+idea|(?:i\s+)?(?:don'?t|do\s+not)\s+"
+                      r"know)\b(?:\s+(?:which|what|exactly))?(?:\s+(?:one|kind|version|product))?")
 # Words that say nothing about *which* item ("try", "team", "called" do; "the", "want" don't).
 FUNCTION_WORDS = STOPWORDS | set("""and or but with without our we you your it its it's is are was be this that these those
 there here just not no in on at by from into about also too very so our us they them one two any all who what which
@@ -96,6 +99,7 @@ class CatalogDirectory:
     refresh_seconds: float = REFRESH_SECONDS
     _items: dict[int, ServiceItem] = field(default_factory=dict)
     _apps: dict[int, Application] = field(default_factory=dict)
+    _categories: dict[int, str] = field(default_factory=dict)  # service category id -> name
     _loaded_at: float = 0.0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _vocabulary: TenantVocabulary | None = None
@@ -113,8 +117,10 @@ class CatalogDirectory:
                     continue
                 items[summary.display_id] = await self.client.get_service_item(summary.display_id)
             apps = {app.id: app async for app in self.client.iter_applications()}
-            vocabulary = TenantVocabulary.build(list(items.values()), list(apps.values()))
+            categories = {c.id: c.name async for c in self.client.iter_service_categories()}
+            vocabulary = TenantVocabulary.build(list(items.values()), list(apps.values()), list(categories.values()))
             self._items, self._apps, self._vocabulary, self._loaded_at = items, apps, vocabulary, time.monotonic()
+            self._categories = categories
 
     @property
     def vocabulary(self) -> TenantVocabulary | None:
@@ -196,13 +202,24 @@ class CatalogDirectory:
     async def family(self, need: str) -> list[ServiceItem]:
         """Items whose names start with the one word the need names ("an Adobe product", "something from
         Microsoft"): a vendor with several items is a choice between them, in catalog order, not a guess."""
-        words = set(re.findall(r"[a-z0-9]+", need.lower())) - FUNCTION_WORDS - VAGUE_THINGS
+        words = set(re.findall(r"[a-z0-9]+", NOT_SURE.sub(" ", need.lower()))) - FUNCTION_WORDS - VAGUE_THINGS
         if len(words) != 1:
             return []
         word = next(iter(words))
         return sorted((item for item in await self.items()
                        if (item.name or "").lower().split()[:1] == [word] and item.name.lower() != word),
                       key=lambda item: item.display_id)
+
+    async def kind(self, need: str) -> list[ServiceItem]:
+        """The items of the catalog category the need names and nothing more ("I need software", "some new
+        hardware pls"): a choice between them, in catalog order, not a guess at the one whose name has the word."""
+        await self.refresh()
+        words = [w for w in re.findall(r"[a-z0-9]+", need.lower()) if w not in FUNCTION_WORDS - {"access"}]
+        if self._vocabulary is None or not self._vocabulary.names_a_kind(words):
+            return []
+        wanted = {self._vocabulary.kind_of(w) for w in words} - {None}
+        ids = {cid for cid, name in self._categories.items() if name.strip().lower() in wanted}
+        return sorted((item for item in self._items.values() if item.category_id in ids), key=lambda i: i.display_id)
 
     async def item_for_software(self, software: str) -> tuple[ServiceItem, str] | None:
         """The catalog item (and its field) through which this software is requested ("Photoshop", "adobe

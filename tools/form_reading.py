@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tools.catalog import SYNONYMS
-from tools.patterns import PATH, confirmation, find_dates
+from tools.patterns import PATH, confirmation, find_dates, hesitates
 from tools.request_draft import (
     EMAIL,
     PEOPLE_LABEL,
@@ -54,7 +54,7 @@ PERSON_NAME = re.compile(rf"(?<![\w.@])(?:[{_UP}][{_LOW}]+(?:[-'][{_UP}]?[{_LOW}
 # The tool to evaluate, named after the verb ("please evaluate Sentry", "we'd like to trial Loom") for a field
 # that asks for a software or product name; a capitalised name only, so "evaluate something" names nothing.
 TOOL_LABEL = re.compile(r"\b(?:software|tool|product|application|app|vendor)\s+name\b", re.I)
-NAMED_TOOL = re.compile(r"\b(?i:evaluat(?:e|ing)|trial(?:l?ing)?|try(?:ing)?(?:\s+out)?|pilot(?:ing)?|test(?:ing)?|"
+NAMED_TOOL = re.compile(r"\b(?i:evaluat(?:e|ing|ion\s+(?:of|for))|trial(?:l?ing)?|try(?:ing)?(?:\s+out)?|pilot(?:ing)?|test(?:ing)?|"
                         r"look(?:ing)?\s+at|assess(?:ing)?)\s+(?P<name>[A-Z][\w.+-]*(?:\s+[A-Z][\w.+-]*)?)")
 WEBSITE_LABEL = re.compile(r"\b(?:website|web\s*site|url|site|link|homepage)\b", re.I)
 WEBSITE = re.compile(r"(?<![@\w.-])(?:https?://)?(?:www\.)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|io|net|org|ai|app|dev|co|"
@@ -274,9 +274,10 @@ def purpose(text: str, ignore: set[str]) -> str | None:
 
 
 SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|,\s*(?=(?:can|could|would|may|pls|please|so)\b)|"
-                      r"(?:,|\s[-–—])\s*(?=(?:my|our|i|i'?m|im|we|we'?re|as)\s)", re.I)
+                      r"(?:,|\s[-–—])\s*(?=(?:my|our|i|i'?m|im|i'?d|we|we'?re|we'?d|as)\s)", re.I)
 FIRST_PERSON = re.compile(r"^\s*(?:i|i'?m|im|i'?ve|i'?ll|we|we'?re|we'?ve|my|our|as\s+(?:a|an|the)|being)\b", re.I)
-ASKING = re.compile(r"\b(?:need|want|wanna|like|get|order|request|give|send|can|could|please|pls|plz)\b", re.I)
+ASKING = re.compile(r"\b(?:need|want|wanna|like|get|order|request|give|send|can(?!'?t\b|not\b)|could(?!n'?t\b)|please|"
+                    r"pls|plz)\b", re.I)  # "can't handle our builds" says why; "can I get" asks
 
 
 def statement(text: str) -> str | None:
@@ -545,9 +546,12 @@ def read_answer(draft: RequestDraft, field: DraftField,
     another dialogue act: "question" (where do I collect it?), "cancel" (forget it), "confirmation" (a bare
     yes/ok says nothing), "correction" (no wait, the other model), "other field" (only a choice of another
     field: "dev mode" while the reason is asked), "problem" (wifi keeps dropping in the
-    office — unless it is the reason for this very request: "my old phone keeps dying"). None: it may be
+    office — unless it is the reason for this very request: "my old phone keeps dying"), "hesitation" ("hmm",
+    "not sure yet", "wait": any field). None: it may be
     the value. Both the offline model and the ``answer_request_field`` tool ask this, so an LLM cannot
     store such a message either. With it, for "other field", that field and its choice (read once)."""
+    if hesitates(text) and confirmation(text) is None:  # "hmm", "umm not sure", "wait": nothing to store yet
+        return "hesitation", None
     if field.field_type not in TEXT_FIELD_TYPES:  # a choice field: only a problem report is told apart here
         report = MALFUNCTION.search(text) and len(text.split()) > 3 and not about_the_item(draft, text, choices=False)
         return ("problem" if report and not REASON_LINK.search(text) else None), None

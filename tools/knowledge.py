@@ -27,12 +27,12 @@ KB_FEEDBACK = "kb_feedback"  # the audit event of a thumbs-down: the question an
 MAX_QUESTION_CHARS = 500
 
 
-def shown_passage(passages: list[str]) -> str:
+def shown_passage(passages: list[str], limit: int = MAX_PASSAGE_CHARS) -> str:
     """What a confident answer shows: the answering sentences or steps first, then the rest of their
-    section, cut at ``MAX_PASSAGE_CHARS`` on a word boundary."""
+    section, cut at ``limit`` characters on a word boundary."""
     passage = "\n\n".join(p.strip() for p in passages[:4] if p.strip())
-    if len(passage) > MAX_PASSAGE_CHARS:
-        passage = passage[:MAX_PASSAGE_CHARS].rsplit(" ", 1)[0] + " …"
+    if len(passage) > limit:
+        passage = passage[:limit].rsplit(" ", 1)[0] + " …"
     return passage
 
 

@@ -73,6 +73,19 @@ _CALL_OFF = re.compile(
     r"(?:discard|abandon|delete|remove)\s+(?:it|that|this|the\s+(?:request|order|draft))|let\s+me\s+think\s+about\s+it|"
     r"(?:won'?t|will\s+not|wouldn'?t)\s+need\s+(?:it|this|that|one|them)|not\s+needed|"
     r"(?:don'?t|do\s+not)\s+want\s+(?:to\s+)?(?:order|request|submit|send|get)\s+(?:it|this|that|one|them))\b", re.I)
+# The whole message only hesitates or thinks aloud ("hmm", "umm not sure", "ok so", "wait", "it"): no value, no
+# request, nothing to act on; the question stays open.
+HESITATION = re.compile(
+    r"^\W*(?:(?:h+m+|u+m+|u+h+m*|e+r+m*|e+h+|a+h+|well|so|ok(?:ay)?|and|it|that|this|idk|i\s+dunno|dunno|"
+    r"i\s+(?:don'?t|do\s+not)\s+know|(?:i'?m\s+)?not\s+sure(?:\s+yet)?|one\s+sec(?:ond)?|a\s+sec|hang\s+on|"
+    r"hold\s+on|wait|good\s+question|let\s+me\s+see|lemme\s+(?:see|think))\b[\s,.!…-]*)+$", re.I)
+
+
+def hesitates(text: str) -> bool:
+    """The message says nothing yet: "hmm", "umm... not sure", "ok so", "wait"."""
+    return bool(HESITATION.match(text))
+
+
 _WHY_NOT = re.compile(r"\bwhy\s+not\b")  # "sure, why not" agrees: "not" does not turn it into a no
 _THUMBS = frozenset({"👍", "✅", "👌", "👍🏻", "👍🏼", "👍🏽"})
 _QUESTION = re.compile(r"\?\s*$|^\s*(?:can|could|will|would|how|what|when|why|where|is|are|do|does|should)\b", re.I)

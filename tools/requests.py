@@ -268,6 +268,8 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
         if software is not None:
             chosen, field_name = software
             preset[field_name] = item
+        elif len(kind := await ctx.catalog.kind(item)) >= 2:
+            matches = [(found, 100.0) for found in kind]  # "I need software": which of the software items?
         elif len(family := await ctx.catalog.family(item)) >= 2:
             matches = [(found, 100.0) for found in family]  # "an Adobe product": which of Adobe's items?
         elif matches and (len(matches) == 1 or matches[0][1] - matches[1][1] >= 8):
@@ -326,6 +328,8 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
                 label, value = corrections(draft, answer)[-1]
                 data |= {"field": label, "value": value}
                 lead = f"That sounds like a change to {label} ({value})"
+            elif why == "hesitation":
+                return ToolResult(ok=True, data=data, message="No rush. " + question_for(draft))
             else:
                 lead = NOT_AN_ANSWER[why]
             return ToolResult(ok=True, data=data, message=(

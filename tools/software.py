@@ -61,7 +61,7 @@ def software_tools(ctx: ToolContext) -> list[AsyncTool]:
         elif not seats.contracts:
             lines = [f"There is no active licence for {app.name} at the moment."]
         elif (seats.available or 0) > 0:
-            lines = [f"Yes — {seats.available} of {seats.purchased} {app.name} seats are free ({seats.used} in use)."]
+            lines = [f"{seats.available} of {seats.purchased} {app.name} seats are free ({seats.used} in use)."]
         else:
             over = f", {-(seats.available or 0)} more than were bought" if (seats.available or 0) < 0 else ""
             lines = [f"All {seats.purchased} {app.name} seats are in use right now ({seats.used} assigned{over}). "

@@ -15,6 +15,7 @@ from typing import Any
 from tools.actions import button, confirmed_write, run_write
 from tools.context import AsyncTool, ToolContext, WriteMode, tool
 from tools.freshservice import NotFound, Ticket, TicketCreate
+from tools.knowledge import best_reading, shown_passage
 from tools.patterns import ticket_reference
 from tools.results import ToolResult
 from tools.state import PendingAction
@@ -168,8 +169,8 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
         if open_now and found.due_by:
             parts.append(f"Due by {_when(found.due_by)}.")
         if found.status == 3:
-            parts.append("What it waits for is often an answer from you: check your email for the IT team's latest "
-                         "message about it and reply to it.")
+            parts.append("Pending usually means it is waiting on you (an answer or a confirmation) or on a supplier: "
+                         "check your email for the IT team's latest message about it and reply to it.")
         if found.status == 4:
             parts.append("If it isn't actually fixed, reply to the resolution email and it reopens.")
         data: dict[str, Any] = {"found": True, "id": found.id, "status": found.status, "approval": approval}
@@ -283,8 +284,10 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
         ctx.state.pending[pending.id] = pending
         ctx.out.offer(f"confirm:{pending.id}", "Create ticket")
         ctx.out.offer(f"cancel:{pending.id}", "Cancel")
-        return ToolResult(message=f"I'll open an incident for IT:\n• Subject: {subject}\n• Urgency: {PRIORITY_WORDS[level]}\n"
-                          "Shall I create it?", data={"pending_action": pending.id, "subject": subject})
+        fix = "" if kept else await known_fix(ctx, details or summary)
+        return ToolResult(message=f"{fix}I'll open an incident for IT:\n• Subject: {subject}\n• Urgency: "
+                          f"{PRIORITY_WORDS[level]}\nShall I create it?",
+                          data={"pending_action": pending.id, "subject": subject, "known_fix": bool(fix)})
 
     return [my_tickets, ticket_status, create_incident]
 
@@ -313,6 +316,24 @@ async def create_confirmed_incident(ctx: ToolContext, pending: PendingAction) ->
     pending.status = "done"
     pending.result = {"ticket_id": ticket.id, "message": message}
     return ToolResult(message=message, data=pending.result)
+
+
+FIX_CHARS = 450  # a tip before the incident offer, not the whole article: the link has the rest
+
+
+async def known_fix(ctx: ToolContext, problem: str) -> str:
+    """What an article the index is *confident* about says for this problem ("Acrobat says trial expired": sign
+    out and in again), shown before the incident offer so the employee can try it first; "" otherwise (the
+    index not ready or not sure: the offer alone, no guess)."""
+    if ctx.knowledge is None or not ctx.knowledge.ready:
+        return ""
+    found = await best_reading(ctx.knowledge, problem)
+    if not found.answer or not found.articles or not (passage := shown_passage(found.articles[0].passages, FIX_CHARS)):
+        return ""
+    best = found.articles[0]
+    ctx.out.cite(best.title, best.url)
+    return (f"This may fix it — from “{best.title}”:\n\n{passage}\n\nFull article: {best.url}\n\n"
+            "If it doesn't, ")
 
 
 def first_paragraph(html: str) -> str:

@@ -45,6 +45,14 @@ ITEM_SYNONYMS = {"stick": "drive", "screen": "monitor", "display": "monitor", "d
                  "headphone": "headset", "mailing": "distribution", "folder": "drive", "evaluate": "evaluation",
                  "evaluating": "evaluation", "trial": "evaluation", "trialling": "evaluation", "pilot": "evaluation",
                  "pdf": "acrobat"}  # "the pdf one" among Adobe's items: the PDF editor
+# Everyday words for a catalog category ("an app" is software).
+KIND_SYNONYMS = {"app": "software", "application": "software", "program": "software", "tool": "software",
+                 "programme": "software", "device": "hardware", "equipment": "hardware", "kit": "hardware",
+                 "gear": "hardware"}
+# Words around a kind of thing that do not narrow it ("I'd like some new software installed").
+KIND_FILLER = frozenset({"installed", "install", "installing", "like", "more", "another", "something", "bit", "piece",
+                         "pls", "plz", "thanks", "hi", "hey", "hello", "id", "d", "gimme", "wanna", "needed", "needs",
+                         "please", "some", "new", "need", "want", "get", "a", "an", "i", "me", "my", "for", "the"})
 # "no extra software", "without recording", "not the laptop": what is said not to be wanted names nothing.
 NEGATED = re.compile(r"\b(?:no|without|not|don'?t\s+need)\s+(?:(?:any|extra|more|the|a)\s+)?[\w-]+", re.I)
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9+#\-]*[a-z0-9+#]|[a-z0-9]", re.I)
@@ -89,9 +97,11 @@ class TenantVocabulary:
     _frequency: dict[str, int] = field(default_factory=dict)
     _name_frequency: dict[str, int] = field(default_factory=dict)  # how many items' names have the word
     path_items: list[str] = field(default_factory=list)  # items whose form asks for a folder path
+    kinds: frozenset[str] = frozenset()  # one-word catalog category names ("software", "hardware")
 
     @classmethod
-    def build(cls, items: list[ServiceItem], applications: list[Application]) -> TenantVocabulary:
+    def build(cls, items: list[ServiceItem], applications: list[Application],
+              categories: list[str] | None = None) -> TenantVocabulary:
         app_names = sorted({a.name.strip() for a in applications if a.name and a.name.strip()})
         item_names = {i.name.strip().lower() for i in items if i.name}
         # components requested through an item that is itself an application ("Photoshop" of Creative Cloud)
@@ -142,8 +152,10 @@ class TenantVocabulary:
         known |= {w for label in models for w in label.split()}
         path_items = [i.name.strip() for i in items if i.name and any(
             PATH_FIELD.search(f.label or f.name or "") for f in i.custom_fields or [])]
+        kinds = frozenset(words[0] for words in (tokens(c) for c in categories or []) if len(words) == 1)
         return cls(applications=names, aliases=aliases, items=entries, words=frozenset(known), models=models,
-                   _fuzzy=fuzzy, _frequency=frequency, _name_frequency=name_frequency, path_items=path_items)
+                   _fuzzy=fuzzy, _frequency=frequency, _name_frequency=name_frequency, path_items=path_items,
+                   kinds=kinds)
 
     # --- applications ------------------------------------------------------------------------------
 
@@ -179,6 +191,10 @@ class TenantVocabulary:
         wanted_head = _request_head(head_part)
         head_words = [ITEM_SYNONYMS.get(w, w) for w in _content(head_part)]
         rest_words = [ITEM_SYNONYMS.get(w, w) for w in _content(rest)]
+        if self.names_a_kind(head_words + rest_words):
+            return None  # "I need software": a kind of thing, not the one item whose name has the word
+        if [w for w in head_words if self.kind_of(w) is None and w not in KIND_FILLER]:
+            head_words = [w for w in head_words if self.kind_of(w) is None]  # "adobe software": Adobe's, any kind
         if wanted_head:
             wanted_head = ITEM_SYNONYMS.get(wanted_head, wanted_head)
         scored: list[tuple[float, str]] = []
@@ -211,6 +227,18 @@ class TenantVocabulary:
         if len(self.path_items) == 1 and PATH.search(text):  # "access to S:\\Eng\\Builds": the form that asks for a path
             return self.path_items[0]
         return self._by_description(head_words + rest_words)
+
+    def kind_of(self, word: str) -> str | None:
+        """The catalog category a word names ("apps" -> "software"), if any."""
+        word = _stem(word)
+        kind = KIND_SYNONYMS.get(word, word)
+        return kind if kind in self.kinds else None
+
+    def names_a_kind(self, words: list[str]) -> bool:
+        """The words name one catalog category and nothing else ("software", "some hardware installed", "an
+        app"), not one item whose name has the word."""
+        said = [w for w in words if w not in KIND_FILLER]
+        return bool(said) and len({self.kind_of(w) for w in said}) == 1 and self.kind_of(said[0]) is not None
 
     @staticmethod
     def _by_whole_name(tied: list[str], text: str) -> str | None:

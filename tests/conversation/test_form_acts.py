@@ -114,3 +114,22 @@ def test_a_contractor_email_must_be_an_address(as_employee: Any, copilot: Copilo
     assert "Contractor email: jo.smith@deloitte.example" in review
     sr = number(chat.say("yes"), "SR")
     assert requested(copilot, sr)["contractor_email"] == "jo.smith@deloitte.example"
+
+
+@pytest.mark.parametrize("pause", ["hmm", "umm... not sure yet", "wait"])
+def test_a_hesitation_at_a_text_field_is_not_stored_and_the_field_is_asked_again(
+        as_employee: Any, copilot: Copilot, pause: str) -> None:
+    chat = as_employee(DAN)
+    assert "Software name?" in chat.say("we'd like to evaluate a new tool")
+    reply = chat.say(pause)
+    assert reply.startswith("No rush.") and "Software name?" in reply
+    assert state_of(chat)["draft"]["answers"] == {}
+    assert "Number of users?" in chat.say("Linear")
+    assert state_of(chat)["draft"]["answers"]["software_name"] == "Linear"
+
+
+def test_a_hesitation_at_a_choice_field_lists_the_choices_again(chat: Chat) -> None:
+    assert "Delivery location?" in chat.say("I need a monitor")
+    reply = chat.say("ummm")
+    assert reply.startswith("No rush.") and "Office desk" in reply and "Home address" in reply
+    assert state_of(chat)["draft"]["answers"] == {}

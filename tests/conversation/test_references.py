@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from sandbox.seed import DEMO_EMPLOYEES
 from tests.conversation.conftest import Chat
 
@@ -73,3 +75,17 @@ def test_a_bare_ticket_number_with_a_status_word_is_that_ticket(as_employee) -> 
     dan = as_employee(DAN)
     reply = dan.say("is 7 approved")
     assert "SR-7" in reply and "Priya Raman" in reply
+
+
+@pytest.mark.parametrize(("need", "first", "last"), [
+    ("I need software", "Adobe Acrobat Pro", "New software evaluation"),
+    ("i need some new software installed pls", "Adobe Acrobat Pro", "New software evaluation"),
+    ("need some hardware", "New laptop", "USB-C laptop charger"),
+])
+def test_a_kind_of_thing_lists_that_catalog_category_to_pick_from(chat: Chat, need: str, first: str, last: str) -> None:
+    reply = chat.say(need)
+    assert reply.startswith("Which one do you mean:") and first in reply and last in reply
+    assert "Let's request" not in reply  # not the one item whose name happens to contain the word
+    assert "Figma" in reply if "software" in need else "Monitor" in reply
+    picked = chat.say("the second one")
+    assert picked.startswith("Let's request **Adobe Creative Cloud**" if "software" in need else "Let's request **Monitor**")

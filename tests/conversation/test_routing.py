@@ -98,3 +98,11 @@ def test_urgent_handover_says_urgent_gives_the_configured_line_and_a_useful_tick
     description = ticket["description_text"]
     assert "What the employee said" in description and "Full conversation" in description
     assert "typed my password" in description
+
+
+@pytest.mark.parametrize("pause", ["hmm", "ok so", "it", "umm"])
+def test_a_hesitation_with_nothing_open_asks_what_is_needed_and_counts_as_no_failure(chat: Chat, pause: str) -> None:
+    reply = chat.say(pause)
+    assert reply.startswith("No rush.") and "describe what you need" in reply
+    reply = chat.say(pause)
+    assert reply.startswith("No rush.") and "IT team" not in reply  # no auto-escalation after two of them

@@ -78,7 +78,7 @@ def test_what_pending_means_for_the_employee_is_explained(as_employee) -> None: 
     status = dan.say("how's my laptop ticket going")
     assert "INC-6" in status and "Pending" in status, status
     reply = dan.say("do I have to do something?")
-    assert "INC-6" in reply and "answer from you" in reply and "reply" in reply, reply
+    assert "INC-6" in reply and "waiting on you" in reply and "reply" in reply, reply
 
 
 def test_how_to_get_one_after_no_matching_ticket_starts_the_offered_request(copilot, as_employee) -> None:  # type: ignore[no-untyped-def]

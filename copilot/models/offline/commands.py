@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from copilot.models.dialogue_state import DialogueState, FormSlot
+from copilot.models.offline.speech_acts import ASKS_FOR_PERSON
 from tools.form_reading import (
     CORRECTION_CUE,
     EMAIL,
@@ -31,8 +32,16 @@ from tools.form_reading import (
     read_values,
     switched_off,
 )
-from tools.patterns import CANCEL, confirmation
-from tools.request_draft import Choice, DraftField, FieldType, InvalidAnswer, RequestDraft, parse_value
+from tools.patterns import CANCEL, confirmation, hesitates
+from tools.request_draft import (
+    PURPOSE_LABEL,
+    Choice,
+    DraftField,
+    FieldType,
+    InvalidAnswer,
+    RequestDraft,
+    parse_value,
+)
 
 
 class StartFlow(BaseModel):
@@ -101,12 +110,13 @@ APPROVER = re.compile(r"\bwho\b.*\b(?:approves?|approval|sign(?:s)?\s+off|has\s+
                       r"\bneeds?\s+(?:an\s+)?approv|\bapproval\s+(?:chain|needed|required)\b", re.I)
 ITEM_FACTS = re.compile(r"\bhow\s+long\b|\bhow\s+soon\b|\bwhen\s+(?:will|would|do|does|can)\s+(?:i|it|they|that)\s+"
                         r"(?:get|receive|have|arrive|come|ship|be\s+(?:delivered|here|ready))\b|"
-                        r"\bdelivery\s+time\b|\bhow\s+much\b|\bwhat\s+does\s+it\s+cost\b|\bhow\s+many\s+days\b", re.I)
+                        r"\bdelivery\s+time\b|\bhow\s+much\b|\bwhat\s+(?:does|do|would|will)\s+(?:it|they|these|those|this|that|one)\s+"
+                        r"cost\b|\bhow\s+many\s+days\b|\b(?:price|cost)\s+of\s+(?:it|them|these|those|one)\b", re.I)
 TICKET_FOLLOW = re.compile(
     r"\b(?:who|when|why|next|approv\w*|status|still|stuck|done|fixed|progress|long|chase|remind|update|working|"
     r"assigned|eta|priority|closed|resolved|open|happening|moving|moved|news|heard|sign(?:ed)?\s+off|waiting|"
     r"holding|approver)\b", re.I)
-PRONOUN = re.compile(r"\b(it|this|that|one|them|they)\b", re.I)
+PRONOUN = re.compile(r"\b(it|this|that|one|them|they|these|those)\b", re.I)
 OTHER_ONE = re.compile(r"\b(?:the\s+other(?:\s+one)?|another\s+one|the\s+rest|the\s+remaining\s+one)\b", re.I)
 ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5}
 PICK = re.compile(r"\b(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|fifth|last)\b(?:\s+one)?|"
@@ -256,8 +266,13 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
     if draft is not None:
         if state.field is not None and state.field.tentative is not None and confirmation(text) is not None:
             return SetSlot(value=text)  # yes/no to "should I put that as the reason?"
+        if asked is not None and hesitates(text) and confirmation(text) is None:
+            return SetSlot(value=text)  # "hmm", "not sure yet": the flow stores nothing and asks again
         if (off := switched_off(draft, text)) is not None and not looks_like_question(text) and (
                 asked is None or asked.field_type in TEXT_TYPES or _fits_current(draft, text) is None):
+            if asked is not None and asked.field_type in TEXT_TYPES and asked.field_type != FieldType.PARAGRAPH \
+                    and read_values(draft, text).get(asked.name):  # "call it emea-sales, no external addresses"
+                return ResumeFlow(details=text)  # both fields, read from the words as the form picks up
             return CorrectSlot(field=off, value="no")  # "cancel the recording part": that field, not the request
         changes = corrections(draft, text)
         if changes and (cue or ASKS_FOR_CHANGE.search(text) or (not looks_like_question(text) and (
@@ -274,10 +289,19 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
                           r"(?:to\s+)?(?:the\s+)?", "", text, flags=re.I).strip(" .!")
             if bare and len(bare.split()) <= 6:
                 return CorrectSlot(field="", value=bare)
+        if state.stage == "review" and not cue and not changes and not looks_like_question(text) \
+                and confirmation(text) is None and (reason := _reason_field(draft)) is not None \
+                and PURPOSE_START.match(text) and len(text.split()) >= 3 and _new_item(text, intent, entities, state) is None \
+                and not (intent in ANOTHER_ACT and confidence >= CLEARLY_ELSEWHERE):
+            return CorrectSlot(field=reason, value=text)  # "Analysing sales calls to coach the team" at the review
         checkbox = asked is not None and asked.field_type == FieldType.CHECKBOX
+        if ASKS_FOR_PERSON.search(text) and (intent == "cancel" or confirmation(text) is False or not asked):
+            return Route(intent="human")  # "forget the form, just get me someone from security"
+        about_a_field = switched_off(draft, text) is not None or (
+            asked is not None and asked.field_type not in TEXT_TYPES and _fits_current(draft, text) is not None)
         if (intent == "cancel" and confidence >= 0.5) or CANCEL.match(text) or drops_the_item(draft, text) or (
-                (confirmation(text) is False or declined) and not checkbox):
-            return CancelFlow()
+                (confirmation(text) is False or declined) and not checkbox and not about_a_field):
+            return CancelFlow()  # not "the samsung, and no need to port my number": that "no need" is a field's
         if asked is not None and RETURNS.match(text) and len(text.split()) <= 7 and (
                 asked.field_type in TEXT_TYPES or _fits_current(draft, text) is None):  # "back to the dock - office desk" answers
             return ResumeFlow()
@@ -399,6 +423,11 @@ PURPOSE_START = re.compile(r"^\s*(?:(?!(?:noth|someth|anyth|everyth|th|br|k|s|r|
                            r"for|because|since|so\s+(?:that|i|we)|to|as|i'?m|i\s+am|i\s+(?:work|travel|need|have|do|"
                            r"run|lead|manage|present|visit|support)|we\s+(?:need|have|are|work)|my\s+(?:team|job|role|manager|"
                            r"clients?|customers?)|our|it'?s\s+for|needed\s+for)\b", re.I)
+
+
+def _reason_field(draft: RequestDraft) -> str | None:
+    """The label of the form's free-text field that says why (Business justification), if it has one."""
+    return next((f.label for f in draft.fields if f.field_type in TEXT_TYPES and PURPOSE_LABEL.search(f.label)), None)
 
 
 def requested_thing(entities: dict[str, Any]) -> str | None:

@@ -23,6 +23,7 @@ from copilot.models.offline.commands import (
     StartFlow,
 )
 from tools.form_reading import MALFUNCTION, looks_like_question
+from tools.patterns import AFFIRM, hesitates
 from tools.ticket_match import read_query
 from tools.vocabulary import TenantVocabulary
 
@@ -52,11 +53,16 @@ NAMED_STATUS = re.compile(r"\b(?:request|order|ticket|incident|case)\s*[-–—:
                           r"any\s+updates?)\b", re.I)
 TOPIC_SWITCH = {"kb_question", "license_check", "my_tickets", "ticket_status", "create_incident", "request_item"}
 ALWAYS_ROUTE = {"human", "urgent_security", "outage"}
+THANKS = re.compile(r"\b(?:thanks?|thx|ty|cheers|ta)\b", re.I)
 # A licence question that names no software is about availability ("is there a free seat for Blender?") or
 # about how licences work ("will my licences be taken away while I'm on leave?"), which the articles answer.
 ASKS_AVAILABILITY = re.compile(r"\b(?:free|available|availability|left|spare|open|unused\s+seats?|any\s+(?:seats?|licen[cs]es?)|"
                                r"seats?\s+(?:for|of|on|in)|licen[cs]es?\s+(?:for|of|to)|(?:get|have|need|want|request)\s+"
                                r"(?:a|an|one)\s+(?:seat|licen[cs]e)|how\s+many|in\s+use|what\s+\w+\s+(?:products|apps|tools))\b", re.I)
+# Seats said to be gone ("Figma is maxed out", "have we run out of Miro licences?"): a question of availability.
+SEATS_GONE = re.compile(r"\b(?:maxed\s+out|max(?:ed)?\s+out|r[au]n\s+out|used\s+up|all\s+(?:taken|gone|used|assigned)|"
+                        r"sold\s+out|fully\s+(?:used|allocated|booked)|no\s+(?:more\s+)?(?:seats?|licen[cs]es?)\s+left|"
+                        r"out\s+of\s+(?:seats?|licen[cs]es?))\b", re.I)
 # "any update on my tickets?": all of them, asked as a list with their states, not "which one do you mean?"
 ALL_MINE = re.compile(r"\b(?:my|all\s+(?:of\s+)?my|our)\s+(?:open\s+|current\s+|other\s+)?(?:tickets|requests|orders|"
                       r"incidents|cases|stuff|things)\b", re.I)
@@ -143,6 +149,8 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
     command = commands.read(text, state, intent, confidence, entities)
     if command is not None:
         return command
+    if hesitates(text) and not AFFIRM.match(text):
+        return Route(intent="hesitation")  # "hmm", "ok so", "it": nothing to act on yet, and not a failed turn
     if (not state.draft_item or (looks_like_question(text) and ticket_questions.TICKET_NOUN.search(text))) \
             and (asked := ticket_questions.ticket_question(text, intent, entities)) is not None:
         # mid-form only when it plainly asks about a ticket ("btw whats going on with my vpn ticket")
@@ -164,6 +172,10 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
             and (PLEASE_AT_END.search(text) or ASK_OPENING.match(text)):
         # "zoom pro license pls", "please evaluate Sentry for error tracking": asked for, not asked about or reported
         return StartFlow(item=str(entities["item"]), details=text)
+    if entities.get("software") and not state.draft_item and SEATS_GONE.search(text) and intent not in ALWAYS_ROUTE:
+        return AnswerQuestion(tool="check_license", arguments={"software": str(entities["software"])})  # "maxed out?"
+    if state.draft_item and intent == "out_of_scope_hr" and looks_like_question(text) and ITEM_PRONOUN.search(text):
+        return AnswerQuestion(tool="search_kb", arguments={"question": text})  # "where do people pick these up?"
     if state.draft_item and (fix := correction(text)):
         return CorrectSlot(field=fix[0], value=fix[1])
     if intent not in ALWAYS_ROUTE and STATUS_QUESTION.search(text):
@@ -209,13 +221,14 @@ def execute(command: Command, text: str, entities: dict[str, Any], state: Dialog
 def about_item(question: str, state: DialogueState) -> str:
     """A question about "it" while a request is open is about the requested item ("where do I collect it?",
     "how early do I have to raise this?")."""
-    if state.draft_item and re.search(r"\bit\b", question, re.I):
-        return re.sub(r"\bit\b", f"the {state.draft_item}", question, count=1, flags=re.I)
+    if state.draft_item and re.search(r"\b(?:it|these|those|them)\b", question, re.I):
+        return re.sub(r"\b(?:it|these|those|them)\b", f"the {state.draft_item}", question, count=1, flags=re.I)
     if state.draft_item and (this := ENDS_ON_THIS.search(question)):
         return question[:this.start()] + f"the {state.draft_item} request" + question[this.end():]
     return question
 
 
+ITEM_PRONOUN = re.compile(r"\b(?:it|these|those|them|they|this\s+one)\b", re.I)  # the requested item, mid-form
 ENDS_ON_THIS = re.compile(r"\b(?:this|that)\b(?=\s*(?:one\s*)?[?.!]*\s*$)", re.I)  # "… raise this?", not "that one laptop"
 
 
@@ -252,6 +265,8 @@ def route(intent: str, text: str, entities: dict[str, Any], state: DialogueState
                     urgent=urgent)
     if intent == "cancel" and state.draft_item:
         return call("cancel_request")
+    if intent == "affirm" and THANKS.search(text):
+        return Decision(reply=reply_for("thanks", state, nlu))  # "ok thanks" with nothing to confirm
     if intent == "nonsense" and "ask_to_rephrase" in tools:
         return Decision("ask_to_rephrase", {"what_was_unclear": text[:200]})
     return Decision(reply=reply_for(intent, state, nlu))

@@ -29,6 +29,8 @@ REPLIES: dict[str, list[str]] = {
     "nonsense": ["Sorry, I didn't understand that. Could you describe what you need in a sentence? For example: "
                  "“my VPN won't connect” or “I need a new monitor”."],
     "affirm": ["Okay. What would you like me to do?"],
+    "hesitation": ["No rush. When you're ready, describe what you need in a sentence, for example “my VPN won't "
+                   "connect” or “I need a new monitor”."],
     "deny": ["No problem. Is there anything else I can help with?"],
     "cancel": ["Okay, nothing is in progress to cancel. What would you like to do?"],
     "unavailable": ["I can't do that here, but I can pass it to the IT team if you like."],
@@ -41,4 +43,4 @@ def respond(intent: str, *, conversation_id: str = "", turn: int = 0, first_name
         return None
     digest = hashlib.sha256(f"{conversation_id}:{turn}:{intent}".encode()).digest()
     text = options[digest[0] % len(options)]
-    return text.replace("{name}", f" {first_name}" if first_name else "")
+    return text.replace("{name}", f", {first_name}" if first_name else "")

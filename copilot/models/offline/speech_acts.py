@@ -68,7 +68,9 @@ WANTS_PERSON = re.compile(r"\b(?:talk|speak|chat)\s+to\b(?!\s+(?:a\s+)?(?:bot|ma
 
 # "can i talk to someone on the network team?": a person asked for by name of what they are, said outright
 ASKS_FOR_PERSON = re.compile(r"\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|the\s+)?(?:someone|somebody|"
-                             r"person|human|agent|technician|engineer|real\s+\w+|(?:\w+\s+)?(?:team|desk))\b", re.I)
+                             r"person|human|agent|technician|engineer|real\s+\w+|(?:\w+\s+)?(?:team|desk))\b|"
+                             r"\b(?:get|put|connect|transfer|pass)\s+me\s+(?:to\s+|through\s+to\s+|with\s+)?"
+                             r"(?:someone|somebody|a\s+(?:person|human|technician|real\s+\w+))\b", re.I)
 
 
 def clauses(text: str) -> list[str]:
