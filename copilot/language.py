@@ -162,6 +162,12 @@ def identify(text: str, prefer: str | None = None) -> Identification:
 # have typed, so the intent classifier, KB search and catalog matcher see familiar words.
 _GLOSS: dict[str, dict[str, str]] = {
     "es": {
+        "se cae": "keeps dropping", "se caen": "keep dropping", "no enciende": "won't turn on", "no arranca": "won't start",
+        "no sincroniza": "is not syncing", "no carga": "won't load", "se cuelga": "freezes", "se bloquea": "crashes",
+        "muy lento": "very slow", "lento": "slow", "no va": "is not working", "no anda": "is not working",
+        "primer": "first", "segundo": "second", "tercer": "third", "tercero": "third", "cuarto": "fourth", "dos": "two",
+        "tres": "three", "cinco": "five", "diez": "ten",
+        "piso": "floor", "planta": "floor", "cada": "every", "minutos": "minutes", "desde ayer": "since yesterday",
         "olvidé mi contraseña": "forgot my password", "olvide mi contraseña": "forgot my password",
         "restablezco mi contraseña": "reset my password", "restablecer mi contraseña": "reset my password",
         "no funciona": "is not working", "no funcionan": "are not working", "no conecta": "won't connect",
@@ -188,6 +194,10 @@ _GLOSS: dict[str, dict[str, str]] = {
         "mi": "my", "mis": "my", "está": "is",
     },
     "de": {
+        "bricht ständig ab": "keeps dropping", "bricht ab": "drops", "fällt aus": "is down", "fällt ständig aus":
+        "keeps dropping", "startet nicht": "won't start", "geht nicht an": "won't turn on", "stürzt ab": "crashes",
+        "hängt": "freezes", "synchronisiert nicht": "is not syncing", "lädt nicht": "won't load", "ständig": "constantly",
+        "stock": "floor", "etage": "floor", "seit gestern": "since yesterday",
         "passwort vergessen": "forgot my password", "kennwort vergessen": "forgot my password",
         "passwort zurück": "reset my password", "passwort zurücksetzen": "reset my password",
         "druckt nicht": "is not printing", "geht nicht": "is not working", "funktioniert nicht": "is not working",
@@ -211,6 +221,10 @@ _GLOSS: dict[str, dict[str, str]] = {
         "mein": "my", "meine": "my", "meinem": "my", "meinen": "my", "ich": "i", "ist": "is", "bitte": "please",
     },
     "fr": {
+        "coupe": "keeps dropping", "se coupe": "keeps dropping", "se déconnecte": "keeps disconnecting",
+        "ne démarre pas": "won't start", "ne s'allume pas": "won't turn on", "ne synchronise pas": "is not syncing",
+        "ne charge pas": "won't load", "est lent": "is slow", "lent": "slow", "tout le temps": "all the time",
+        "étage": "floor", "depuis hier": "since yesterday",
         "mot de passe oublié": "forgot my password", "oublié mon mot de passe": "forgot my password",
         "mot de passe": "password", "ne marche pas": "is not working", "ne fonctionne pas": "is not working",
         "ne marche plus": "stopped working", "parler à un humain": "talk to a human",

@@ -64,6 +64,7 @@ def by_description(need: str, items: list[ServiceItem]) -> ServiceItem | None:
         for word in words:
             frequency[word] = frequency.get(word, 0) + 1
     wanted = _content_words(need, synonyms=True)
+    wanted = (wanted - SOFTWARE_IN_GENERAL) or wanted  # "jira software": Jira, which no description names
     weights = sorted(((sum(1.0 / frequency[w] for w in wanted & words), display_id)
                       for display_id, words in texts.items()), reverse=True)
     if not weights or weights[0][0] < 1.0 or (len(weights) > 1 and weights[0][0] < 1.5 * weights[1][0] + 0.25):
@@ -159,6 +160,8 @@ class CatalogDirectory:
         """Published items best matching a need, by name first, then description."""
         await self.refresh()
         query = _key_words(need)
+        if specific := [w for w in query.split() if w not in SOFTWARE_IN_GENERAL]:
+            query = " ".join(specific)  # "jira software" is Jira, not the one item whose name says "software"
         scored: list[tuple[ServiceItem, float]] = []
         for item in self._items.values():
             name = fuzz.WRatio(query, item.name, processor=utils.default_process)

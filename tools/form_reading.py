@@ -259,16 +259,18 @@ def _self_as(label: str) -> re.Pattern[str]:
 NAMES_THE_THING = re.compile(r"(?:a|an|the|some|this|that|our)?\s*(?:[\w-]+\s+){0,2}(?:called|named)\b", re.I)
 
 
-def purpose(text: str, ignore: set[str]) -> str | None:
+def purpose(text: str, ignore: set[str], restated: set[str] | None = None) -> str | None:
     """Why the employee needs it, from "for the client audit", "I'm doing the finance slides", "need it to
-    debug a driver" — the first such phrase that says more than a value already read (a choice, a date)."""
+    debug a driver" — the first such phrase that says more than a value already read (a choice, a date) and more
+    than the item's own description (``restated``: "try a tool that's not in the catalog" is the evaluation item)."""
     for match in PURPOSE.finditer(PATH.sub(" ", EMAIL.sub(" ", text))):  # "access to S:\\Sales" says where, not why
         rest = match.group("rest").strip(" -–—:")
         if NAMES_THE_THING.match(rest):
             continue  # "evaluation request for a tool called Warp": what it is, not why
         content = [w for w in tokens(rest) if w not in FILLER | ASKING_WORDS | DEVICE_WORDS | THING_WORDS
                    and not w.isdigit() and len(w) >= 3 and not any(u.startswith(w) or _same_stem(u, w) for u in ignore)]
-        if content:
+        if content and not (restated and all(w in restated or any(_same_stem(r, w) for r in restated)
+                                             for w in content if w not in NEGATION | {"thats", "whats", "its"})):
             return rest
     return None
 
@@ -324,6 +326,8 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
     """Field name → raw value for every field of the form that ``text`` gives a value for (not validated)."""
     values: dict[str, Any] = {}
     used: set[str] = set(tokens(draft.item_name))
+    about = set(tokens(draft.item_about))  # "to try a tool that's not in the catalog" restates the evaluation item
+    about |= {said for said, meant in SYNONYMS.items() if any(_same_stem(meant, w) or meant == w for w in about)}
     dates = find_dates(text)
     date_fields = [f for f in draft.fields if f.field_type == FieldType.DATE]
     name_given = False
@@ -374,7 +378,7 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
     for field in draft.fields:
         if (field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and PURPOSE_LABEL.search(field.label)
                 and not (only_unanswered and field.name in draft.answers) and field.name not in values):
-            why = purpose(text, used | months)
+            why = purpose(text, used | months, about)
             about_self = statement(text)
             if about_self and len(about_self.split()) >= len(text.split()) - 1:
                 about_self = None  # the whole message ("I start Monday and the team uses Figma") is the request

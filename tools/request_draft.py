@@ -168,6 +168,7 @@ class RequestDraft(BaseModel):
     last_set: str | None = None  # the field changed last ("no wait — the other model")
     tentative: str | None = None  # an answer to the current free-text field the employee is asked to confirm first
     requester_email: str = ""  # the employee's own address: "me" in a field of people ("Owners: me") is them
+    item_about: str = ""  # the item's catalog description: its words restate the item, they give no reason
     stage: Stage = Stage.COLLECTING
     ticket_id: int | None = None
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))

@@ -179,7 +179,8 @@ async def begin(ctx: ToolContext, item: ServiceItem, preset: dict[str, str], det
         state.park(current)
     draft = RequestDraft(item_display_id=item.display_id, item_name=item.name, cost=_cost(item),
                          delivery_time_hours=item.delivery_time, fields=form_of(item),
-                         allow_quantity=bool(getattr(item, "allow_quantity", True)), requester_email=ctx.employee.email)
+                         allow_quantity=bool(getattr(item, "allow_quantity", True)), requester_email=ctx.employee.email,
+                         item_about=item.short_description or "")
     filled = []
     for name, value in preset.items():
         try:

@@ -5,6 +5,7 @@
     python -m copilot.eval metrics --queries bench/data/retrieval-dev.jsonl --out OUT.jsonl
     python -m copilot.eval calibrate --docs DOCS.jsonl --queries bench/data/retrieval-dev.jsonl
     python -m copilot.eval conversations --cases bench/data/conversations-dev.jsonl [--out RESULTS.jsonl]
+        [--app-url URL --token T --freshservice-url SANDBOX --api-key K]   (a running app, over REST)
     python -m copilot.eval triage --train TRAIN.csv --test TEST.csv --out OUT.jsonl (see copilot/eval/triage.py)
 
 ``retrieval`` uses exactly the shipped :class:`~copilot.knowledge.index.KnowledgeIndex` and the
@@ -234,6 +235,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--doc", default=None, help="also write the table into this markdown file (docs/benchmarks.md)")
     p.add_argument("--knowledge", choices=("org", "full"), default="org",
                    help="the started sandbox's KB: Acme's articles (org) or the default KB of `make run` (full)")
+    p.add_argument("--app-url", default=None,
+                   help="run against this running copilot over its REST API (needs --token, --freshservice-url and "
+                        "--api-key of the sandbox it uses) instead of the engine in-process")
+    p.add_argument("--token", default=None, help="the REST API token (COPILOT_API_TOKENS) for --app-url")
     p.set_defaults(func=cmd_conversations)
 
     p = sub.add_parser("triage", help="train the triage model on TRAIN.csv, predict TEST.csv → OUT.jsonl")
@@ -256,8 +261,13 @@ def cmd_triage(args: Any) -> int:
 def cmd_conversations(args: Any) -> int:
     from copilot.eval.conversations import main as run_conversations
 
+    if args.app_url and not (args.token and args.freshservice_url and args.api_key):
+        print("--app-url needs --token (the REST API token) and --freshservice-url/--api-key (the sandbox the app "
+              "uses: it is reset before each case and read afterwards)", file=sys.stderr)
+        return 2
     return run_conversations(Path(args.cases), Path(args.out) if args.out else None, args.freshservice_url,
-                             args.api_key, Path(args.doc) if args.doc else None, args.knowledge)
+                             args.api_key, Path(args.doc) if args.doc else None, args.knowledge,
+                             app_url=args.app_url, token=args.token)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ from copilot.eval.report import write_section
 from copilot.services import Services, build_services
 from copilot.settings import SANDBOX_KB_LIBRARIES, Settings
 from tools.freshservice import FreshserviceClient, Ticket
+from tools.request_draft import RequestDraft
 
 ENGLISH_IN = ("inglés", "ingles", "englisch", "anglais", "inglês", "inglese", "engels", "angielsk", "english")
 HANDOVER_SUBJECT = re.compile(r"^(URGENT: )?Copilot handover", re.I)
@@ -51,30 +52,63 @@ CLARIFY = re.compile(r"didn't understand|say it another way|Which ticket\?|Which
 
 # --------------------------------------------------------------------------- reading one turn
 
-def reply_kinds(result: TurnResult, before: ConversationState, after: ConversationState) -> set[str]:
+@dataclass
+class Snapshot:
+    """What the checks read of a conversation between turns — its write proposals and their status, the open
+    request, the handover — taken in-process (:meth:`of`) or from the REST API (:meth:`of_rest`)."""
+
+    pending: dict[str, tuple[str, str]]  # proposal id -> (kind, status)
+    draft_open: bool = False
+    draft_cancelled: bool = False
+    asking: str | None = None  # the label of the form field being asked
+    handoff: bool = False
+
+    @classmethod
+    def of(cls, state: ConversationState) -> Snapshot:
+        draft = state.draft
+        current = draft.current_field if draft is not None and draft.open else None
+        return cls(pending={p.id: (p.kind, p.status) for p in state.pending.values()},
+                   draft_open=draft is not None and draft.open,
+                   draft_cancelled=draft is not None and draft.stage.value == "cancelled",
+                   asking=current.label if current is not None else None, handoff=state.handoff is not None)
+
+    @classmethod
+    def of_rest(cls, body: dict[str, Any]) -> Snapshot:
+        """From ``GET /api/v1/conversations/{id}``."""
+        state = body["state"]
+        draft = RequestDraft.model_validate(state["draft"]) if state.get("draft") else None
+        current = draft.current_field if draft is not None and draft.open else None
+        return cls(pending={p["id"]: (p["kind"], p["status"]) for p in state.get("proposals", [])},
+                   draft_open=draft is not None and draft.open,
+                   draft_cancelled=draft is not None and draft.stage.value == "cancelled",
+                   asking=current.label if current is not None else None, handoff=state.get("handoff") is not None)
+
+    def open_ids(self) -> set[str]:
+        return {pid for pid, (_, status) in self.pending.items() if status == "pending"}
+
+
+def reply_kinds(result: TurnResult, before: Snapshot, after: Snapshot) -> set[str]:
     """What this turn did, as the kinds the cases speak of (one turn can be several)."""
     tools = {a.tool for a in result.activities}
     text = "\n".join(m.text for m in result.messages)
     cited = any(m.citations for m in result.messages)
     kinds: set[str] = set()
-    opened_before = {p.id for p in before.open_pending()}
-    new_pending = [p for p in after.open_pending() if p.id not in opened_before]
-    if result.escalated or (after.handoff is not None and before.handoff is None):
+    new_pending = [after.pending[pid][0] for pid in after.open_ids() - before.open_ids()]
+    if result.escalated or (after.handoff and not before.handoff):
         kinds.add("handover")
-    for pending in after.pending.values():
-        was = before.pending.get(pending.id)
-        if was is not None and was.status == "pending" and pending.status == "done" and pending.kind == "place_request":
+    for pid, (kind, status) in after.pending.items():
+        was = before.pending.get(pid)
+        if was is not None and was[1] == "pending" and status == "done" and kind == "place_request":
             kinds.add("submitted")
-        if was is not None and was.status == "pending" and pending.status == "cancelled":
+        if was is not None and was[1] == "pending" and status == "cancelled":
             kinds.add("cancelled")
-    if before.draft is not None and before.draft.open and after.draft is not None and after.draft.stage.value == "cancelled":
+    if before.draft_open and after.draft_cancelled:
         kinds.add("cancelled")
-    if any(p.kind == "place_request" for p in new_pending):
+    if "place_request" in new_pending:
         kinds.add("review")
-    if any(p.kind == "create_incident" for p in new_pending):
+    if "create_incident" in new_pending:
         kinds.add("incident_offer")
-    draft = after.draft
-    if draft is not None and draft.open and draft.current_field is not None and \
+    if after.draft_open and after.asking is not None and \
             tools & {"start_request", "answer_request_field", "change_request_field"}:
         kinds.add("asks_field")
     if "find_catalog_item" in tools or (tools & {"start_request", "check_license"} and "Which one do you mean" in text):
@@ -100,7 +134,7 @@ def reply_kinds(result: TurnResult, before: ConversationState, after: Conversati
     return kinds
 
 
-def check_turn(check: dict[str, Any], text: str, kinds: set[str], after: ConversationState) -> bool:
+def check_turn(check: dict[str, Any], text: str, kinds: set[str], after: Snapshot) -> bool:
     lowered = text.lower()
     if "reply_kind" in check:
         return check["reply_kind"] in kinds
@@ -111,8 +145,7 @@ def check_turn(check: dict[str, Any], text: str, kinds: set[str], after: Convers
     if "reply_contains_any" in check:
         return any(str(t).lower() in lowered for t in check["reply_contains_any"])
     if "asks_field" in check:
-        current = after.draft.current_field if after.draft is not None and after.draft.open else None
-        return current is not None and current.label.lower() == str(check["asks_field"]).lower()
+        return after.asking is not None and after.asking.lower() == str(check["asks_field"]).lower()
     if "review_shows" in check:
         lines = lowered.splitlines()
         return "review" in kinds and all(
@@ -184,7 +217,7 @@ async def request_matches(client: FreshserviceClient, ticket: Ticket, wanted: di
 
 
 async def check_final(checks: list[dict[str, Any]], client: FreshserviceClient, created: Created,
-                      state: ConversationState) -> list[tuple[dict[str, Any], bool]]:
+                      state: Snapshot) -> list[tuple[dict[str, Any], bool]]:
     results: list[tuple[dict[str, Any], bool]] = []
     used: set[int] = set()
     for check in checks:
@@ -193,7 +226,7 @@ async def check_final(checks: list[dict[str, Any]], client: FreshserviceClient, 
         elif "incidents_created" in check:
             passed = len(created.incidents) == check["incidents_created"]
         elif "handover" in check:
-            happened = bool(created.handovers) or state.handoff is not None
+            happened = bool(created.handovers) or state.handoff
             passed = happened == bool(check["handover"])
         elif "request_fields" in check:
             passed = False
@@ -230,23 +263,32 @@ async def run_case(case: dict[str, Any], services: Services, engine: Engine, res
     failures: list[str] = []
     timings: list[float] = []
     for number, turn in enumerate(case["turns"], start=1):
-        before = await engine.state(state.id, employee)
+        before = Snapshot.of(await engine.state(state.id, employee))
         started = time.perf_counter()
         result = await engine.handle(state.id, employee, IncomingMessage(text=turn["say"]))
         timings.append((time.perf_counter() - started) * 1000)
-        after = await engine.state(state.id, employee)
-        text = "\n".join(m.text for m in result.messages)
-        kinds = reply_kinds(result, before, after)
-        for check in turn.get("expect", []):
-            if not check_turn(check, text, kinds, after):
-                failures.append(f"turn {number} {json.dumps(check)} — kinds {sorted(kinds)}; reply: {text[:160]!r}")
-    final_state = await engine.state(state.id, employee)
-    created = await created_since(client, employee.requester_id, before_ids)
-    for check, passed in await check_final(case.get("final", []), client, created, final_state):
-        if not passed:
-            failures.append(f"final {json.dumps(check)} — requests {len(created.requests)}, incidents "
-                            f"{len(created.incidents)}, handovers {len(created.handovers)}")
+        after = Snapshot.of(await engine.state(state.id, employee))
+        failures += judge_turn(number, turn, result, before, after)
+    final_state = Snapshot.of(await engine.state(state.id, employee))
+    failures += await judge_final(case, client, employee.requester_id, before_ids, final_state)
     return CaseResult(case["id"], case["behaviour"], not failures, failures, timings)
+
+
+def judge_turn(number: int, turn: dict[str, Any], result: TurnResult, before: Snapshot, after: Snapshot) -> list[str]:
+    """The failed checks of one turn, in words."""
+    text = "\n".join(m.text for m in result.messages)
+    kinds = reply_kinds(result, before, after)
+    return [f"turn {number} {json.dumps(check)} — kinds {sorted(kinds)}; reply: {text[:160]!r}"
+            for check in turn.get("expect", []) if not check_turn(check, text, kinds, after)]
+
+
+async def judge_final(case: dict[str, Any], client: FreshserviceClient, requester_id: int, before_ids: set[int],
+                      state: Snapshot) -> list[str]:
+    """The failed checks on the IT system after the conversation, in words."""
+    created = await created_since(client, requester_id, before_ids)
+    return [f"final {json.dumps(check)} — requests {len(created.requests)}, incidents {len(created.incidents)}, "
+            f"handovers {len(created.handovers)}"
+            for check, passed in await check_final(case.get("final", []), client, created, state) if not passed]
 
 
 @contextmanager
@@ -298,7 +340,7 @@ async def run_all(cases: list[dict[str, Any]], url: str, key: str, data_dir: Pat
     return results
 
 
-def summarize(results: list[CaseResult]) -> str:
+def summarize(results: list[CaseResult], channel: str = "in-process") -> str:
     by: dict[str, list[bool]] = defaultdict(list)
     for result in results:
         by[result.behaviour].append(result.passed)
@@ -315,7 +357,7 @@ def summarize(results: list[CaseResult]) -> str:
     lines.append(f"| **overall** | {len(overall)} | {sum(overall) / max(1, len(overall)):.2f} |")
     if turns:
         p95 = turns[min(len(turns) - 1, int(0.95 * (len(turns) - 1)))]
-        lines.append(f"\nturn latency in-process: median {statistics.median(turns):.0f} ms, p95 {p95:.0f} ms "
+        lines.append(f"\nturn latency {channel}: median {statistics.median(turns):.0f} ms, p95 {p95:.0f} ms "
                      f"({len(turns)} turns)")
     return "\n".join(lines)
 
@@ -331,11 +373,16 @@ def write_doc(doc: Path, cases_path: Path, table: str) -> None:
 
 
 def main(cases_path: Path, out: Path | None, url: str | None, key: str | None, doc: Path | None = None,
-         knowledge: str = "org") -> int:
+         knowledge: str = "org", *, app_url: str | None = None, token: str | None = None) -> int:
     """``knowledge="full"``: the sandbox serves the KB `make run` builds (Acme's articles and the imported
-    Microsoft library, named as `make run` names it); slower to index, so "org" is the default."""
+    Microsoft library, named as `make run` names it); slower to index, so "org" is the default. ``app_url``:
+    a running copilot, talked to over its REST API with ``token`` (``url``/``key``: the sandbox it uses)."""
     cases = [json.loads(line) for line in cases_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     libraries = ",".join(sorted(SANDBOX_KB_LIBRARIES)) if knowledge == "full" else ""
+    if app_url and token and url and key:
+        from copilot.eval.over_rest import run
+
+        return _report(run(cases, app_url, token, url, key), out, doc, cases_path, "over REST")
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         if url and key:
@@ -344,9 +391,14 @@ def main(cases_path: Path, out: Path | None, url: str | None, key: str | None, d
             with sandbox_process(data_dir, knowledge) as (sandbox_url, sandbox_key):
                 results = asyncio.run(run_all(cases, sandbox_url, sandbox_key, data_dir, reset=True,
                                               libraries=libraries))
+    return _report(results, out, doc, cases_path)
+
+
+def _report(results: list[CaseResult], out: Path | None, doc: Path | None, cases_path: Path,
+            channel: str = "in-process") -> int:
     if out is not None:
         out.write_text("".join(json.dumps(r.__dict__) + "\n" for r in results), encoding="utf-8")
-    table = summarize(results)
+    table = summarize(results, channel)
     print(table)
     if doc is not None:
         write_doc(doc, cases_path, table)

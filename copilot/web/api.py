@@ -97,6 +97,7 @@ async def post_message(conversation_id: str, request: Request, employee: Employe
         "messages": [m.model_dump() for m in result.messages],
         "handoff": result.handoff,
         "tickets": result.tickets,
+        "activities": [a.model_dump() for a in result.activities],  # what it did, as the chat UI's steps show it
     }
     return JSONResponse(payload)
 
@@ -130,6 +131,8 @@ async def get_conversation(conversation_id: str, employee: EmployeeDep, engine: 
             "handoff": state.handoff.model_dump(mode="json") if state.handoff else None,
             "draft": state.draft.model_dump(mode="json") if state.draft else None,
             "pending": [p.model_dump(mode="json", exclude={"payload"}) for p in state.awaiting_decision()],  # with status: pending or checking
+            # every write proposed in this conversation and what became of it (pending, checking, done, cancelled)
+            "proposals": [{"id": p.id, "kind": p.kind, "status": p.status} for p in state.pending.values()],
             "tickets": state.tickets,
             "turns": state.turns,
         },

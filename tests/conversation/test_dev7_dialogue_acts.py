@@ -105,3 +105,60 @@ def test_a_reason_stated_before_asking_is_kept(as_employee: Any) -> None:
     reply = chat.say("my old macbook can't handle our builds anymore, I'd like a macbook pro 14 with a US keyboard")
     assert "Laptop model: MacBook Pro 14" in reply and "Keyboard layout: US" in reply
     assert "builds" in state_of(chat)["draft"]["answers"]["business_justification"]
+
+
+def test_the_reason_told_in_full_at_the_review_replaces_the_short_one(as_employee: Any, copilot: Copilot) -> None:
+    chat = as_employee(DAN)
+    chat.say("please evaluate Sentry for error tracking, site sentry.io, no customer data")
+    review = chat.say("8")
+    assert "Business justification: error tracking" in review
+    again = chat.say("error tracking for the mobile app releases")
+    assert "Business justification: error tracking for the mobile app releases" in again and "incident" not in again
+    before = {t["id"] for t in tickets_of(copilot, DAN)}
+    sr = number(chat.say("yes submit it"), "SR")
+    assert requested(copilot, sr)["business_justification"] == "error tracking for the mobile app releases"
+    assert [t["id"] for t in tickets_of(copilot, DAN) if t["id"] not in before] == [sr]  # no incident
+
+
+def test_what_the_item_comes_with_is_answered_from_the_catalog_mid_form(as_employee: Any) -> None:
+    chat = as_employee(BOB)
+    chat.say("need a mobile phone, keep my current number please")
+    reply = chat.say("does the samsung come with a data plan?")
+    assert "with a data plan" in reply and "Back to your **Mobile phone** request: Model?" in reply
+    assert state_of(chat)["draft"]["answers"] == {"port_my_existing_number": True}
+
+
+def test_writing_something_for_the_employee_is_out_of_scope(chat: Chat) -> None:
+    reply = chat.say("can you help me write an email to a customer about the new pricing")
+    assert "only help with IT topics" in reply and "People team" not in reply
+
+
+def test_a_message_that_names_nothing_asks_for_a_sentence(chat: Chat) -> None:
+    assert "describe what you need" in chat.say("the thing with the stuff")
+
+
+def test_a_misspelt_seat_question_is_not_an_order(as_employee: Any) -> None:
+    chat = as_employee(BOB)
+    reply = chat.say("any free lisences for jira")
+    assert "Jira Software seats are free" in reply and "Let's request" not in reply
+
+
+def test_an_application_outside_the_catalog_is_not_the_evaluation_item(as_employee: Any) -> None:
+    chat = as_employee(BOB)
+    reply = chat.say("I need jira software")
+    assert "**Jira Software** isn't in the service catalog" in reply and "New software evaluation" not in reply
+
+
+def test_words_that_restate_the_item_are_no_reason(as_employee: Any) -> None:
+    chat = as_employee(BOB)
+    reply = chat.say("we want to try a tool that's not in the catalog")
+    assert "Let's request **New software evaluation**" in reply and "Software name?" in reply
+    assert state_of(chat)["draft"]["answers"] == {}
+
+
+def test_a_spanish_report_of_dropping_wifi_is_offered_as_an_incident(as_employee: Any, copilot: Copilot) -> None:
+    chat = as_employee(DAN)
+    before = len(tickets_of(copilot, DAN))
+    reply = chat.say("el wifi del tercer piso se cae cada dos minutos")
+    assert "respondo en inglés" in reply and "Shall I create it?" in reply and "keeps dropping" in reply
+    assert len(tickets_of(copilot, DAN)) == before

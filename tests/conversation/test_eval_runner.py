@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from copilot.eval import over_rest
 from copilot.eval.conversations import run_all, summarize
 from tests.conftest import SandboxHandle
+from tests.conversation.conftest import TOKEN, Copilot
 
 CASES = [
     {"id": "kb", "behaviour": "kb-question", "employee": "alice.nguyen@acme.example",
@@ -35,3 +37,14 @@ async def test_the_runner_passes_real_successes_and_catches_wrong_expectations(
     assert "licence_answer" in wrong.failures[0] and "requests_created" in wrong.failures[1]
     table = summarize(list(results.values()))
     assert "| **overall** | 3 | 0.67 |" in table
+
+
+async def test_the_runner_scores_a_running_app_over_rest_the_same_way(copilot: Copilot) -> None:
+    """``--app-url``: the same cases through ``POST /api/v1/conversations/{id}/messages`` of a running app."""
+    results = {r.id: r for r in await over_rest.run_all(CASES, copilot.base_url, TOKEN, copilot.sandbox.base_url,
+                                                         copilot.sandbox.api_key)}
+    assert results["kb"].passed, results["kb"].failures
+    assert results["request"].passed, results["request"].failures
+    wrong = results["wrong-on-purpose"]
+    assert not wrong.passed and len(wrong.failures) == 2
+    assert "licence_answer" in wrong.failures[0] and "requests_created" in wrong.failures[1]

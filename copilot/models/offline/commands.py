@@ -110,7 +110,7 @@ APPROVER = re.compile(r"\bwho\b.*\b(?:approves?|approval|sign(?:s)?\s+off|has\s+
                       r"\bneeds?\s+(?:an\s+)?approv|\bapproval\s+(?:chain|needed|required)\b", re.I)
 ITEM_FACTS = re.compile(r"\bhow\s+long\b|\bhow\s+soon\b|\bwhen\s+(?:will|would|do|does|can)\s+(?:i|it|they|that)\s+"
                         r"(?:get|receive|have|arrive|come|ship|be\s+(?:delivered|here|ready))\b|"
-                        r"\bdelivery\s+time\b|\bhow\s+much\b|\bwhat\s+(?:does|do|would|will)\s+(?:it|they|these|those|this|that|one)\s+"
+                        r"\bdelivery\s+time\b|\bhow\s+much\b|\bcomes?\s+with\b|\binclud(?:e|es|ed|ing)\b|\bwhat\s+(?:does|do|would|will)\s+(?:it|they|these|those|this|that|one)\s+"
                         r"cost\b|\bhow\s+many\s+days\b|\b(?:price|cost)\s+of\s+(?:it|them|these|those|one)\b", re.I)
 TICKET_FOLLOW = re.compile(
     r"\b(?:who|when|why|next|approv\w*|status|still|stuck|done|fixed|progress|long|chase|remind|update|working|"
@@ -219,7 +219,10 @@ def reference(text: str, state: DialogueState, entities: dict[str, Any]) -> Comm
     item = state.draft_item or (shown.subject if shown and shown.kind == "item" else None)
     licence_item = shown.labels[0] if shown and shown.kind == "licence" and shown.labels else None
     about = item or licence_item
-    if about and (APPROVER.search(text) or ITEM_FACTS.search(text)) and (PRONOUN.search(text) or len(text.split()) <= 6):
+    draft = form_of(state)
+    names_choice = draft is not None and any(one_choice(f, text) is not None for f in draft.fields if f.choices)
+    if about and (APPROVER.search(text) or ITEM_FACTS.search(text)) and (
+            PRONOUN.search(text) or len(text.split()) <= 6 or names_choice):  # "does the samsung come with data?"
         return AnswerQuestion(tool="find_catalog_item", arguments={"need": about})
     if shown is None:
         return None
@@ -291,7 +294,7 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
                 return CorrectSlot(field="", value=bare)
         if state.stage == "review" and not cue and not changes and not looks_like_question(text) \
                 and confirmation(text) is None and (reason := _reason_field(draft)) is not None \
-                and PURPOSE_START.match(text) and len(text.split()) >= 3 and _new_item(text, intent, entities, state) is None \
+                and (PURPOSE_START.match(text) or _restates(draft, reason, text)) and len(text.split()) >= 3 and _new_item(text, intent, entities, state) is None \
                 and not (intent in ANOTHER_ACT and confidence >= CLEARLY_ELSEWHERE):
             return CorrectSlot(field=reason, value=text)  # "Analysing sales calls to coach the team" at the review
         checkbox = asked is not None and asked.field_type == FieldType.CHECKBOX
@@ -394,14 +397,15 @@ def _order_like(text: str, intent: str, entities: dict[str, Any]) -> str | None:
         return None
     said = [w for w in re.findall(r"[a-z0-9]+", head[0].lower()) if len(w) >= 3 and w not in ORDER_FILLER]
     name = {w for w in re.findall(r"[a-z0-9]+", str(thing).lower()) if len(w) >= 3}
-    if not said:
-        return None
+    if not said or (intent == "license_check" and SEAT_QUESTION.search(head[0])):
+        return None  # "any free lisences for jira": how many seats are free, not an order
     # it starts with the thing ("tableau for windows"), or is a short name of it ("samsung galaxy s25 please, …");
     # never a sentence that mentions it on the way ("I'll lose my laptop charger someday, …")
     starts = said[0] in name or any(n.startswith(said[0]) for n in name)
     return str(thing) if starts or len(said) <= 3 else None
 
 
+SEAT_QUESTION = re.compile(r"\b(?:free|spare|available|left|unused|any)\b", re.I)
 # "headset i ordered a while back, is that done": the thing named first was asked for before: a status question
 ALREADY_ORDERED = re.compile(r"\b(?:i|we|i've|ive|we've)\s+(?:already\s+|just\s+)?(?:ordered|requested|asked\s+for|"
                              r"raised|reported|submitted|put\s+in|logged)\b", re.I)
@@ -423,6 +427,15 @@ PURPOSE_START = re.compile(r"^\s*(?:(?!(?:noth|someth|anyth|everyth|th|br|k|s|r|
                            r"for|because|since|so\s+(?:that|i|we)|to|as|i'?m|i\s+am|i\s+(?:work|travel|need|have|do|"
                            r"run|lead|manage|present|visit|support)|we\s+(?:need|have|are|work)|my\s+(?:team|job|role|manager|"
                            r"clients?|customers?)|our|it'?s\s+for|needed\s+for)\b", re.I)
+
+
+def _restates(draft: RequestDraft, label: str, text: str) -> bool:
+    """The message repeats the stored reason and says more ("error tracking for the mobile app releases" where
+    "error tracking" was read from the first message): the reason, told in full."""
+    field = next(f for f in draft.fields if f.label == label)
+    stored = [w for w in re.findall(r"[a-z0-9]+", str(draft.answers.get(field.name) or "").lower()) if len(w) >= 3]
+    said = set(re.findall(r"[a-z0-9]+", text.lower()))
+    return bool(stored) and all(w in said for w in stored) and len(said) > len(set(stored)) + 1
 
 
 def _reason_field(draft: RequestDraft) -> str | None:

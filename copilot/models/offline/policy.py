@@ -59,6 +59,23 @@ THANKS = re.compile(r"\b(?:thanks?|thx|ty|cheers|ta)\b", re.I)
 ASKS_AVAILABILITY = re.compile(r"\b(?:free|available|availability|left|spare|open|unused\s+seats?|any\s+(?:seats?|licen[cs]es?)|"
                                r"seats?\s+(?:for|of|on|in)|licen[cs]es?\s+(?:for|of|to)|(?:get|have|need|want|request)\s+"
                                r"(?:a|an|one)\s+(?:seat|licen[cs]e)|how\s+many|in\s+use|what\s+\w+\s+(?:products|apps|tools))\b", re.I)
+# Asked to write something for the employee (an assistant's job, not IT's); "how do I write …" is a how-to.
+WRITING_TASK = re.compile(r"\b(?:write|draft|compose|proofread|rewrite|reword|translate|summari[sz]e)\s+(?:me\s+|up\s+)?"
+                          r"(?:an?\s+|the\s+|my\s+|this\s+|our\s+|some\s+)?(?:(?:quick|short|nice|polite|formal)\s+)?"
+                          r"(?:e-?mail|letter|message|post|essay|reply|response|text|report|speech|poem|tweet|cover\s+letter|"
+                          r"proposal|bio|blog|newsletter|summary|note)\b", re.I)
+HOW_TO = re.compile(r"\bhow\s+(?:do|can|to|should|would)\b|\b(?:outlook|signature|template|spell\s*check|font)\b", re.I)
+# Words that name nothing ("the thing with the stuff"): with only these, there is nothing to search for.
+VAGUE_WORDS = frozenset("""the a an thing things stuff it this that with and of about some something whatever
+like you know kind sort bit my your our one ones those these there here what whats""".split())
+
+
+def says_nothing_specific(text: str) -> bool:
+    """The message names nothing at all: every word is a vague one."""
+    words = re.findall(r"[a-z']+", text.lower())
+    return len(words) >= 2 and all(w in VAGUE_WORDS for w in words)
+
+
 # Seats said to be gone ("Figma is maxed out", "have we run out of Miro licences?"): a question of availability.
 SEATS_GONE = re.compile(r"\b(?:maxed\s+out|max(?:ed)?\s+out|r[au]n\s+out|used\s+up|all\s+(?:taken|gone|used|assigned)|"
                         r"sold\s+out|fully\s+(?:used|allocated|booked)|no\s+(?:more\s+)?(?:seats?|licen[cs]es?)\s+left|"
@@ -149,6 +166,10 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
     command = commands.read(text, state, intent, confidence, entities)
     if command is not None:
         return command
+    if not state.draft_item and WRITING_TASK.search(text) and not HOW_TO.search(text):
+        return Route(intent="out_of_scope_task")  # "can you help me write an email to a customer …"
+    if not state.draft_item and intent in ("kb_question", "nonsense") and says_nothing_specific(text):
+        return Route(intent="nonsense")  # "the thing with the stuff": nothing to search for, ask for a sentence
     if hesitates(text) and not AFFIRM.match(text):
         return Route(intent="hesitation")  # "hmm", "ok so", "it": nothing to act on yet, and not a failed turn
     if (not state.draft_item or (looks_like_question(text) and ticket_questions.TICKET_NOUN.search(text))) \

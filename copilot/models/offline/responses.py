@@ -26,6 +26,8 @@ REPLIES: dict[str, list[str]] = {
     "out_of_scope_hr": ["That's not something IT handles, so I can't answer it reliably. For pay, leave and other "
                         "HR questions please use the People team's portal; I'm here for IT topics.",
                         "I only help with IT topics, so I'd rather not guess. The People team can help with that one."],
+    "out_of_scope_task": ["I only help with IT topics, so I can't write that for you. I can answer IT questions, "
+                          "check licences, request things and report problems."],
     "nonsense": ["Sorry, I didn't understand that. Could you describe what you need in a sentence? For example: "
                  "“my VPN won't connect” or “I need a new monitor”."],
     "affirm": ["Okay. What would you like me to do?"],
