@@ -225,6 +225,16 @@ def resume_note(ctx: ToolContext) -> str:
     return f"You still have a **{parked.item_name}** request in progress — shall we continue it?"
 
 
+def _passed_over_offer(ctx: ToolContext, ran: list[str], pending_before: set[str]) -> PendingAction | None:
+    """An incident offered in the last reply that this turn answered something else instead ("how do I reset my
+    password?" after "wifi keeps dropping"): asked again once, then left (``Engine._withdraw_passed_offers``)."""
+    if ran and ran[-1] in {"create_incident", "escalate_to_human", "cancel_request"}:
+        return None
+    asked = set(ctx.state.asked or [])
+    return next((p for p in reversed(ctx.state.open_pending()) if p.kind == "create_incident" and p.id in asked
+                 and p.id in pending_before and not p.reminded), None)
+
+
 def followup(ctx: ToolContext, ran: list[str], pending_before: set[str], draft_was_open: bool) -> str:
     """What the flow says after a turn that was about something else: the open field is asked again (a
     digression: "where do I collect it?"), an open review is offered again, a parked draft is offered once
@@ -234,6 +244,11 @@ def followup(ctx: ToolContext, ran: list[str], pending_before: set[str], draft_w
     if any(p.id not in pending_before and p.kind != "place_request" for p in state.awaiting_decision()):
         return ""
     draft = state.draft if state.draft is not None and state.draft.open else None
+    if draft is None and not draft_was_open and (offer := _passed_over_offer(ctx, ran, pending_before)) is not None:
+        offer.reminded = True
+        ctx.out.offer(f"confirm:{offer.id}", "Create ticket")
+        ctx.out.offer(f"cancel:{offer.id}", "Cancel")
+        return f"Your incident report “{offer.payload.get('subject', '')}” is still waiting: shall I create it?"
     if draft is None:
         return resume_note(ctx) if draft_was_open or REQUEST_TOOLS.intersection(ran) else ""
     if ran and ran[-1] in REQUEST_TOOLS:

@@ -49,6 +49,7 @@ class PendingAction(BaseModel):
     status: Literal["pending", "checking", "done", "cancelled", "failed"] = "pending"
     result: dict[str, Any] | None = None
     attempted_at: datetime | None = None  # the first attempt whose outcome is unknown
+    reminded: bool = False  # an offer passed over once was asked again (never twice)
     created_at: datetime = Field(default_factory=utcnow)
 
 

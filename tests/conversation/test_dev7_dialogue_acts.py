@@ -162,3 +162,25 @@ def test_a_spanish_report_of_dropping_wifi_is_offered_as_an_incident(as_employee
     reply = chat.say("el wifi del tercer piso se cae cada dos minutos")
     assert "respondo en inglés" in reply and "Shall I create it?" in reply and "keeps dropping" in reply
     assert len(tickets_of(copilot, DAN)) == before
+
+
+def test_an_incident_offer_passed_over_is_asked_again_once(as_employee: Any, copilot: Copilot) -> None:
+    chat = as_employee(BOB)
+    before = {t["id"] for t in tickets_of(copilot, BOB)}
+    assert "Shall I create it?" in chat.say("my monitor flickers")
+    answered = chat.say("how do i reset my password?")
+    assert "Reset your Acme password" in answered
+    assert "Your incident report “Monitor flickers” is still waiting: shall I create it?" in answered
+    assert "still waiting" not in chat.say("is there a free figma licence")  # asked again once, not every turn
+    assert [t for t in tickets_of(copilot, BOB) if t["id"] not in before] == []
+
+
+def test_a_yes_to_the_reminder_creates_the_incident_once(as_employee: Any, copilot: Copilot) -> None:
+    chat = as_employee(BOB)
+    before = {t["id"] for t in tickets_of(copilot, BOB)}
+    chat.say("my monitor flickers")
+    chat.say("how do i reset my password?")
+    created = chat.say("yes")
+    assert "Created **INC-" in created
+    new = [t for t in tickets_of(copilot, BOB) if t["id"] not in before]
+    assert len(new) == 1 and new[0]["subject"] == "Monitor flickers"
