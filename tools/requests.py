@@ -378,6 +378,7 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
         draft = state.draft
         if draft is None or not draft.open:
             return ToolResult(ok=False, message="There's no request in progress to change.")
+        unchanged = (dict(draft.answers), draft.quantity)
         try:
             if field.strip().lower() in {"quantity", "qty", "how many"}:
                 changed = _set_labelled(draft, "quantity", value)
@@ -393,6 +394,8 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
             return ToolResult(ok=True, message=str(problem), data={"invalid": True})
         now = str(draft.quantity) if changed == "Quantity" else next(
             (draft.display_value(f) for f in draft.fields if f.label == changed), "")
+        if (dict(draft.answers), draft.quantity) == unchanged and now:
+            return await next_step(ctx, draft, f"{changed} is already {now}.")
         return await next_step(ctx, draft, f"Updated {changed} to {now}." if now and len(now) <= 60 else f"Updated {changed}.")
 
     @tool(ctx, "Went back to your request")

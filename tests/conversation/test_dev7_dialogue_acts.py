@@ -184,3 +184,12 @@ def test_a_yes_to_the_reminder_creates_the_incident_once(as_employee: Any, copil
     assert "Created **INC-" in created
     new = [t for t in tickets_of(copilot, BOB) if t["id"] not in before]
     assert len(new) == 1 and new[0]["subject"] == "Monitor flickers"
+
+
+def test_repeating_a_value_at_the_review_says_it_is_already_set(as_employee: Any, copilot: Copilot) -> None:
+    chat = as_employee(ERIN)
+    assert "Delivery location: Home address" in chat.say("need a monitor for home")
+    reply = chat.say("home")
+    assert reply.startswith("Delivery location is already Home address.") and "Shall I submit it?" in reply
+    sr = number(chat.say("ok submit"), "SR")
+    assert requested(copilot, sr)["delivery_location"] == "Home address"

@@ -292,6 +292,9 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
                           r"(?:to\s+)?(?:the\s+)?", "", text, flags=re.I).strip(" .!")
             if bare and len(bare.split()) <= 6:
                 return CorrectSlot(field="", value=bare)
+        if state.stage == "review" and not changes and len(text.split()) <= 4 and not looks_like_question(text) \
+                and (same := _same_value(draft, text)) is not None:
+            return CorrectSlot(field=same[0], value=same[1])  # "home" when it is already Home address: said so
         if state.stage == "review" and not cue and not changes and not looks_like_question(text) \
                 and confirmation(text) is None and (reason := _reason_field(draft)) is not None \
                 and (PURPOSE_START.match(text) or _restates(draft, reason, text)) and len(text.split()) >= 3 and _new_item(text, intent, entities, state) is None \
@@ -427,6 +430,16 @@ PURPOSE_START = re.compile(r"^\s*(?:(?!(?:noth|someth|anyth|everyth|th|br|k|s|r|
                            r"for|because|since|so\s+(?:that|i|we)|to|as|i'?m|i\s+am|i\s+(?:work|travel|need|have|do|"
                            r"run|lead|manage|present|visit|support)|we\s+(?:need|have|are|work)|my\s+(?:team|job|role|manager|"
                            r"clients?|customers?)|our|it'?s\s+for|needed\s+for)\b", re.I)
+
+
+def _same_value(draft: RequestDraft, text: str) -> tuple[str, str] | None:
+    """(label, choice) when the message names the choice a field already has ("home" at a review that says
+    Home address): nothing to change, and no reason to say "I didn't understand"."""
+    for field in draft.fields:
+        if field.choices and field.name in draft.answers and (choice := one_choice(field, text)) is not None \
+                and str(draft.answers[field.name]).lower() in (choice.label.lower(), str(choice.value).lower()):
+            return field.label, choice.label
+    return None
 
 
 def _restates(draft: RequestDraft, label: str, text: str) -> bool:
