@@ -48,7 +48,7 @@ from tools.context import (
 )
 from tools.employee import Employee
 from tools.freshservice import FreshserviceClient, WriteClaims
-from tools.patterns import confirmation_naming
+from tools.patterns import FIRST_NO, confirmation_naming
 from tools.results import Action, Citation, ToolActivity
 from tools.state import PendingAction
 from tools.toolset import BUTTONS, build_tools
@@ -84,6 +84,9 @@ class TurnResult(BaseModel):
     escalated: bool = False  # handed over during this turn
     tickets: list[int] = Field(default_factory=list)
     activities: list[ToolActivity] = Field(default_factory=list)
+
+
+THANKING = re.compile(r"\b(?:thanks?|thank\s+you|thx|ty|cheers)\b", re.I)
 
 
 class ConversationNotFound(LookupError):
@@ -293,6 +296,10 @@ class Engine:
         subject = [d.item_name for d in [state.draft, *state.parked] if d is not None and pending
                    and d.id == pending[-1].payload.get("draft_id")]
         decision = confirmation_naming(english if foreign else text, subject)
+        if decision is None and pending and pending[-1].kind == "create_incident" and FIRST_NO.match(text):
+            decision = False  # "no don't log anything, I already have a ticket. back to acrobat": not this one
+        if decision and pending and pending[-1].reminded and THANKING.search(text):
+            decision = None  # "ok thanks" for the answer the reminder followed: no yes to the reminded offer
         if pending and decision is not None:
             return self._in_language(state, found, await self._decide_then_follow(ctx, pending[-1], confirm=decision))
         if (word := policy.urgent_match(text) or (policy.urgent_match(english) if foreign else None)) is not None:

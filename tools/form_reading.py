@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from tools.catalog import SYNONYMS
@@ -191,13 +192,21 @@ KEEPING = {"existing", "current", "old"}
 NOT_KEEPING = {"new", "fresh", "different", "another"}
 
 
+# "internal addresses only" for "Include external addresses": the opposite word says no.
+OPPOSITES = {"external": "internal", "internal": "external", "public": "private", "private": "public",
+             "remote": "onsite", "onsite": "remote"}
+
+
 def _checkbox_in(field: DraftField, words: list[str]) -> bool | None:
     index = _mention(field, words)
     if index is None:
         return None
     before = set(words[max(0, index - 4):index])
     said = not (SWITCH_OFF & before)
-    return not said if KEEPING & set(tokens(field.label)) and NOT_KEEPING & before else said
+    label = set(tokens(field.label))
+    if any(OPPOSITES.get(w) in words and w not in words for w in label):
+        said = not said  # "internal addresses only": the external ones are not included
+    return not said if KEEPING & label and NOT_KEEPING & before else said
 
 
 def checkbox_mention(field: DraftField, text: str) -> bool | None:
@@ -370,6 +379,10 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
                 name_given = True  # the first name field only
                 values[field.name] = given.rstrip(".")
                 used |= set(tokens(given))
+        elif field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and not PURPOSE_LABEL.search(field.label) \
+                and (given_text := labelled(field.label, text)) is not None:
+            values[field.name] = given_text  # "extra software: Salesforce"
+            used |= set(tokens(field.label)) | set(tokens(given_text))
     for field in draft.fields:  # a choice said for an answered field ("windows" again) is no reason either
         if field.choices and field.name not in values and (named := one_choice(field, text, last=True)) is not None:
             used |= set(tokens(named.label))
@@ -392,6 +405,14 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
             if why:
                 values[field.name] = why
     return values
+
+
+def labelled(label: str, text: str) -> str | None:
+    """The value said right after a free-text field's own label ("extra software: Salesforce", "notes for
+    delivery - leave it at reception"), up to the end of that clause."""
+    found = re.search(rf"\b{re.escape(label)}\s*(?::|=|-|–|\bis\b|\bare\b)?\s*(?P<value>[^,.;\n]+)", text, re.I)
+    value = found.group("value").strip(" '\"“”") if found else ""
+    return value if value and not NEGATION & set(tokens(value)[:1]) else None
 
 
 def prefill(draft: RequestDraft, text: str, *, reasons: bool = True) -> list[str]:
@@ -471,11 +492,27 @@ def corrections(draft: RequestDraft, text: str) -> list[tuple[str, Any]]:
         fitted = _fits(field, raw)
         if fitted is not None and fitted != draft.answers.get(name):
             changes.append((field.label, raw))
+    if not changes and (day := DAY_ONLY.search(NOT_THE_DAY.sub(" ", text))) is not None and not find_dates(text):
+        for field in draft.fields:  # "the date is the 16th not the 15th": that day of the month already given
+            stored = draft.answers.get(field.name)
+            if field.field_type == FieldType.DATE and stored:
+                try:
+                    moved = date.fromisoformat(str(stored)).replace(day=int(day.group(1)))
+                except ValueError:
+                    continue
+                if moved.isoformat() != str(stored):
+                    changes.append((field.label, moved.isoformat()))
+                    break
     said = QUANTITY_CHANGE.search(text)
     number = _number(said.group(1)) if said else quantity_in(text, draft.item_name)
     if number is not None and number != draft.quantity and draft.allow_quantity:
         changes.append(("quantity", number))
     return changes
+
+
+# A day of the month alone ("the 16th"), and the one it replaces ("not the 15th").
+DAY_ONLY = re.compile(r"\bthe\s+([12]?\d|3[01])(?:st|nd|rd|th)\b", re.I)
+NOT_THE_DAY = re.compile(r"\b(?:not|instead\s+of|rather\s+than)\s+the\s+(?:[12]?\d|3[01])(?:st|nd|rd|th)\b", re.I)
 
 
 # --- what a free-text answer is, when it is not the answer ---------------------------------------------------
@@ -487,7 +524,7 @@ MALFUNCTION = re.compile(
     r"(?:is|are)n'?t\s+working|(?:does|do)n'?t\s+work|stopped\s+working|won'?t\s+(?:start|open|load|connect|turn|boot|print|"
     r"work|sync|charge)|can'?t\s+(?:connect|log\s*in|sign\s*in|open|print|access|get\s+into|reach)|cannot\s+(?:connect|log|"
     r"sign|open|print|access|reach)|jamm(?:ed|ing)|flicker\w*|froze|frozen|freez\w*|error\s+(?:message|code)|"
-    r"(?:is|went|are)\s+down|locked\s+out|(?:very|so|super|really|painfully)\s+slow|blue\s+screen|no\s+(?:sound|signal|internet))\b",
+    r"(?:is|went|are)\s+down|locked\s+out|not\s+responding|unresponsive|(?:very|so|super|really|painfully)\s+slow|blue\s+screen|no\s+(?:sound|signal|internet))\b",
     re.I)
 # Words that make a problem the *reason* for this request ("my old one keeps crashing, so…", "because mine broke").
 REASON_LINK = re.compile(r"\b(?:because|cause|cos|so\s+(?:i|we)|that'?s\s+why|hence|therefore|replace|replacement|"

@@ -18,6 +18,9 @@ AFFIRM = re.compile(
     r"absolutely|submit(?: it)?|create it)" + _POLITE, re.I)
 # The whole message says no.
 DENY = re.compile(r"^\s*(?:no|n|nope|nah|no thanks|not now)[\s.!]*$", re.I)
+# The message opens with a no ("no don't log anything, …", "nope, …"): a refusal of what was just asked, whatever
+# follows; not "no need to …", "no idea", "no problem".
+FIRST_NO = re.compile(r"^\W*(?:no+|nope|nah)\b(?!\s+(?:need|idea|problem|worries|rush)\b)", re.I)
 # The whole message calls something off.
 CANCEL = re.compile(r"^\s*(?:cancel(?: it)?|stop|don'?t|abort|never ?mind)[\s.!]*$", re.I)
 

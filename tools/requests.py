@@ -23,7 +23,7 @@ from tools.form_reading import (
     reason_instead,
 )
 from tools.freshservice import PlaceRequest, ServiceItem
-from tools.patterns import confirmation
+from tools.patterns import FIRST_NO, confirmation
 from tools.request_draft import (
     PURPOSE_LABEL,
     Choice,
@@ -324,6 +324,8 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
         if draft.tentative is not None and field.field_type in TEXT_TYPES:
             held, draft.tentative = draft.tentative, None
             said = confirmation(answer)
+            if said is None and FIRST_NO.match(answer):
+                said = False  # "no don't log anything, … back to acrobat": not that, whatever follows
             if said is True or answer.strip() == held:
                 answer, ask_first = held, False
             elif said is False:

@@ -142,6 +142,18 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
         return rank(Query(content=topics, wants_request=query.wants_request, wants_incident=query.wants_incident,
                           wants_open=query.wants_open, state=query.state), searched)
 
+    async def delivery_after(found: Ticket) -> str:
+        """", usually within about 72 hours (3 days)": the catalog's delivery time of the item requested."""
+        hours: list[int] = []
+        for requested in await ctx.client.list_requested_items(found.id):
+            item = await ctx.catalog.item(requested.service_item_id) if requested.service_item_id else None
+            if item is not None and item.delivery_time:
+                hours.append(int(item.delivery_time))
+        if not hours:
+            return ""
+        most = max(hours)
+        return f", usually within about {most} hours" + (f" ({most // 24} days)" if most >= 48 and most % 24 == 0 else "")
+
     async def describe(found: Ticket) -> ToolResult:
         """One ticket of the employee's: status, approvals (who, since when) and what happens next."""
         ctx.out.ticket(found.id)
@@ -160,8 +172,8 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
         open_now = found.status in OPEN_STATUSES
         if open_now and approval and approval.startswith("waiting"):
             who = approval.removeprefix("waiting for approval from ").split(" since ")[0]
-            parts.append(f"Next: once {who} approves, the IT team fulfils it. You can remind them; "
-                         "I can't approve on their behalf.")
+            parts.append(f"Next: once {who} approves, the IT team fulfils it{await delivery_after(found)}. You can "
+                         "remind them; I can't approve on their behalf.")
         elif open_now and (found.type or "").lower() == "service request" and approval == "approved":
             parts.append("Next: it is approved, so the IT team is fulfilling it.")
         elif found.responder_id is None and open_now:

@@ -32,7 +32,7 @@ from tools.form_reading import (
     read_values,
     switched_off,
 )
-from tools.patterns import CANCEL, confirmation, hesitates
+from tools.patterns import CANCEL, FIRST_NO, confirmation, hesitates
 from tools.request_draft import (
     PURPOSE_LABEL,
     Choice,
@@ -98,7 +98,8 @@ RESUME = re.compile(
 RETURNS = re.compile(r"^\W*(?:(?:ok(?:ay)?|right|alright|so|anyway|cool|thanks|thx|got\s+it|great|fine)\b[\s,.!]*)*"
                      r"(?:(?:let'?s\s+)?(?:get\s+|go\s+)?back\s+to|where\s+were\s+we|let'?s\s+(?:continue|finish)|"
                      r"carry\s+on|continue\s+with|returning\s+to)\b", re.I)
-FOLLOW_ON = re.compile(r"^\s*(?:and|what\s+about|how\s+about|ok(?:ay)?\s+and|also|same\s+for|and\s+what\s+about)\s+"
+FOLLOW_ON = re.compile(r"^\s*(?:(?:ok(?:ay)?|so|right|cool|great|thanks)[\s,.!]+)?"
+                       r"(?:and|what\s+about|how\s+about|ok(?:ay)?\s+and|also|same\s+for|and\s+what\s+about)\s+"
                        r"(?P<what>.+?)\s*\??\s*$", re.I)
 TAKE_IT = re.compile(
     r"\b(?:get\s+me\s+(?:one|that|it)|i'?d\s+like\s+(?:that|this|one|it)|i\s+want\s+(?:that|this|one|it)|"
@@ -180,10 +181,16 @@ def _fits_current(draft: RequestDraft, text: str) -> str | None:
     return text
 
 
+EXTREME = re.compile(r"\bthe\s+(?:(?P<most>max(?:imum)?|longest|most|biggest|largest|highest)|min(?:imum)?|shortest|"
+                     r"least|smallest|lowest)\b", re.I)
+
+
 def _ordinal(text: str, count: int) -> int | None:
     """ "the second one", "option 2", "the last" — a short pick, not "first I need a dock" in a sentence."""
     if len(text.split()) > 5:
         return None
+    if EXTREME.search(text):  # "ugh fine, the max then": the last (largest) option, "the shortest": the first
+        return count if EXTREME.search(text).group("most") else 1  # type: ignore[union-attr]
     match = PICK.search(text)
     if match is None or match.group("that"):
         return None
@@ -212,11 +219,18 @@ def _ticket_reference(text: str, labels: list[str], entities: dict[str, Any]) ->
     return None
 
 
+def shown_request_item(state: DialogueState) -> str:
+    """The item of the request whose status was just shown ("Request for Alice Nguyen : Headset"), or ""."""
+    shown = state.last_shown
+    subject = shown.subject if shown is not None and shown.kind == "ticket" else ""
+    return subject.rsplit(" : ", 1)[1].strip() if " : " in subject else ""
+
+
 def reference(text: str, state: DialogueState, entities: dict[str, Any]) -> Command | None:
     """A message that points at what was just shown: "the second one", "that one", "and Postman?",
     "who approves it?", "how long will it take?", "ok get me one"."""
     shown = state.last_shown
-    item = state.draft_item or (shown.subject if shown and shown.kind == "item" else None)
+    item = state.draft_item or (shown.subject if shown and shown.kind == "item" else None) or shown_request_item(state)
     licence_item = shown.labels[0] if shown and shown.kind == "licence" and shown.labels else None
     about = item or licence_item
     draft = form_of(state)
@@ -267,7 +281,8 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
     asked = draft.current_field if draft is not None and state.stage != "review" else None
     cue = bool(CORRECTION_CUE.search(text))
     if draft is not None:
-        if state.field is not None and state.field.tentative is not None and confirmation(text) is not None:
+        if state.field is not None and state.field.tentative is not None and (
+                confirmation(text) is not None or FIRST_NO.match(text)):
             return SetSlot(value=text)  # yes/no to "should I put that as the reason?"
         if asked is not None and hesitates(text) and confirmation(text) is None:
             return SetSlot(value=text)  # "hmm", "not sure yet": the flow stores nothing and asks again
@@ -308,7 +323,7 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
         if (intent == "cancel" and confidence >= 0.5) or CANCEL.match(text) or drops_the_item(draft, text) or (
                 (confirmation(text) is False or declined) and not checkbox and not about_a_field):
             return CancelFlow()  # not "the samsung, and no need to port my number": that "no need" is a field's
-        if asked is not None and RETURNS.match(text) and len(text.split()) <= 7 and (
+        if asked is not None and (RETURNS.match(text) or _names_the_form(text, draft.item_name)) and len(text.split()) <= 7 and (
                 asked.field_type in TEXT_TYPES or _fits_current(draft, text) is None):  # "back to the dock - office desk" answers
             return ResumeFlow()
         if asked is not None:
@@ -451,6 +466,19 @@ def _restates(draft: RequestDraft, label: str, text: str) -> bool:
     return bool(stored) and all(w in said for w in stored) and len(said) > len(set(stored)) + 1
 
 
+BACK_FILLER = frozenset("""ok okay thanks thank you thx great cool right so and now then the my that this our
+please pls let's lets do back again request form order one""".split())
+
+
+def _names_the_form(text: str, item_name: str) -> bool:
+    """ "great. now the list", "thanks. ok the laptop": the message only names the open request again, to go back
+    to it (never its answer)."""
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    named = [w for w in words if w not in BACK_FILLER]
+    item = set(re.findall(r"[a-z0-9]+", item_name.lower())) - {"new", "a", "an", "the", "for", "to", "of"}
+    return bool(named) and len(named) < len(words) and all(w in item for w in named)
+
+
 def _reason_field(draft: RequestDraft) -> str | None:
     """The label of the form's free-text field that says why (Business justification), if it has one."""
     return next((f.label for f in draft.fields if f.field_type in TEXT_TYPES and PURPOSE_LABEL.search(f.label)), None)
@@ -486,6 +514,13 @@ def _new_item(text: str, intent: str, entities: dict[str, Any], state: DialogueS
         return None  # "is my monitor request approved yet?" asks about one, it does not ask for one
     if NEED_QUESTION.search(text):
         return None  # "will I still need the VPN to open it from home?" asks what it takes, not for the VPN
+    if NEED_TO_DO.search(text) and not REQUEST_CUE.search(NEED_TO_DO.sub(" ", text)):
+        return None  # "I need to redact customer contracts before sending them out": why, not another thing
     if REQUEST_CUE.search(text) or (intent == "request_item" and not looks_like_question(text)):
         return str(name)
     return None
+
+
+# "I need to redact contracts", "we have to present at …": something to do (a reason), not a thing to order.
+NEED_TO_DO = re.compile(r"\b(?:i|we|i'?ll|we'?ll)\s+(?:really\s+)?(?:need|have|want|got)\s+to\s+"
+                        r"(?!(?:get|order|request|have|buy|add|install|set\s+up)\b)\w+", re.I)

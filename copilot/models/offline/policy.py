@@ -21,6 +21,7 @@ from copilot.models.offline.commands import (
     Route,
     SetSlot,
     StartFlow,
+    shown_request_item,
 )
 from tools.form_reading import MALFUNCTION, looks_like_question
 from tools.patterns import AFFIRM, hesitates
@@ -161,6 +162,8 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
         return Route(intent=intent)  # "still not working. can i talk to someone on the network team?"
     if (own := ticket_questions.own_list(text, state, intent)) is not None:
         return own  # "ok what else do I have open?" after a ticket's status, "show me mine then"
+    if (more := ticket_questions.another_of_shown(text, state, entities)) is not None:
+        return more  # "and can I get a second one for home?" after the headset request's status
     if (about_ticket := ticket_questions.about_shown_ticket(text, state, entities)) is not None:
         return about_ticket  # "can you chase him?" after a ticket's status; "the monitor one" after a list
     command = commands.read(text, state, intent, confidence, entities)
@@ -242,8 +245,9 @@ def execute(command: Command, text: str, entities: dict[str, Any], state: Dialog
 def about_item(question: str, state: DialogueState) -> str:
     """A question about "it" while a request is open is about the requested item ("where do I collect it?",
     "how early do I have to raise this?")."""
-    if state.draft_item and re.search(r"\b(?:it|these|those|them)\b", question, re.I):
-        return re.sub(r"\b(?:it|these|those|them)\b", f"the {state.draft_item}", question, count=1, flags=re.I)
+    thing = state.draft_item or shown_request_item(state)
+    if thing and re.search(r"\b(?:it|these|those|them)\b", question, re.I):
+        return re.sub(r"\b(?:it|these|those|them)\b", f"the {thing}", question, count=1, flags=re.I)
     if state.draft_item and (this := ENDS_ON_THIS.search(question)):
         return question[:this.start()] + f"the {state.draft_item} request" + question[this.end():]
     return question
@@ -267,7 +271,7 @@ def route(intent: str, text: str, entities: dict[str, Any], state: DialogueState
     if intent == "license_check":
         return call("check_license", software=str(entities.get("software") or text))
     if intent == "request_item":
-        named = entities.get("software") or entities.get("item")
+        named = commands.requested_thing(entities)  # the item when it is something else than the app named in it
         if state.draft_item and not named:  # mid-form, nothing the catalog knows: look it up, keep the form
             return call("find_catalog_item", need=text)
         return call("start_request", item=str(named or text), details=text)

@@ -13,7 +13,13 @@ import re
 from typing import Any
 
 from copilot.models.dialogue_state import DialogueState
-from copilot.models.offline.commands import FOLLOW_ON, REQUEST_CUE, AnswerQuestion
+from copilot.models.offline.commands import (
+    FOLLOW_ON,
+    REQUEST_CUE,
+    AnswerQuestion,
+    StartFlow,
+    shown_request_item,
+)
 from copilot.models.offline.speech_acts import IT_WORDS
 from tools.ticket_match import hit, read_query, words_of
 
@@ -103,6 +109,20 @@ STATE_ASKED = re.compile(r"\b(?:is|was|has|did|are)\b[^.!]*\b(?:closed|resolved|
 
 THANKS_FIRST = re.compile(r"^\W*(?:(?:thanks|thank\s+you|thx|ty|cheers|ok(?:ay)?|great|cool|perfect|got\s+it)\b[\s!,.]*)+",
                           re.I)
+
+
+ONE_MORE = re.compile(r"\b(?:another|a\s+second|one\s+more|an\s+extra|a\s+spare)(?:\s+one)?\b", re.I)
+
+
+def another_of_shown(text: str, state: DialogueState, entities: dict[str, Any]) -> StartFlow | None:
+    """ "and can I get a second one for home?" right after a request's status (or an answer about its item): one
+    more of that item (the subject "Request for Alice Nguyen : Headset"), not whatever "for home" matches."""
+    shown = state.last_shown
+    if shown is None or shown.kind not in ("ticket", "item") or state.draft_item or not ONE_MORE.search(text) \
+            or not REQUEST_CUE.search(text) or entities.get("software"):
+        return None
+    item = shown_request_item(state) or (shown.subject if shown.kind == "item" else "")
+    return StartFlow(item=item, details=text) if item else None
 
 
 def about_shown_ticket(text: str, state: DialogueState, entities: dict[str, Any]) -> AnswerQuestion | None:
