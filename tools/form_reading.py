@@ -391,7 +391,8 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
     for field in draft.fields:
         if (field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and PURPOSE_LABEL.search(field.label)
                 and not (only_unanswered and field.name in draft.answers) and field.name not in values):
-            why = purpose(text, used | months, about)
+            stated = STATED_REASON.search(text)  # "reason: mine can't run the new forecasting tools"
+            why = stated.group("why").strip() if stated else purpose(text, used | months, about)
             about_self = statement(text)
             if about_self and len(about_self.split()) >= len(text.split()) - 1:
                 about_self = None  # the whole message ("I start Monday and the team uses Figma") is the request
@@ -405,6 +406,10 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
             if why:
                 values[field.name] = why
     return values
+
+
+STATED_REASON = re.compile(r"\b(?:reason|justification|business\s+(?:reason|justification|case)|why)\s*(?::|-|–|=|\bis\b)"
+                           r"\s*(?P<why>[^.;\n]{3,})", re.I)
 
 
 def labelled(label: str, text: str) -> str | None:

@@ -82,6 +82,7 @@ class ItemEntry:
     words: tuple[str, ...]  # content words of the name
     head: str  # the thing the item is ("charger"), or "" when the name has no content word
     described: frozenset[str]  # content words of the description
+    form: frozenset[str] = frozenset()  # words of its form's labels and choices ("keyboard" of Keyboard layout)
 
 
 @dataclass
@@ -213,6 +214,15 @@ class TenantVocabulary:
                     head_matched |= word == entry.head and not head_words
             if score and (head_matched or wanted_matched):
                 scored.append((score, entry.name))
+        said_models = f" {' '.join(tokens(text))} "
+        offering_now = {name for label, name in self.models.items() if f" {label} " in said_models}
+        model_form = next((e.form for e in self.items if e.name in offering_now), frozenset())
+        others = [e for e in self.items if e.name not in offering_now]
+        if len(offering_now) == 1 and not (wanted_head and any(_same(w, wanted_head) for e in others for w in e.words)) \
+                and not any(_same(w, h) for e in others for w in e.words if w not in model_form for h in head_words):
+            # "MacBook Pro 14, UK keyboard, reason: …": the item offering that model, not the keyboard item; but "a
+            # keyboard for my MacBook Pro 14" asks for the keyboard (the thing the request names is another item)
+            return next(iter(offering_now))
         if scored:
             scored.sort(key=lambda pair: (-pair[0], pair[1]))
             if len(scored) == 1 or scored[0][0] > scored[1][0]:
@@ -345,4 +355,6 @@ def _entry(item: ServiceItem) -> ItemEntry:
     head = ITEM_SYNONYMS.get(head_words[-1], head_words[-1]) if head_words else ""
     described = frozenset(_stem(w) for w in tokens(f"{item.short_description or ''}") if w not in FILLER and (
         len(w) >= 3 or (len(w) == 2 and w not in TWO_LETTER_WORDS)))  # "AV", "HR" count; "in", "or" do not
-    return ItemEntry(name=name, words=tuple(dict.fromkeys(words)), head=head, described=described)
+    form = frozenset(_stem(w) for f in item.custom_fields or [] for text in [f.label or "", *choice_labels(f)]
+                     for w in tokens(text))
+    return ItemEntry(name=name, words=tuple(dict.fromkeys(words)), head=head, described=described, form=form)

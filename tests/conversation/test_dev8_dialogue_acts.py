@@ -101,3 +101,21 @@ def test_ok_what_about_another_app_after_a_licence_answer_checks_it(as_employee:
     chat = as_employee(DAN)
     assert "6 of 30" in chat.say("how many intellij seats are free?")
     assert "32 of 120 GitHub Enterprise seats are free" in chat.say("ok what about github enterprise")
+
+
+def test_a_redo_naming_a_model_and_a_reason_is_the_request_not_an_incident(as_employee: Any, copilot: Copilot) -> None:
+    chat = as_employee(BOB)
+    before = {t["id"] for t in tickets_of(copilot, BOB)}
+    chat.say("new laptop: dell latitude 7450, UK keyboard, because mine can't run the new sales forecasting tools")
+    assert "cancelled" in chat.say("don't submit that, cancel")
+    review = chat.say("ok let's redo it: MacBook Pro 14, UK keyboard, reason: mine can't run the new sales "
+                      "forecasting tools")
+    assert "**New laptop**" in review and "Laptop model: MacBook Pro 14" in review and "incident" not in review
+    assert "Business justification: mine can't run the new sales forecasting tools" in review
+    sr = number(chat.say("submit"), "SR")
+    assert requested(copilot, sr)["laptop_model"] == "MacBook Pro 14"
+    assert [t["id"] for t in tickets_of(copilot, BOB) if t["id"] not in before] == [sr]
+
+
+def test_a_keyboard_for_a_named_laptop_model_is_the_keyboard(chat: Chat) -> None:
+    assert chat.say("keyboard for my MacBook Pro 14").startswith("Let's request **Wireless keyboard and mouse**")

@@ -404,11 +404,14 @@ def _order_like(text: str, intent: str, entities: dict[str, Any]) -> str | None:
     for the finance slides"; "Tableau for Windows for the dashboards"; "a monitor delivered to my desk") is a request, whatever the classifier
     made of the list of values."""
     thing = requested_thing(entities)
+    # "MacBook Pro 14, UK keyboard, reason: mine can't run the new tools": the problem is why, not what is asked
+    said, because = (REASON_CLAUSE.split(text, maxsplit=1) + [""])[:2]
     # "new laptop, uk keyboard": the classifier hears a hardware problem in a list of specs; "new" first is an order
-    fresh = intent == "create_incident" and re.match(r"\W*(?:a\s+)?(?:brand\s+)?new\b", text.lower()) is not None
+    fresh = intent == "create_incident" and (re.match(r"\W*(?:a\s+)?(?:brand\s+)?new\b", text.lower()) is not None
+                                             or (bool(because) and not PROBLEM.search(said)))
     if not thing or (intent in ("request_item", "create_incident", "urgent_security", "outage", "human") and not fresh):
         return None
-    if looks_like_question(text) or PROBLEM.search(text) or ALREADY_ORDERED.search(text) or STATUS_WORDS.search(text):
+    if looks_like_question(text) or PROBLEM.search(said) or ALREADY_ORDERED.search(text) or STATUS_WORDS.search(text):
         return None  # "my request for the intellij approved yet": asks how it stands
     head = re.split(r",|\bfor\b|\s[-–—]\s|\b(?:delivered|sent|shipped|brought)\s+to\b|\bto\s+my\b", text, maxsplit=1)
     if len(head) < 2:
@@ -424,11 +427,13 @@ def _order_like(text: str, intent: str, entities: dict[str, Any]) -> str | None:
 
 
 SEAT_QUESTION = re.compile(r"\b(?:free|spare|available|left|unused|any)\b", re.I)
+REASON_CLAUSE = re.compile(r"\b(?:reason\s*(?::|is|-)|because|since|cos|as\s+(?:my|mine)\b)", re.I)
 # "headset i ordered a while back, is that done": the thing named first was asked for before: a status question
 ALREADY_ORDERED = re.compile(r"\b(?:i|we|i've|ive|we've)\s+(?:already\s+|just\s+)?(?:ordered|requested|asked\s+for|"
                              r"raised|reported|submitted|put\s+in|logged)\b", re.I)
 ORDER_FILLER = frozenset({"please", "pls", "plz", "need", "want", "the", "new", "and", "thanks", "hey", "hello", "hiya",
-                          "can", "get", "could", "would", "like", "some", "another", "our", "for", "just"})
+                          "can", "get", "could", "would", "like", "some", "another", "our", "for", "just", "let",
+                          "lets", "let's", "redo", "again", "instead", "then", "actually", "okay"})
 
 
 OTHER_TOPICS = frozenset({"kb_question", "license_check", "my_tickets", "ticket_status", "create_incident", "request_item",
