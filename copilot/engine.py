@@ -86,6 +86,9 @@ class TurnResult(BaseModel):
     activities: list[ToolActivity] = Field(default_factory=list)
 
 
+# After a "no" to an offer, something else to act on: a person asked for, or a value given ("back to acrobat: …").
+MORE_THAN_A_NO = re.compile(r":\s*\S|\b(?:connect|put|pass|get|transfer)\s+me\b|\b(?:talk|speak|chat)\s+(?:to|with)\b",
+                            re.I)
 THANKING = re.compile(r"\b(?:thanks?|thank\s+you|thx|ty|cheers)\b", re.I)
 
 
@@ -296,7 +299,8 @@ class Engine:
         subject = [d.item_name for d in [state.draft, *state.parked] if d is not None and pending
                    and d.id == pending[-1].payload.get("draft_id")]
         decision = confirmation_naming(english if foreign else text, subject)
-        if decision is None and pending and pending[-1].kind == "create_incident" and FIRST_NO.match(text):
+        if decision is None and pending and pending[-1].kind == "create_incident" and FIRST_NO.match(text) \
+                and not MORE_THAN_A_NO.search(text):
             decision = False  # "no don't log anything, I already have a ticket. back to acrobat": not this one
         if decision and pending and pending[-1].reminded and THANKING.search(text):
             decision = None  # "ok thanks" for the answer the reminder followed: no yes to the reminded offer

@@ -7,6 +7,7 @@ fields, and the draft's idempotency key makes a double confirmation place one re
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -46,6 +47,8 @@ NOT_AN_ANSWER = {"question": "That sounds like a question", "cancel": "That soun
                  "“cancel the request” to drop it)", "confirmation": "I need a few words here, not just a yes",
                  "problem": "That sounds like a problem to report (I can log it for you)",
                  "other field": "That sounds like the answer to another question of this form"}
+# What comes before "back to <the request>:" is about something else; the value follows the colon.
+AFTER_RETURN = re.compile(r"^.*?\b(?:back\s+to|now\s+for|ok\s+so)\s+(?:the\s+|my\s+)?[\w\s-]{1,40}?:\s*(?=\S)", re.I | re.S)
 MAX_CHOICE_BUTTONS = 8  # more choices than this are typed (the question lists them all)
 ASKABLE_TYPES = {"custom_text", "custom_paragraph", "custom_dropdown", "custom_multi_select_dropdown",
                  "custom_checkbox", "custom_number", "custom_decimal", "custom_date", "custom_url"}
@@ -332,6 +335,7 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
                 offer_choices(ctx, draft)
                 return ToolResult(ok=True, data={"invalid": True, "reason": "declined"},
                                   message="OK, I haven't stored it. " + question_for(draft))
+        answer = AFTER_RETURN.sub("", answer, count=1) or answer  # "…, back to acrobat: editing contracts": the value
         why, other = read_answer(draft, field, answer)  # the other field's choice is read once, with the reason
         if why == "other field" and other is not None:
             changed = draft.set(other[0].name, other[1].label)  # the value of that field, not of the one asked

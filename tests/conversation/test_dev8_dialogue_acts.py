@@ -119,3 +119,22 @@ def test_a_redo_naming_a_model_and_a_reason_is_the_request_not_an_incident(as_em
 
 def test_a_keyboard_for_a_named_laptop_model_is_the_keyboard(chat: Chat) -> None:
     assert chat.say("keyboard for my MacBook Pro 14").startswith("Let's request **Wireless keyboard and mouse**")
+
+
+def test_a_no_to_an_offer_with_a_value_after_back_to_stores_only_the_value(chat: Chat, copilot: Copilot) -> None:
+    before = {t["id"] for t in tickets_of(copilot, ALICE)}
+    chat.say("need acrobat pro")
+    chat.say("mac")
+    assert "Shall I create it?" in chat.say("oh and the 2nd floor printer is jammed again")
+    review = chat.say("no don't log it, office services is on it. back to acrobat: editing and redlining client "
+                      "contracts in PDF")
+    assert "Business justification: editing and redlining client contracts in PDF" in review
+    sr = number(chat.say("submit please"), "SR")
+    assert requested(copilot, sr)["business_justification"] == "editing and redlining client contracts in PDF"
+    assert [t["id"] for t in tickets_of(copilot, ALICE) if t["id"] not in before] == [sr]  # no incident
+
+
+def test_a_no_to_an_offer_that_asks_for_a_person_hands_over(as_employee: Any) -> None:
+    chat = as_employee(CAROL)
+    assert "Shall I create it?" in chat.say("printer on the 3rd floor says offline")
+    assert "handed this over to the IT team" in chat.say("no don't log anything, just connect me with the service desk")
