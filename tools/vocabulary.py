@@ -169,6 +169,12 @@ class TenantVocabulary:
                 return self.aliases[gram]
             if gram.replace(" ", "") in self.aliases and " " in gram:  # "adobe acrobat" typed "adobeacrobat"
                 return self.aliases[gram.replace(" ", "")]
+        for word in words:  # "jria", "mrio": two neighbouring letters swapped in a short name
+            if len(word) >= 4 and word not in FILLER and word not in GENERIC:
+                swapped = [word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)]
+                named = {self.aliases[w] for w in swapped if w != word and w in self.aliases}
+                if len(named) == 1:
+                    return next(iter(named))
         best: tuple[str, float] | None = None
         choices = list(self._fuzzy)
         for gram in grams:

@@ -128,3 +128,23 @@ async def test_the_tenant_vocabulary_is_read_from_its_catalog(other_services: Se
     assert ours.item_in("a sit-stand desk converter for my back") == KIT
     assert theirs.item_in("a sit-stand desk converter for my back") is None
     assert ours.software_in("zeplin") == APP and theirs.software_in("zeplin") is None
+
+
+async def test_two_swapped_letters_in_a_short_name_still_name_it(acme_services: Services) -> None:
+    """"jria", "mrio": too short for the fuzzy match, but one neighbouring swap away from exactly one name."""
+    await acme_services.catalog.keep_fresh()
+    vocabulary = acme_services.catalog.vocabulary
+    assert vocabulary is not None
+    assert vocabulary.software_in("how many jria licences do we still have") == "Jira Software"
+    assert vocabulary.software_in("any mrio seats") == "Miro"
+    assert vocabulary.software_in("from the team, form please") is None  # swaps of words, not of a name
+    _, reply = await turn(acme_services, "how many jria licences do we still have")
+    assert "19 of 150 Jira Software seats are free" in reply, reply
+
+
+async def test_a_kind_of_thing_is_the_category_from_the_tenants_service_categories(acme_services: Services) -> None:
+    await acme_services.catalog.keep_fresh()
+    vocabulary = acme_services.catalog.vocabulary
+    assert vocabulary is not None and {"software", "hardware", "access"} <= vocabulary.kinds
+    assert vocabulary.item_in("I need software") is None  # not the one item whose name says "software"
+    assert [i.name for i in await acme_services.catalog.kind("some new hardware pls")][:2] == ["New laptop", "Monitor"]
