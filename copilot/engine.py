@@ -48,7 +48,7 @@ from tools.context import (
 )
 from tools.employee import Employee
 from tools.freshservice import FreshserviceClient, WriteClaims
-from tools.patterns import FIRST_NO, confirmation_naming
+from tools.patterns import FIRST_NO, THANKS, confirmation_naming
 from tools.results import Action, Citation, ToolActivity
 from tools.state import PendingAction
 from tools.toolset import BUTTONS, build_tools
@@ -89,7 +89,6 @@ class TurnResult(BaseModel):
 # After a "no" to an offer, something else to act on: a person asked for, or a value given ("back to acrobat: …").
 MORE_THAN_A_NO = re.compile(r":\s*\S|\b(?:connect|put|pass|get|transfer)\s+me\b|\b(?:talk|speak|chat)\s+(?:to|with)\b",
                             re.I)
-THANKING = re.compile(r"\b(?:thanks?|thank\s+you|thx|ty|cheers)\b", re.I)
 
 
 class ConversationNotFound(LookupError):
@@ -302,7 +301,7 @@ class Engine:
         if decision is None and pending and pending[-1].kind == "create_incident" and FIRST_NO.match(text) \
                 and not MORE_THAN_A_NO.search(text):
             decision = False  # "no don't log anything, I already have a ticket. back to acrobat": not this one
-        if decision and pending and pending[-1].reminded and THANKING.search(text):
+        if decision and pending and pending[-1].reminded and THANKS.search(text):
             decision = None  # "ok thanks" for the answer the reminder followed: no yes to the reminded offer
         if pending and decision is not None:
             return self._in_language(state, found, await self._decide_then_follow(ctx, pending[-1], confirm=decision))

@@ -335,8 +335,6 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
     """Field name → raw value for every field of the form that ``text`` gives a value for (not validated)."""
     values: dict[str, Any] = {}
     used: set[str] = set(tokens(draft.item_name))
-    about = set(tokens(draft.item_about))  # "to try a tool that's not in the catalog" restates the evaluation item
-    about |= {said for said, meant in SYNONYMS.items() if any(_same_stem(meant, w) or meant == w for w in about)}
     dates = find_dates(text)
     date_fields = [f for f in draft.fields if f.field_type == FieldType.DATE]
     name_given = False
@@ -392,7 +390,7 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
         if (field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and PURPOSE_LABEL.search(field.label)
                 and not (only_unanswered and field.name in draft.answers) and field.name not in values):
             stated = STATED_REASON.search(text)  # "reason: mine can't run the new forecasting tools"
-            why = stated.group("why").strip() if stated else purpose(text, used | months, about)
+            why = stated.group("why").strip() if stated else purpose(text, used | months, _restating(draft))
             about_self = statement(text)
             if about_self and len(about_self.split()) >= len(text.split()) - 1:
                 about_self = None  # the whole message ("I start Monday and the team uses Figma") is the request
@@ -406,6 +404,13 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
             if why:
                 values[field.name] = why
     return values
+
+
+def _restating(draft: RequestDraft) -> set[str]:
+    """Words that restate the item ("to try a tool that's not in the catalog" is the evaluation item): its
+    catalog description and the everyday words for them."""
+    about = set(tokens(draft.item_about))
+    return about | {said for said, meant in SYNONYMS.items() if any(_same_stem(meant, w) or meant == w for w in about)}
 
 
 STATED_REASON = re.compile(r"\b(?:reason|justification|business\s+(?:reason|justification|case)|why)\s*(?::|-|–|=|\bis\b)"

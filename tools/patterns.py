@@ -21,6 +21,8 @@ DENY = re.compile(r"^\s*(?:no|n|nope|nah|no thanks|not now)[\s.!]*$", re.I)
 # The message opens with a no ("no don't log anything, …", "nope, …"): a refusal of what was just asked, whatever
 # follows; not "no need to …", "no idea", "no problem".
 FIRST_NO = re.compile(r"^\W*(?:no+|nope|nah)\b(?!\s+(?:need|idea|problem|worries|rush)\b)", re.I)
+# A thanks anywhere in the message ("ok thanks", "cheers"): the copilot's reply is being acknowledged.
+THANKS = re.compile(r"\b(?:thanks?|thank\s+you|thx|ty|cheers|ta)\b", re.I)
 # The whole message calls something off.
 CANCEL = re.compile(r"^\s*(?:cancel(?: it)?|stop|don'?t|abort|never ?mind)[\s.!]*$", re.I)
 

@@ -189,8 +189,8 @@ def _ordinal(text: str, count: int) -> int | None:
     """ "the second one", "option 2", "the last" — a short pick, not "first I need a dock" in a sentence."""
     if len(text.split()) > 5:
         return None
-    if EXTREME.search(text):  # "ugh fine, the max then": the last (largest) option, "the shortest": the first
-        return count if EXTREME.search(text).group("most") else 1  # type: ignore[union-attr]
+    if extreme := EXTREME.search(text):  # "ugh fine, the max then": the last (largest) option, "the shortest": the first
+        return count if extreme.group("most") else 1
     match = PICK.search(text)
     if match is None or match.group("that"):
         return None
@@ -318,7 +318,7 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
         checkbox = asked is not None and asked.field_type == FieldType.CHECKBOX
         if ASKS_FOR_PERSON.search(text) and (intent == "cancel" or confirmation(text) is False or not asked):
             return Route(intent="human")  # "forget the form, just get me someone from security"
-        about_a_field = switched_off(draft, text) is not None or (
+        about_a_field = off is not None or (
             asked is not None and asked.field_type not in TEXT_TYPES and _fits_current(draft, text) is not None)
         if (intent == "cancel" and confidence >= 0.5) or CANCEL.match(text) or drops_the_item(draft, text) or (
                 (confirmation(text) is False or declined) and not checkbox and not about_a_field):

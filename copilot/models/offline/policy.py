@@ -24,7 +24,7 @@ from copilot.models.offline.commands import (
     shown_request_item,
 )
 from tools.form_reading import MALFUNCTION, looks_like_question
-from tools.patterns import AFFIRM, hesitates
+from tools.patterns import AFFIRM, THANKS, hesitates
 from tools.ticket_match import read_query
 from tools.vocabulary import TenantVocabulary
 
@@ -54,7 +54,6 @@ NAMED_STATUS = re.compile(r"\b(?:request|order|ticket|incident|case)\s*[-–—:
                           r"any\s+updates?)\b", re.I)
 TOPIC_SWITCH = {"kb_question", "license_check", "my_tickets", "ticket_status", "create_incident", "request_item"}
 ALWAYS_ROUTE = {"human", "urgent_security", "outage"}
-THANKS = re.compile(r"\b(?:thanks?|thx|ty|cheers|ta)\b", re.I)
 # A licence question that names no software is about availability ("is there a free seat for Blender?") or
 # about how licences work ("will my licences be taken away while I'm on leave?"), which the articles answer.
 ASKS_AVAILABILITY = re.compile(r"\b(?:free|available|availability|left|spare|open|unused\s+seats?|any\s+(?:seats?|licen[cs]es?)|"
