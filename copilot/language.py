@@ -59,7 +59,8 @@ LEXICON: dict[str, set[str]] = {
         lizenzen für mit von zu auf ins sprechen menschen mitarbeiter zeig zeige neuen neues neue bestellen richte
         handy bildschirm erkannt über wird fragt ständig immer dasselbe sachen wieder komische ding kantine offen seit
         heute mehr wlan gäste verbinde mich selbst probieren langsam extrem abschicken hause nach büro ja nein
-        welche welcher bearbeitet jemand dockingstation anfordern"""),
+        welche welcher bearbeitet jemand dockingstation anfordern jetzt steht stehen hier dort klappt klappen schon
+        auch aber doch dann wann habe hast haben bist kommt komme gestern morgens wieso weshalb"""),
     "fr": _words("""le les des du mon ma mes je j est une pas ne pour avec comment quel quelle quels quelles qu il elle nous
         vous sur dans merci bonjour salut ça ca marche marchent fonctionne veux voudrais besoin oublié oublie mot passe
         imprimante logiciel ordinateur demande demandes montre moi où sont parler quelqu humain reste

@@ -79,6 +79,15 @@ def _names_enough(name: str, wanted: set[str]) -> bool:
     return not words or len(words & wanted) > len(words) / 2
 
 
+def _shares_a_word(query: str, item_text: str) -> bool:
+    """Whether a word of the need is a word of the item's name, description or choices, or a typo or the start of
+    one ("moniter", "mac" of "MacBook"): fuzzy ratios over whole sentences also score strings that share none."""
+    said = [w for w in utils.default_process(query).split() if len(w) >= 2 and w not in FUNCTION_WORDS]
+    own = set(utils.default_process(item_text).split()) - FUNCTION_WORDS
+    return any(w in own or any((len(w) >= 3 and o.startswith(w)) or (min(len(w), len(o)) >= 4 and fuzz.ratio(w, o) >= 80)
+                               for o in own) for w in said)
+
+
 def _key_words(text: str) -> str:
     words = [w for w in re.findall(r"[a-z0-9+#.]+", text.lower()) if w not in STOPWORDS]
     return " ".join(words) or text.lower()
@@ -159,6 +168,8 @@ class CatalogDirectory:
     async def find_items(self, need: str, limit: int = 3) -> list[tuple[ServiceItem, float]]:
         """Published items best matching a need, by name first, then description."""
         await self.refresh()
+        if self._vocabulary is not None:
+            need = self._vocabulary.without_field_values(need)  # "the bigger Mac, UK keyboard": no keyboard item
         query = _key_words(need)
         if specific := [w for w in query.split() if w not in SOFTWARE_IN_GENERAL]:
             query = " ".join(specific)  # "jira software" is Jira, not the one item whose name says "software"
@@ -176,6 +187,8 @@ class CatalogDirectory:
                 # (the name's last word): "laptop" -> "New laptop" well ahead of "USB-C laptop charger"
                 name += 12 if name_words[-1] in words else 2
             score = max(name, 0.8 * about, 0.7 * in_choices)
+            if not _shares_a_word(query, f"{item.name} {item.short_description or ''} {choices}"):
+                continue  # a likeness of letters only: "on the road … need a work line" is no "Wireless keyboard"
             if score >= ITEM_MATCH_CUTOFF:
                 scored.append((item, score))
         described = by_description(need, list(self._items.values()))

@@ -78,7 +78,8 @@ EXPLICIT = re.compile(
 OTHER = re.compile(r"\bthe\s+other\s+(?P<what>[a-z]+)?", re.I)
 QUESTION = re.compile(
     r"\?\s*$|^\s*(?:(?:btw|by\s+the\s+way|oh|also|hey|hmm+|quick\s+(?:question|one)|sorry|one\s+thing)(?:\s+and)?"
-    r"\b[\s,:;.!-]*)*(?:how|what|when|where|why|who|which|is|are|can|could|do|does|did|will|would|should|shall|may|"
+    r"\b[\s,:;.!-]*)*(?:how|what(?!\s+(?:i|we)\s+(?:do\s+|really\s+|actually\s+)?(?:need|want)\s+is\b)|when|where|why|who|"
+    r"which|is|are|can|could|do|does|did|will|would|should|shall|may|"
     r"(?:what|how|where|who|when)'?s|wat|wats)\b"
     r"|\bwhat\s+(?:do|should|can|shall)\s+(?:i|we)\s+do\b", re.I)
 
@@ -502,8 +503,10 @@ def corrections(draft: RequestDraft, text: str) -> list[tuple[str, Any]]:
         fitted = _fits(field, raw)
         if fitted is not None and fitted != draft.answers.get(name):
             changes.append((field.label, raw))
-    if not changes and (day := DAY_ONLY.search(NOT_THE_DAY.sub(" ", text))) is not None and not find_dates(text):
-        for field in draft.fields:  # "the date is the 16th not the 15th": that day of the month already given
+    changed = {label for label, _ in changes}
+    if not any(f.field_type == FieldType.DATE and f.label in changed for f in draft.fields) \
+            and (day := DAY_ONLY.search(NOT_THE_DAY.sub(" ", text))) is not None and not find_dates(text):
+        for field in draft.fields:  # "the date is the 16th not the 15th" (also after "I meant the Hudson room"): that day
             stored = draft.answers.get(field.name)
             if field.field_type == FieldType.DATE and stored:
                 try:

@@ -73,7 +73,7 @@ def knowledge_tools(ctx: ToolContext) -> list[AsyncTool]:
                 return ToolResult(ok=True, data=data, message=(
                     f"I'm not sure any of them answers it exactly. These articles may help:\n\n{links}\n\n"
                     f"The first one, “{lead.title}”, says:\n\n{passage}\n\n"
-                    "If that isn't it, I can pass your question to the IT team."))
+                    "If that isn't it, I can pass your question to the IT team." + await _request_offer(ctx, question, passage, data)))
             return ToolResult(ok=True, data=data, message=(
                 f"I'm not sure any of them answers it exactly. These articles may help:\n\n{links}\n\n"
                 "If they don't, I can pass your question to the IT team."))
@@ -90,15 +90,20 @@ def knowledge_tools(ctx: ToolContext) -> list[AsyncTool]:
         data["passages"] = best.passages[:4]
         ctx.state.kb_shown = _shown(best, articles[1:1 + MAX_ALTERNATIVES], question)
         message = f"From “{best.title}”:\n\n{passage}\n\nFull article: {best.url}"
-        if ctx.catalog is not None and (item := await requested_in(ctx, question, passage)) is not None:
-            # "how do I get access to the finance shared drive?": the answer says to request a catalog item
-            ctx.out.offer(f"start:{item.display_id}", f"Request {item.name}")
-            ctx.state.show("item", [(item.display_id, item.name)], subject=item.name)  # "ok, request that"
-            data["request_offered"] = item.name
-            message += f"\n\nI can start the “{item.name}” request for you."
-        return ToolResult(data=data, message=message)
+        return ToolResult(data=data, message=message + await _request_offer(ctx, question, passage, data))
 
     return [search_kb]
+
+
+async def _request_offer(ctx: ToolContext, question: str, passage: str, data: dict[str, Any]) -> str:
+    """ "How do I get access to the finance shared drive?": the passage shown says to request the catalog item the
+    question is about, so offer to start it (a button, and "ok, request that" or "a second one" refer to it)."""
+    if ctx.catalog is None or (item := await requested_in(ctx, question, passage)) is None:
+        return ""
+    ctx.out.offer(f"start:{item.display_id}", f"Request {item.name}")
+    ctx.state.show("item", [(item.display_id, item.name)], subject=item.name)
+    data["request_offered"] = item.name
+    return f"\n\nI can start the “{item.name}” request for you."
 
 
 async def requested_in(ctx: ToolContext, question: str, passage: str) -> ServiceItem | None:

@@ -8,6 +8,7 @@ from tools.context import AsyncTool, ToolContext, tool
 from tools.freshservice import Application, ServiceItem, seats_available
 from tools.requests import approval_chain, describe_chain
 from tools.results import ToolResult
+from tools.vocabulary import choice_labels
 
 ITEM_IS_APP = 90  # find_items score: the item is named after the app, not merely related to it
 
@@ -98,6 +99,9 @@ def software_tools(ctx: ToolContext) -> list[AsyncTool]:
         ctx.state.show("item", [(item.display_id, item.name)], subject=item.name)
         lines = [f"**{item.name}** — {item.short_description or 'no description'}",
                  f"Cost: {_money(item.cost or 0)}. Delivery: {delivery}.", f"Approvals: {describe_chain(chain)}."]
+        models = next((f for f in item.custom_fields or [] if "model" in (f.label or "").lower() and choice_labels(f)), None)
+        if models is not None:  # "which phones do we offer?": the models to choose from
+            lines.insert(1, f"{models.label}: {', '.join(choice_labels(models))}.")
         data = {"items": [{"display_id": item.display_id, "name": item.name, "cost": str(item.cost or "0"),
                            "delivery_time_hours": hours}], "approvers": [a.model_dump() for a in chain]}
         return ToolResult(data=data, message="\n".join(lines))

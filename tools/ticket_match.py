@@ -36,6 +36,7 @@ sitting sit movement chase chasing remind reminder next assigned assign whos who
 many much count number total currently
 needs wants needed wanted things ones approves signs waits holds looks moves mean means meaning
 ive weve youve theyve dont didnt doesnt cant cannot wont isnt hasnt havent wasnt arent
+even exactly actually really here there lol btw anyway though meantime meanwhile side
 """.split())
 OTHER = re.compile(r"\b(?:other|another|rest|remaining)\b", re.I)
 REQUEST_WORDS = {"order", "orders", "ordered", "request", "requests", "requested", "arrive", "arrived", "arriving",

@@ -83,6 +83,7 @@ class ItemEntry:
     head: str  # the thing the item is ("charger"), or "" when the name has no content word
     described: frozenset[str]  # content words of the description
     form: frozenset[str] = frozenset()  # words of its form's labels and choices ("keyboard" of Keyboard layout)
+    values: tuple[str, ...] = ()  # a choice said with its field's word: "uk keyboard" (Keyboard layout: UK)
 
 
 @dataclass
@@ -194,6 +195,7 @@ class TenantVocabulary:
         of the request, "charger" in "a spare charger for my laptop") over what it is for, then by the
         distinctive words of one item's description."""
         text = re.sub(r"\bset\s+up\b", "setup", NEGATED.sub(" ", text), flags=re.I)
+        text = self.without_field_values(text)
         head_part, rest = _split_request(text)
         wanted_head = _request_head(head_part)
         head_words = [ITEM_SYNONYMS.get(w, w) for w in _content(head_part)]
@@ -244,6 +246,15 @@ class TenantVocabulary:
             return self.path_items[0]
         return self._by_description(head_words + rest_words)
 
+    def without_field_values(self, text: str) -> str:
+        """The text without a form value said with its field's word ("the bigger Mac, UK keyboard": the laptop's
+        Keyboard layout, not the keyboard item), when something else is left to name the thing."""
+        lowered = text.lower()
+        for entry in self.items:
+            for value in entry.values:
+                lowered = re.sub(rf"(?<![\w-]){re.escape(value)}(?![\w-])", " ", lowered)
+        return lowered if lowered != text.lower() and _content(lowered) else text
+
     def kind_of(self, word: str) -> str | None:
         """The catalog category a word names ("apps" -> "software"), if any."""
         word = _stem(word)
@@ -269,8 +280,16 @@ class TenantVocabulary:
         """The one item with a long name word that no other item's name has, said in the part of the
         message that names the thing (when no item's main word was said)."""
         owners = {e.name for e in self.items for word in e.words
-                  if self._name_frequency[word] == 1 and len(word) >= 5 and any(_same(word, w) for w in head_words)}
+                  if self._name_frequency[word] == 1 and len(word) >= 5 and any(_same(word, w) for w in head_words)
+                  and not self._elsewhere(word, e.name)}
         return next(iter(owners)) if len(owners) == 1 else None
+
+    def _elsewhere(self, word: str, name: str) -> bool:
+        """Whether another item's description or form has the word: "those wireless Jabra things" (the headset is
+        wireless too) and "the bigger Mac, UK keyboard" (the laptop's Keyboard layout) do not name the wireless
+        keyboard by its name's word alone."""
+        stem = _stem(word)
+        return any(stem in e.described or stem in e.form for e in self.items if e.name != name)
 
     def _by_description(self, wanted: list[str]) -> str | None:
         """One item whose description shares clearly more distinctive words with the need than any other."""
@@ -363,4 +382,7 @@ def _entry(item: ServiceItem) -> ItemEntry:
         len(w) >= 3 or (len(w) == 2 and w not in TWO_LETTER_WORDS)))  # "AV", "HR" count; "in", "or" do not
     form = frozenset(_stem(w) for f in item.custom_fields or [] for text in [f.label or "", *choice_labels(f)]
                      for w in tokens(text))
-    return ItemEntry(name=name, words=tuple(dict.fromkeys(words)), head=head, described=described, form=form)
+    values = tuple(sorted({f"{choice.lower()} {word}" for f in item.custom_fields or [] for choice in choice_labels(f)
+                           for word in _content(f.label or "") if len(word) >= 4}, key=len, reverse=True))
+    return ItemEntry(name=name, words=tuple(dict.fromkeys(words)), head=head, described=described, form=form,
+                     values=values)

@@ -44,6 +44,7 @@ from tools.request_draft import RequestDraft
 ENGLISH_IN = ("inglés", "ingles", "englisch", "anglais", "inglês", "inglese", "engels", "angielsk", "english")
 HANDOVER_SUBJECT = re.compile(r"^(URGENT: )?Copilot handover", re.I)
 SUGGESTIONS = re.compile(r"articles may help", re.I)
+KNOWN_FIX = re.compile(r"^This may fix it — from “", re.M)  # tools/tickets.py known_fix: an article's fix, then the offer
 OUT_OF_SCOPE = re.compile(r"not something IT handles|only help with IT|People team", re.I)
 NO_MATCH = re.compile(r"couldn't find a (ticket|request)", re.I)  # tools/tickets.py: by number or by content
 CLARIFY = re.compile(r"didn't understand|say it another way|Which ticket\?|Which one do you mean|describe what you need",
@@ -108,6 +109,8 @@ def reply_kinds(result: TurnResult, before: Snapshot, after: Snapshot) -> set[st
         kinds.add("review")
     if "create_incident" in new_pending:
         kinds.add("incident_offer")
+        if cited and KNOWN_FIX.search(text):
+            kinds.add("kb_answer")  # the fix a confident article gives, with its source, shown before the offer
     if after.draft_open and after.asking is not None and \
             tools & {"start_request", "answer_request_field", "change_request_field"}:
         kinds.add("asks_field")

@@ -39,7 +39,7 @@ import numpy as np
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 Backend = Literal["torch", "onnx", "onnx-int8"]
 BACKENDS: tuple[Backend, ...] = ("torch", "onnx", "onnx-int8")
-EXPORT_VERSION = 1  # bump when the export/optimise/quantise recipe changes
+EXPORT_VERSION = 2  # bump when the export/optimise/quantise recipe changes (2: token vectors as a second output)
 
 log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
@@ -84,6 +84,13 @@ def _offline_env() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+def _token_rows(hidden: np.ndarray, n: int) -> np.ndarray:
+    """The L2-normalised vectors of a text's word pieces: its ``n`` tokens without [CLS] and [SEP]."""
+    rows = np.asarray(hidden[1:max(1, n - 1)], dtype=np.float32)
+    rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
+    return rows
+
+
 class Embedder:
     """Torch backend: ``SentenceTransformer`` returning L2-normalised float32 vectors."""
 
@@ -109,6 +116,17 @@ class Embedder:
         )
         self.computed += len(texts)
         return np.asarray(vecs, dtype=np.float32)
+
+    def encode_tokens(self, texts: list[str]) -> list[tuple[list[str], np.ndarray]]:
+        """Each text's word pieces and their contextual vectors (for late interaction, :mod:`.index`)."""
+        tokenizer = self.model.tokenizer
+        hidden: list[Any] = list(self.model.encode(texts, output_value="token_embeddings", convert_to_numpy=False,
+                                                   show_progress_bar=False)) if texts else []
+        out = []
+        for text, h in zip(texts, hidden, strict=True):
+            ids = tokenizer(text, truncation=True, max_length=self.model.max_seq_length)["input_ids"]
+            out.append((tokenizer.convert_ids_to_tokens(ids)[1:-1], _token_rows(h.cpu().numpy(), len(ids))))
+        return out
 
 
 # --------------------------------------------------------------------------- ONNX
@@ -173,7 +191,7 @@ def export_onnx(cache_dir: Path, quantize: bool, src: Path | None = None) -> Pat
                                    token_type_ids=token_type_ids).last_hidden_state
                 mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
                 mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                return torch.nn.functional.normalize(mean, p=2, dim=1)
+                return torch.nn.functional.normalize(mean, p=2, dim=1), hidden
 
         model = _Pooled().eval()
         ids = torch.ones((2, 8), dtype=torch.int64)
@@ -182,8 +200,9 @@ def export_onnx(cache_dir: Path, quantize: bool, src: Path | None = None) -> Pat
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer notes about shape constants (checked: cos 1.0 to torch)
             torch.onnx.export(model, (ids, ids, torch.zeros_like(ids)), str(tmp), input_names=names,
-                              output_names=["embedding"], opset_version=17, dynamo=False,
-                              dynamic_axes={**{n: {0: "batch", 1: "seq"} for n in names}, "embedding": {0: "batch"}})
+                              output_names=["embedding", "tokens"], opset_version=17, dynamo=False,
+                              dynamic_axes={**{n: {0: "batch", 1: "seq"} for n in names}, "embedding": {0: "batch"},
+                                            "tokens": {0: "batch", 1: "seq"}})
         tmp.replace(fp32)
     if not opt.exists():
         tmp = opt.with_name(opt.name + tag)
@@ -243,12 +262,10 @@ class OnnxEmbedder:
         self.dim = int(json.loads((src / "config.json").read_text())["hidden_size"])
         self.computed = 0
 
-    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
+    def _batches(self, texts: list[str], batch_size: int, output: str) -> Iterator[tuple[np.ndarray, Any, np.ndarray]]:
+        """(rows of ``texts``, their encodings, the model's ``output`` for them), similar lengths per batch."""
         encoded = self.tokenizer.encode_batch(texts)
-        order = np.argsort([-len(e.ids) for e in encoded], kind="stable")  # similar lengths share a batch
+        order = np.argsort([-len(e.ids) for e in encoded], kind="stable")
         for start in range(0, len(texts), batch_size):
             rows = order[start:start + batch_size]
             width = max(len(encoded[i].ids) for i in rows)
@@ -259,8 +276,22 @@ class OnnxEmbedder:
                 ids[r, :n] = encoded[i].ids
                 mask[r, :n] = 1
             feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            out[rows] = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})[0]
+            result = self.session.run([output], {k: v for k, v in feed.items() if k in self.inputs})[0]
+            yield rows, [encoded[i] for i in rows], result
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for rows, _, result in self._batches(texts, batch_size, "embedding"):
+            out[rows] = result
         self.computed += len(texts)
+        return out
+
+    def encode_tokens(self, texts: list[str]) -> list[tuple[list[str], np.ndarray]]:
+        """Each text's word pieces and their contextual vectors (for late interaction, :mod:`.index`)."""
+        out: list[tuple[list[str], np.ndarray]] = [([], np.zeros((0, self.dim), np.float32))] * len(texts)
+        for rows, encodings, result in self._batches(texts, 32, "tokens"):
+            for r, (i, enc) in enumerate(zip(rows, encodings, strict=True)):
+                out[int(i)] = (list(enc.tokens[1:-1]), _token_rows(result[r], len(enc.ids)))
         return out
 
 

@@ -88,6 +88,9 @@ class _CacheOnly:
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         raise _NotCached(len(texts))
 
+    def encode_tokens(self, texts: list[str]) -> list[tuple[list[str], np.ndarray]]:
+        raise _NotCached(len(texts))
+
 
 class SyncReport(BaseModel):
     articles: int = 0

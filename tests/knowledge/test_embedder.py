@@ -39,6 +39,20 @@ def test_onnx_vectors_match_torch(embedder: Embedder, models: Path) -> None:
         assert int(np.argmax(docs8 @ vecs[q])) == int(np.argmax(docs_ref @ reference[q]))
 
 
+def test_onnx_word_pieces_match_torch(embedder: Embedder, models: Path) -> None:
+    """The word-piece vectors late interaction reads (:mod:`copilot.knowledge.index`): same pieces, same vectors."""
+    reference = Embedder() if embedder.backend != "torch" else embedder
+    texts = ["forgot my password", "how do guests get on the wifi?", ""]
+    for onnx in (OnnxEmbedder(models, quantize=False), OnnxEmbedder(models, quantize=True)):
+        for (pieces, vecs), (ref_pieces, ref_vecs) in zip(onnx.encode_tokens(texts), reference.encode_tokens(texts),
+                                                          strict=True):
+            assert pieces == ref_pieces and vecs.shape == (len(pieces), 384)
+            assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+            assert ((vecs * ref_vecs).sum(1) > 0.97).all()
+    pieces, _ = reference.encode_tokens(["how do guests get on the wifi?"])[0]
+    assert pieces == ["how", "do", "guests", "get", "on", "the", "wi", "##fi", "?"]
+
+
 def test_export_is_made_once_and_reused(models: Path) -> None:
     first = OnnxEmbedder(models, quantize=True).file
     stamp = first.stat().st_mtime_ns

@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 import copilot.knowledge.index as index_module
@@ -86,6 +87,38 @@ def test_small_kb_scores_articles_by_their_sentences(embedder, monkeypatch):
     assert not big.sentence_level and big.unit_emb.shape[0] == 0
     assert big.embedded_texts() == {c.index_text for c in big.chunks} | {d.title for d in TINY_DOCS}
     assert big.search("my vpn connection keeps dropping")[0].doc_id == "vpn"
+
+
+class _CountingTokens:
+    """The real embedder, counting the texts whose word pieces it encodes."""
+
+    def __init__(self, real):
+        self.real, self.name, self.dim, self.computed, self.token_texts = real, real.name, real.dim, 0, 0
+
+    def encode(self, texts, batch_size=32):
+        return self.real.encode(texts, batch_size)
+
+    def encode_tokens(self, texts):
+        self.token_texts += len(texts)
+        return self.real.encode_tokens(texts)
+
+
+def test_late_interaction_weighs_every_word_of_the_question(embedder, tmp_path):
+    idx = KnowledgeIndex(embedder).build(TINY_DOCS)
+    printer = idx._doc_ids.index("printer")
+    assert idx.unit_tok.shape[0] > idx.unit_emb.shape[0] and idx._tok_starts is not None
+    assert int(np.argmax(idx._late_scores("which printer do I pick from the list"))) == printer
+    # a question asking for more than the article says scores lower on it than one it covers
+    covered = idx._late_scores("add the floor printer from the list")[printer]
+    beyond = idx._late_scores("add the floor printer with duplex stapling and colour toner")[printer]
+    assert beyond < covered
+    # the units' pieces (and the calibration questions') are saved: loading them encodes nothing again
+    idx.save(tmp_path)
+    counting = _CountingTokens(embedder)
+    loaded = KnowledgeIndex.load(tmp_path, counting)
+    assert counting.token_texts == 0 and np.allclose(loaded.unit_tok, idx.unit_tok)
+    assert loaded.query("which printer do I pick from the list").hits[0].doc_id == "printer"
+    assert counting.token_texts == 1  # the live question, which is not kept
 
 
 def test_spelling_fixes_typos_but_leaves_real_words_alone(embedder):

@@ -29,6 +29,7 @@ from autogen_core.models import (
 from autogen_core.tools import Tool, ToolSchema
 
 from copilot import language
+from copilot.knowledge.embedder import model_words
 from copilot.models.dialogue_state import DialogueState
 from copilot.models.offline.nlu import shared
 from copilot.models.offline.policy import NLU, Decision, decide
@@ -91,9 +92,10 @@ class OfflineChatCompletionClient(ChatCompletionClient):
         return CreateResult(finish_reason=finish, content=content, usage=usage, cached=False)
 
     def _knows(self, word: str) -> bool:
-        """Whether the NLU has seen this word (its training phrases, software and catalog names)."""
+        """Whether the NLU has seen this word (its training phrases, software and catalog names), or it is a longer
+        English word of the embedding model's vocabulary: "jetzt steht da gateway not responding" keeps the error."""
         vocabulary = getattr(self._nlu, "vocabulary", None)
-        return vocabulary is None or word in vocabulary
+        return vocabulary is None or word in vocabulary or (len(word) >= 5 and word in model_words())
 
     def _content(self, decision: Decision, state: DialogueState) -> str | list[FunctionCall]:
         if decision.tool is None:

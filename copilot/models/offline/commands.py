@@ -103,7 +103,7 @@ FOLLOW_ON = re.compile(r"^\s*(?:(?:ok(?:ay)?|so|right|cool|great|thanks)[\s,.!]+
                        r"(?P<what>.+?)\s*\??\s*$", re.I)
 TAKE_IT = re.compile(
     r"\b(?:get\s+me\s+(?:one|that|it)|i'?d\s+like\s+(?:that|this|one|it)|i\s+want\s+(?:that|this|one|it)|"
-    r"request\s+(?:it|that|one|this)|order\s+(?:it|that|one)|i'?ll\s+take\s+(?:it|that|one)|sign\s+me\s+up|"
+    r"request\s+(?:it|that|one|this)|order\s+(?:me\s+|us\s+)?(?:it|that|one)|i'?ll\s+take\s+(?:it|that|one)|sign\s+me\s+up|"
     r"can\s+i\s+(?:have|get)\s+(?:one|it|that)|let'?s\s+(?:do\s+it|request\s+it|go)|give\s+me\s+(?:one|that|it)|"
     r"put\s+in\s+a\s+request|raise\s+a\s+request|grab\s+(?:me\s+)?(?:it|that|one|a\s+seat)|"
     r"(?:reserve|claim|book)\s+(?:me\s+)?(?:it|that|one|a\s+seat)|get\s+(?:it|that|one)\s+for\s+me)\b", re.I)

@@ -163,6 +163,8 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
         return own  # "ok what else do I have open?" after a ticket's status, "show me mine then"
     if (more := ticket_questions.another_of_shown(text, state, entities)) is not None:
         return more  # "and can I get a second one for home?" after the headset request's status
+    if (self_help := ticket_questions.self_help_for_shown(text, state, entities)) is not None:
+        return self_help  # "anything i can try in the meantime?" after the slow laptop's status: the KB on that
     if (about_ticket := ticket_questions.about_shown_ticket(text, state, entities)) is not None:
         return about_ticket  # "can you chase him?" after a ticket's status; "the monitor one" after a list
     command = commands.read(text, state, intent, confidence, entities)
@@ -201,6 +203,9 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
         return AnswerQuestion(tool="search_kb", arguments={"question": text})  # "where do people pick these up?"
     if state.draft_item and (fix := correction(text)):
         return CorrectSlot(field=fix[0], value=fix[1])
+    if entities.get("item") and not state.draft_item and intent in ("kb_question", "request_item") \
+            and WHICH_ON_OFFER.search(text):
+        return AnswerQuestion(tool="find_catalog_item", arguments={"need": str(entities["item"])})  # "which phones do we offer?"
     if intent not in ALWAYS_ROUTE and STATUS_QUESTION.search(text):
         ticket = entities.get("ticket")
         if not ticket and ALL_MINE.search(text) and not read_query(text).content:
@@ -252,6 +257,10 @@ def about_item(question: str, state: DialogueState) -> str:
     return question
 
 
+# "which phones do we offer?", "what laptop models are there?", "what monitors can I choose from?": the item's card
+WHICH_ON_OFFER = re.compile(r"\b(?:which|what)\b[\w\s-]{1,30}?\b(?:do\s+(?:we|you)\s+(?:offer|have|provide|stock)|"
+                            r"are\s+(?:there|available|on\s+offer|offered)|can\s+(?:i|we)\s+(?:get|choose|pick|order)\b(?!\s+(?:it|one)\b))",
+                            re.I)
 ITEM_PRONOUN = re.compile(r"\b(?:it|these|those|them|they|this\s+one)\b", re.I)  # the requested item, mid-form
 ENDS_ON_THIS = re.compile(r"\b(?:this|that)\b(?=\s*(?:one\s*)?[?.!]*\s*$)", re.I)  # "… raise this?", not "that one laptop"
 

@@ -119,10 +119,17 @@ def about_it(text: str) -> bool:
     return bool(IT_WORDS.search(text) or IT_ACRONYM.search(text))
 
 
+# "what I (do / really) need is …", "all I want is …": the thing wanted, put first for emphasis
+WANTED_IS = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|but|and|well|actually)\W+)*(?:what|all)\s+(?:i|we)\s+(?:do\s+|really\s+|"
+                       r"actually\s+)?(?:need|want)\s+is\b", re.I)
+
+
 def refine(intent: str, text: str, ranked: Sequence[tuple[str, float]]) -> str:
     """The intent once the message's form is taken into account (see the module docstring)."""
     if intent in URGENT_INTENTS and is_hypothetical_question(text):
         return "kb_question"  # "if my laptop gets stolen, are my files safe?"
+    if intent in ("request_item", "kb_question", "nonsense", "capabilities") and WANTED_IS.match(text):
+        return "request_item"  # "what I do need is a distribution list called …": a request, said as a cleft
     if intent == "request_item" and asks_for_information(text):
         return "kb_question"  # "does a headset need manager approval?"
     if intent == "my_tickets" and GENERAL_RULE.search(text):

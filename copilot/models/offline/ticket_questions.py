@@ -125,6 +125,23 @@ def another_of_shown(text: str, state: DialogueState, entities: dict[str, Any]) 
     return StartFlow(item=item, details=text) if item else None
 
 
+# "anything I can try in the meantime?", "anything i can do myself?" — asking for self-help, not for the status
+SELF_HELP = re.compile(
+    r"\b(?:anything|something|what(?:\s+else)?)\b[^.?!]{0,25}?\b(?:i|we)\s+(?:can|could|should|might)\s+(?:try|do|check)\b"
+    r"|\bin\s+the\s+mean\s*time\b|\bwork\s*-?\s*arounds?\b|\b(?:fix|sort|solve)\s+it\s+(?:myself|on\s+my\s+own)\b", re.I)
+
+
+def self_help_for_shown(text: str, state: DialogueState, entities: dict[str, Any]) -> AnswerQuestion | None:
+    """After an incident's status, "anything I can try in the meantime?" asks what the knowledge base says about that
+    problem: it is searched by the ticket's subject ("Laptop very slow after update"), not by the words of the
+    question, which name no topic. A service request (its subject names an item) has nothing to try."""
+    shown = state.last_shown
+    if shown is None or shown.kind != "ticket" or not shown.subject or " : " in shown.subject or state.draft_item \
+            or not SELF_HELP.search(text) or entities.get("software") or entities.get("item"):
+        return None
+    return AnswerQuestion(tool="search_kb", arguments={"question": shown.subject})
+
+
 def about_shown_ticket(text: str, state: DialogueState, entities: dict[str, Any]) -> AnswerQuestion | None:
     """After one ticket was described: a follow-up about it that names nothing else ("can you chase him?",
     "since when is it waiting?", "and what's next?") is about that ticket. After a list: the listed ticket
