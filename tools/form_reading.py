@@ -76,9 +76,12 @@ EXPLICIT = re.compile(
     r"(?P<value>.+?)\s*[.!]?$|\b(?:the\s+)?(?P<field2>[a-z][\w -]{1,40}?)\s+(?:should\s+be|is\s+actually|must\s+be)\s+"
     r"(?P<value2>.+?)\s*[.!]?$", re.I)
 OTHER = re.compile(r"\bthe\s+other\s+(?P<what>[a-z]+)?", re.I)
+# "what I (do / really) need is …", "all I want is …": the thing wanted, put first — a request, not a question
+_CLEFT = r"(?:what|all)\s+(?:i|we)\s+(?:do\s+|really\s+|actually\s+)?(?:need|want)\s+is\b"
+WANTED_IS = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|but|and|well|actually)\W+)*" + _CLEFT, re.I)
 QUESTION = re.compile(
     r"\?\s*$|^\s*(?:(?:btw|by\s+the\s+way|oh|also|hey|hmm+|quick\s+(?:question|one)|sorry|one\s+thing)(?:\s+and)?"
-    r"\b[\s,:;.!-]*)*(?:how|what(?!\s+(?:i|we)\s+(?:do\s+|really\s+|actually\s+)?(?:need|want)\s+is\b)|when|where|why|who|"
+    r"\b[\s,:;.!-]*)*(?!" + _CLEFT + r")(?:how|what|when|where|why|who|"
     r"which|is|are|can|could|do|does|did|will|would|should|shall|may|"
     r"(?:what|how|where|who|when)'?s|wat|wats)\b"
     r"|\bwhat\s+(?:do|should|can|shall)\s+(?:i|we)\s+do\b", re.I)

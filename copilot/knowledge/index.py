@@ -492,9 +492,10 @@ class KnowledgeIndex:
         if missing:
             encoded = self.embedder.encode_tokens([t for _, t in missing])
             for (k, _), (pieces, vecs) in zip(missing, encoded, strict=True):
-                keep = [i for i, p in enumerate(pieces)
-                        if p.startswith("##") or (p not in _STOP and any(ch.isalnum() for ch in p))]
-                found[k] = (vecs[keep] if kind == "query" and keep else vecs).astype(np.float16)
+                if kind == "query" and (keep := [i for i, p in enumerate(pieces) if p.startswith("##") or (
+                        p not in _STOP and any(ch.isalnum() for ch in p))]):
+                    vecs = vecs[keep]
+                found[k] = vecs.astype(np.float16)
             if store:
                 self.token_cache.update((k, found[k]) for k, _ in missing)
         return [found[k].astype(np.float32) for k in keys]

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from copilot.policy import is_report
+from tools.form_reading import WANTED_IS
 
 CLAUSES = re.compile(r"[.!?;\n]+|,\s*|\s[-–—]\s|\b(?:but|so)\s+", re.I)
 # A clause that asks for information (not "can I get …", which asks for a thing).
@@ -117,11 +118,6 @@ def names_only(text: str, thing: str) -> bool:
 
 def about_it(text: str) -> bool:
     return bool(IT_WORDS.search(text) or IT_ACRONYM.search(text))
-
-
-# "what I (do / really) need is …", "all I want is …": the thing wanted, put first for emphasis
-WANTED_IS = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|but|and|well|actually)\W+)*(?:what|all)\s+(?:i|we)\s+(?:do\s+|really\s+|"
-                       r"actually\s+)?(?:need|want)\s+is\b", re.I)
 
 
 def refine(intent: str, text: str, ranked: Sequence[tuple[str, float]]) -> str:

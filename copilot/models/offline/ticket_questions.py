@@ -136,7 +136,7 @@ def self_help_for_shown(text: str, state: DialogueState, entities: dict[str, Any
     problem: it is searched by the ticket's subject ("Laptop very slow after update"), not by the words of the
     question, which name no topic. A service request (its subject names an item) has nothing to try."""
     shown = state.last_shown
-    if shown is None or shown.kind != "ticket" or not shown.subject or " : " in shown.subject or state.draft_item \
+    if shown is None or shown.kind != "ticket" or not shown.subject or shown_request_item(state) or state.draft_item \
             or not SELF_HELP.search(text) or entities.get("software") or entities.get("item"):
         return None
     return AnswerQuestion(tool="search_kb", arguments={"question": shown.subject})
