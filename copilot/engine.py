@@ -411,8 +411,9 @@ class Engine:
         dialogue.parked_items = [d.item_name for d in state.parked if d.open]
         dialogue.language = state.language
         if state.last_shown is not None:
-            dialogue.last_shown = Shown(kind=state.last_shown.kind, labels=[e.label for e in state.last_shown.entries],
-                                        subject=state.last_shown.subject)
+            shown = state.last_shown
+            dialogue.last_shown = Shown(kind=shown.kind, labels=[e.label for e in shown.entries], subject=shown.subject,
+                                        costs=[e.cost for e in shown.entries], choices=shown.choices)
         pending = [p for p in state.asked_now() if p.status == "pending"]
         if pending:
             dialogue.awaiting = "confirmation"

@@ -69,5 +69,7 @@ def preview_chain(
             why = f"head of {employee.department_name or 'your department'}; {why}"
         else:
             who, kind = level.label or level.approver, "team"
+        if kind == "person" and (who == employee.name or any(c.who == who for c in chain)):
+            continue  # nobody approves their own request, and one person approves once (as the workflow does)
         chain.append(ApproverPreview(level=len(chain) + 1, who=who, kind=kind, why=why))
     return chain

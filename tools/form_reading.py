@@ -80,11 +80,15 @@ OTHER = re.compile(r"\bthe\s+other\s+(?P<what>[a-z]+)?", re.I)
 _CLEFT = r"(?:what|all)\s+(?:i|we)\s+(?:do\s+|really\s+|actually\s+)?(?:need|want)\s+is\b"
 WANTED_IS = re.compile(r"^\W*(?:(?:ok(?:ay)?|so|but|and|well|actually)\W+)*" + _CLEFT, re.I)
 QUESTION = re.compile(
-    r"\?\s*$|^\s*(?:(?:btw|by\s+the\s+way|oh|also|hey|hmm+|quick\s+(?:question|one)|sorry|one\s+thing)(?:\s+and)?"
+    r"\?\s*$|^\s*(?:(?:btw|by\s+the\s+way|oh|also|hey|hmm+|quick\s+(?:question|one)|sorry|one\s+thing|wait|hang\s+on|"
+    r"actually|um+|uh+)(?:\s+and)?"
     r"\b[\s,:;.!-]*)*(?!" + _CLEFT + r")(?:how|what|when|where|why|who|"
     r"which|is|are|can|could|do|does|did|will|would|should|shall|may|"
     r"(?:what|how|where|who|when)'?s|wat|wats)\b"
-    r"|\bwhat\s+(?:do|should|can|shall)\s+(?:i|we)\s+do\b", re.I)
+    r"|\bwhat\s+(?:do|should|can|shall)\s+(?:i|we)\s+do\b"
+    # asked on someone's behalf or wondered aloud: "a colleague asks how he installs postman", "i wonder if …"
+    r"|\b(?:asks?|asking|asked|wonder(?:s|ing)?|wants?\s+to\s+know|wanted\s+to\s+know)\s+(?:me\s+)?"
+    r"(?:how|what|where|when|why|who|whether|if)\b", re.I)
 
 
 def looks_like_question(text: str) -> bool:
@@ -117,6 +121,9 @@ def _negated_spots(text: str) -> set[int]:
 # field has the word itself: a laptop form's "MacBook Pro 14" keeps its own "macbook").
 CHOICE_ALIASES = {"macbook": "macos", "imac": "macos", "apple": "macos", "osx": "macos", "win": "windows",
                   "win11": "windows", "win10": "windows", "ubuntu": "linux", "wfh": "home"}
+# A platform said for a phone model: "the android" is whichever of these words a choice has (Samsung Galaxy S25).
+PLATFORM_MAKERS = {"android": ("samsung", "galaxy", "pixel", "motorola", "oneplus", "xiaomi"), "ios": ("iphone",),
+                   "apple": ("iphone",)}
 
 
 @dataclass(frozen=True)
@@ -135,7 +142,8 @@ def mentioned_choices(field: DraftField, text: str, *, loose: bool = False) -> l
     labels = {c.label: tokens(c.label) for c in field.choices}
     known = {w for label in labels.values() for w in label}
     words = [str(WORD_NUMBERS.get(w, w)) for w in tokens(INSTEAD_OF.sub(" not ", text))]
-    words = [w if w in known else CHOICE_ALIASES.get(w, w) for w in words]  # "macbook" → macOS, unless a choice says MacBook
+    words = [w if w in known else _maker(w, known) or CHOICE_ALIASES.get(w, w) for w in words]  # "macbook" → macOS,
+    # unless a choice says MacBook
     negated = _negated_spots(text)
     found: list[Mention] = []
     for choice in field.choices:
@@ -161,6 +169,30 @@ def mentioned_choices(field: DraftField, text: str, *, loose: bool = False) -> l
     return found
 
 
+def _maker(word: str, known: set[str]) -> str | None:
+    """The word a choice uses for the platform said ("android" → "samsung" when a choice is a Samsung)."""
+    return next((maker for maker in PLATFORM_MAKERS.get(word, ()) if maker in known), None)
+
+
+BIGGER = re.compile(r"\b(?:bigger|larger|biggest|largest|more\s+powerful|beefier|the\s+big\s+one)\b", re.I)
+SMALLER = re.compile(r"\b(?:smaller|smallest|lighter|lightest|more\s+compact|the\s+small\s+one)\b", re.I)
+SIZE = re.compile(r"\b(\d{1,2}(?:\.\d)?)\b")  # a size in a label ("MacBook Pro 14"), not a model number ("7450")
+
+
+def compared_choice(field: DraftField, text: str) -> Choice | None:
+    """ "the bigger mac", "the smaller one": among the choices sharing a word with the text (all of them when none
+    does), the one with the largest or smallest size in its label — only when every such choice has a size."""
+    wants_big = bool(BIGGER.search(text))
+    if wants_big == bool(SMALLER.search(text)):
+        return None
+    said = [w for w in tokens(text) if len(w) >= 3 and w not in GENERIC]
+    family = [c for c in field.choices if any(word.startswith(w) for word in tokens(c.label) for w in said)] or field.choices
+    sized = [(float(m.group(1)), c) for c in family if (m := SIZE.search(c.label))]
+    if len(sized) < 2 or len(sized) != len(family) or len({size for size, _ in sized}) < len(sized):
+        return None
+    return (max if wants_big else min)(sized, key=lambda pair: pair[0])[1]
+
+
 def _beside(words: list[str], index: int, label: list[str]) -> bool:
     """A short distinctive word ("air", "pro") counts only next to another word of its label ("macbook air")."""
     return any(0 <= j < len(words) and words[j] in label for j in (index - 1, index + 1))
@@ -172,7 +204,7 @@ def one_choice(field: DraftField, text: str, *, last: bool = False, loose: bool 
     exact = [m for m in found if m.exact]
     pool = exact or found
     if not pool:
-        return None
+        return compared_choice(field, text)
     if exact:  # "London - Soho" also contains the word "London": the longest whole label wins
         longest = max(len(m.choice.label) for m in exact)
         pool = [m for m in exact if len(m.choice.label) == longest] if len(exact) > 1 and not last else exact
@@ -237,10 +269,11 @@ def checkbox_words(field: DraftField, text: str) -> set[str]:
     to port anything"): they gave a value, not a reason (a reason in the same clause is then asked for rather
     than half read)."""
     said: set[str] = set()
+    keeping = bool(KEEPING & set(tokens(field.label)))
     for clause in re.split(r"[,;.!?]|\b(?:and|but|so)\b", text):
         words = tokens(clause)
-        if _mention(field, words) is not None:
-            said |= set(words)
+        if _mention(field, words) is not None or (keeping and {"keep", "keeping", "kept"} & set(words)):
+            said |= set(words)  # "I'm keeping my private one" explains the number, it is no reason for the phone
     return said
 
 
@@ -267,6 +300,28 @@ def _self_as(label: str) -> re.Pattern[str]:
     return re.compile(rf"\b(?:me|myself)\s+(?:as|is|will\s+be)\s+(?:the\s+|an?\s+)?(?:only\s+)?{role}\b|"
                       rf"\bi(?:'?ll|\s+will)?\s+(?:be|am)\s+(?:the\s+|an?\s+)?{role}\b|"
                       rf"\b{role}\s*(?:is|are|:|=|will\s+be)?\s*(?:just\s+|only\s+)?(?:me|myself)\b", re.I)
+
+
+def _role(label: str) -> str:
+    return re.escape(tokens(label)[0].rstrip("s")) + r"s?" if tokens(label) else r"\b\B"
+
+
+def people_listed(draft: RequestDraft, field: DraftField, text: str) -> str | None:
+    """ "owners me and bob.martin@acme.example, members alice.nguyen@acme.example": the addresses listed after the
+    field's word ("me" is the employee), up to the next people field's word or the end of the sentence; None when
+    the words list no address."""
+    others = [_role(f.label) for f in draft.fields if f.name != field.name and PEOPLE_LABEL.search(f.label)]
+    listed = re.search(rf"\b{_role(field.label)}\b\s*(?:is|are|:|=|will\s+be|should\s+be)?\s*(?P<rest>.*)", text,
+                       re.I | re.S)
+    if listed is None:
+        return None
+    rest = listed.group("rest")
+    end = re.search(r"[;.!?](?:\s|$)|\b(?:reason|because|since)\b" + "".join(rf"|\b{o}\b" for o in others), rest, re.I)
+    part = rest[:end.start()] if end else rest
+    people = EMAIL.findall(part)
+    if draft.requester_email and re.search(r"\b(?:me|myself)\b", part, re.I) and draft.requester_email not in people:
+        people.insert(0, draft.requester_email)
+    return ", ".join(people) if people and EMAIL.findall(part) else None
 
 
 NAMES_THE_THING = re.compile(r"(?:a|an|the|some|this|that|our)?\s*(?:[\w-]+\s+){0,2}(?:called|named)\b", re.I)
@@ -360,6 +415,9 @@ def read_values(draft: RequestDraft, text: str, *, only_unanswered: bool = True,
         elif field.field_type == FieldType.NUMBER and (users := USERS.search(text)):
             values[field.name] = str(_number(users.group(1)))
             used |= set(tokens(users.group(0)))  # "for 6 users" says how many, not why
+        elif field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and PEOPLE_LABEL.search(field.label) \
+                and (listed := people_listed(draft, field, text)) is not None:
+            values[field.name] = listed  # "owners me and bob@…, members alice@…"
         elif field.field_type in (FieldType.TEXT, FieldType.PARAGRAPH) and PEOPLE_LABEL.search(field.label) \
                 and draft.requester_email and _self_as(field.label).search(text):
             values[field.name] = draft.requester_email  # "me as owner"
@@ -548,10 +606,26 @@ REASON_LINK = re.compile(r"\b(?:because|cause|cos|so\s+(?:i|we)|that'?s\s+why|he
 TEXT_FIELD_TYPES = {FieldType.TEXT, FieldType.PARAGRAPH, FieldType.URL}
 
 
+# "my current one", "my old one", "my 2021 air": the thing the employee has now, which the request replaces.
+OWN_THING = re.compile(r"\b(?:my|our)\s+(?:current|old|existing|present|(?:19|20)\d\d)\b|"
+                       r"\b(?:current|old|existing)\s+one\b", re.I)
+
+
+# A free-text field that lists applications ("Extra software" of an onboarding).
+SOFTWARE_FIELD = re.compile(r"\b(?:software|apps?|applications?|tools?|programs?)\b", re.I)
+# Parts of a device: "dead pixels on the screen and sticky keys" is about the laptop or phone being replaced.
+DEVICE_PARTS = {"screen", "display", "pixels", "keys", "keyboard", "battery", "trackpad", "touchpad", "hinge", "fan",
+                "speaker", "speakers", "camera", "webcam", "microphone", "mic", "port", "ports", "charging", "storage"}
+
+
 def about_the_item(draft: RequestDraft, text: str, *, choices: bool = True) -> bool:
     """The message names the thing being requested (a word of its name or, with ``choices``, of one of its
-    form's choices: "my current macbook keeps crashing" is about a laptop)."""
+    form's choices: "my current macbook keeps crashing" is about a laptop), the one the employee has now
+    ("battery on my current one is dead by noon"), or a part of it when the item is a device (its form asks
+    for a model)."""
     words = set(tokens(text))
+    if OWN_THING.search(text) or (words & DEVICE_PARTS and any("model" in f.label.lower() for f in draft.fields)):
+        return True
     names = {w for w in tokens(draft.item_name) if len(w) >= 3 and w not in GENERIC}
     if choices:
         names |= {w for f in draft.fields for c in f.choices for w in tokens(c.label) if len(w) >= 4 and w not in GENERIC}

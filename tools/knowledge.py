@@ -101,7 +101,7 @@ async def _request_offer(ctx: ToolContext, question: str, passage: str, data: di
     if ctx.catalog is None or (item := await requested_in(ctx, question, passage)) is None:
         return ""
     ctx.out.offer(f"start:{item.display_id}", f"Request {item.name}")
-    ctx.state.show("item", [(item.display_id, item.name)], subject=item.name)
+    ctx.state.show_item(item)
     data["request_offered"] = item.name
     return f"\n\nI can start the “{item.name}” request for you."
 

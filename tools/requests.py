@@ -15,6 +15,7 @@ from tools.actions import button, confirmed_write
 from tools.approvals import ApproverPreview, preview_chain
 from tools.context import AsyncTool, ToolContext, WriteMode, tool
 from tools.form_reading import (
+    SOFTWARE_FIELD,
     corrections,
     one_choice,
     prefill,
@@ -191,10 +192,15 @@ async def begin(ctx: ToolContext, item: ServiceItem, preset: dict[str, str], det
         except InvalidAnswer:
             pass
     filled += prefill(draft, details) if details else []
+    filled += _software_listed(ctx, draft, details)
     if (earlier := said_just_before(ctx)) is not None:
+        shown = state.last_shown
+        if shown is not None and shown.kind == "item" and shown.subject == item.name:
+            # "which phones do we offer? I'd keep my number" — then "the samsung": that question was about this item
+            filled += prefill(draft, earlier, reasons=False)
         filled += prefill_reason(draft, earlier)
     state.draft = draft
-    state.show("item", [(str(item.display_id), item.name)], subject=item.name)
+    state.show_item(item)
     intro = f"Let's request **{item.name}**."
     if draft.cost:
         intro += f" It costs ${draft.cost:,.2f}."
@@ -205,6 +211,62 @@ async def begin(ctx: ToolContext, item: ServiceItem, preset: dict[str, str], det
     if current is not None:
         intro = f"I've put your **{current.item_name}** request aside; we can finish it after this one. " + intro
     return await next_step(ctx, draft, intro)
+
+
+# "a spare charger, and also something for the projector": where a message goes on to a second thing
+AND_ALSO = re.compile(r"\s*(?:,\s*)?\b(?:and\s+also|and\s+(?:a|an|two|some)|also|plus|as\s+well\s+as)\b", re.I)
+
+
+async def also_asked(ctx: ToolContext, details: str, chosen: ServiceItem) -> tuple[ServiceItem, bool] | None:
+    """Another catalog item the employee asked for in its own part of the same message ("a charger and also a
+    dock"), unless that part only gives a value of the chosen item's form ("MacBook Pro 14 and a UK keyboard"):
+    that item, and whether it was named before the chosen one."""
+    vocabulary = ctx.catalog.vocabulary
+    parts = [p for p in AND_ALSO.split(details) if p.strip()] if details else []
+    if vocabulary is None or len(parts) < 2:
+        return None
+    fields = form_of(chosen)
+    named = [vocabulary.item_in(part) if not any(one_choice(f, part) is not None for f in fields if f.choices) else None
+             for part in parts]
+    others = {name for name in named if name is not None and name != chosen.name}
+    if len(others) != 1:
+        return None
+    name = next(iter(others))
+    found = await ctx.catalog.find_items(name)
+    if not found or found[0][0].name != name:
+        return None
+    return found[0][0], chosen.name not in named or named.index(name) < named.index(chosen.name)
+
+
+def _software_listed(ctx: ToolContext, draft: RequestDraft, details: str) -> list[str]:
+    """A free-text field for software ("Extra software" of an onboarding) filled with the company's applications the
+    employee named ("she needs a MacBook Air and tableau + slack on top"), unless it was filled already."""
+    vocabulary = ctx.catalog.vocabulary
+    field = next((f for f in draft.fields if f.field_type in (FieldType.TEXT, FieldType.PARAGRAPH)
+                  and SOFTWARE_FIELD.search(f.label) and f.name not in draft.answers), None)
+    if vocabulary is None or field is None or not details:
+        return []
+    apps = [a for a in vocabulary.every_software_in(details) if a.lower() != draft.item_name.lower()]
+    if not apps:
+        return []
+    try:
+        return [draft.set(field.name, ", ".join(apps)).label]
+    except InvalidAnswer:
+        return []
+
+
+def _more_software(ctx: ToolContext, draft: RequestDraft, label: str, value: str) -> str:
+    """ "she'll also need jira and confluence" for a software field: the applications named, added to those there."""
+    field = next((f for f in draft.fields if f.label.lower() == label.strip().lower() or f.name == label), None)
+    vocabulary = ctx.catalog.vocabulary
+    if field is None or vocabulary is None or not SOFTWARE_FIELD.search(field.label) \
+            or field.field_type not in (FieldType.TEXT, FieldType.PARAGRAPH):
+        return value
+    apps = vocabulary.every_software_in(value)
+    if not apps:
+        return value
+    before = [a.strip() for a in str(draft.answers.get(field.name) or "").split(",") if a.strip()]
+    return ", ".join(dict.fromkeys([*before, *apps]))
 
 
 def said_just_before(ctx: ToolContext) -> str | None:
@@ -305,10 +367,19 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
                     "I couldn't find a catalog item for that. Could you describe what you need differently?"))
             for found, _ in matches:
                 ctx.out.offer(f"start:{found.display_id}", found.name)
-            state.show("items", [(str(found.display_id), found.name) for found, _ in matches])
+            state.show_items([found for found, _ in matches])
             names = ", ".join(f"“{found.name}”" for found, _ in matches)
             return ToolResult(data={"items": [found.name for found, _ in matches]},
                               message=f"Which one do you mean: {names}?")
+        if not preset and (also := await also_asked(ctx, details, chosen)) is not None:
+            other, other_first = also
+            both = [other, chosen] if other_first else [chosen, other]
+            for found in both:
+                ctx.out.offer(f"start:{found.display_id}", found.name)
+            state.show_items(both)
+            return ToolResult(data={"items": [found.name for found in both]}, message=(
+                f"You asked for two things: “{both[0].name}” and “{both[1].name}”. Each is its own request — "
+                "which one shall we start with?"))
         return await begin(ctx, chosen, preset, details)
 
     @tool(ctx, "Recorded your answer")
@@ -394,7 +465,7 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
             elif not field.strip():
                 changed = _change_by_value(draft, value)
             else:
-                changed = _set_labelled(draft, field, value)
+                changed = _set_labelled(draft, field, _more_software(ctx, draft, field, value))
         except (InvalidAnswer, DraftClosed, ValueError) as problem:
             offer_choices(ctx, draft)
             return ToolResult(ok=True, message=str(problem), data={"invalid": True})

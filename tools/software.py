@@ -86,7 +86,7 @@ def software_tools(ctx: ToolContext) -> list[AsyncTool]:
                 f" — {max(seats.available or 0, 0)} of {seats.purchased} seats free")
             lines.append(f"• **{item.name}** ({_money(item.cost or 0)}){free}")
             ctx.out.offer(f"start:{item.display_id}", item.name)
-        ctx.state.show("items", [(str(item.display_id), item.name) for item in items])
+        ctx.state.show_items(items)
         return ToolResult(data={"items": [item.name for item in items]},
                           message="These are in the catalog:\n" + "\n".join(lines) + "\nWhich one do you mean?")
 
@@ -96,7 +96,7 @@ def software_tools(ctx: ToolContext) -> list[AsyncTool]:
         hours = item.delivery_time
         delivery = f"about {hours} hours ({hours / 24:.0f} days) after approval" if hours and hours % 24 == 0 else (
             f"about {hours} hours after approval" if hours else "not stated in the catalog")
-        ctx.state.show("item", [(item.display_id, item.name)], subject=item.name)
+        ctx.state.show_item(item)
         lines = [f"**{item.name}** — {item.short_description or 'no description'}",
                  f"Cost: {_money(item.cost or 0)}. Delivery: {delivery}.", f"Approvals: {describe_chain(chain)}."]
         models = next((f for f in item.custom_fields or [] if "model" in (f.label or "").lower() and choice_labels(f)), None)
@@ -123,7 +123,7 @@ def software_tools(ctx: ToolContext) -> list[AsyncTool]:
                  + (f", about {i['delivery_time_hours']} h" if i["delivery_time_hours"] else "") + ")" for i in items]
         for item in items[:3]:
             ctx.out.offer(f"start:{item['display_id']}", f"Request {item['name']}")
-        ctx.state.show("items", [(i["display_id"], str(i["name"])) for i in items])
+        ctx.state.show_items([found for found, _ in matches])
         return ToolResult(data={"items": items}, message="These catalog items match:\n" + "\n".join(lines))
 
     return [check_license, find_catalog_item]

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from tools.request_draft import RequestDraft
+from tools.vocabulary import choice_labels
 
 MAX_TRANSCRIPT = 60
 Role = Literal["employee", "copilot", "agent", "system"]
@@ -88,6 +89,12 @@ class ShownEntry(BaseModel):
 
     id: str  # article url, item display id, ticket id, application name
     label: str
+    cost: float | None = None  # a catalog item's price, for "the cheaper one"
+
+
+def _item_entry(item: Any) -> ShownEntry:
+    cost = getattr(item, "cost", None)
+    return ShownEntry(id=str(item.display_id), label=item.name, cost=float(cost) if cost is not None else None)
 
 
 class LastShown(BaseModel):
@@ -97,6 +104,7 @@ class LastShown(BaseModel):
     kind: Literal["articles", "items", "tickets", "licence", "item", "ticket"]
     entries: list[ShownEntry] = Field(default_factory=list)
     subject: str = ""  # the application of a licence answer, the item of an item answer
+    choices: dict[str, list[str]] = Field(default_factory=dict)  # an item's dropdowns: "the samsung then" picks one
 
 
 MAX_PARKED = 3
@@ -129,6 +137,17 @@ class WorkflowState(BaseModel):
         """Remember what was just shown (a list or one thing) for references in the next message."""
         self.last_shown = LastShown.model_validate({"kind": kind, "subject": subject, "entries": [
             {"id": str(i), "label": label} for i, label in entries]})
+
+    def show_items(self, items: Sequence[Any]) -> None:
+        """Catalog items just listed to pick from, with their prices ("the cheaper one")."""
+        self.last_shown = LastShown(kind="items", entries=[_item_entry(i) for i in items])
+
+    def show_item(self, item: Any) -> None:
+        """One catalog item just described or started, with its dropdowns' choices, so "the samsung then" or
+        "the bigger mac, uk keyboard" right after the card starts it with those values."""
+        choices = {str(f.label or f.name): labels for f in getattr(item, "custom_fields", None) or []
+                   if (labels := choice_labels(f))}
+        self.last_shown = LastShown(kind="item", entries=[_item_entry(item)], subject=item.name, choices=choices)
 
     def park(self, draft: RequestDraft) -> None:
         """Put an open draft aside (a topic switch); its pending confirmation, if any, is withdrawn."""

@@ -115,9 +115,15 @@ def read_query(text: str) -> Query:
     return query
 
 
+# Everyday words for the same thing as a ticket's subject or item says it ("the screen one" is the monitor request).
+SAME_THING = [{"screen", "monitor", "display"}, {"laptop", "notebook", "macbook"}, {"phone", "mobile", "smartphone"},
+              {"headset", "headphones"}, {"dock", "docking"}, {"wifi", "wireless", "wi-fi"}]
+
+
 def hit(word: str, words: set[str]) -> bool:
-    """The word names one of ``words``: exactly, as a prefix (jam / jammed) or as a close spelling."""
-    if word in words:
+    """The word names one of ``words``: exactly, as a prefix (jam / jammed), as a close spelling or as another
+    everyday word for the same thing (screen / monitor)."""
+    if word in words or any(word in group and group & words for group in SAME_THING):
         return True
     for other in words:
         short, long_ = sorted((word, other), key=len)

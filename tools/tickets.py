@@ -241,7 +241,7 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
             if matches:
                 item = matches[0][0]
                 ctx.out.offer(f"start:{item.display_id}", f"Request {item.name}")
-                ctx.state.show("item", [(item.display_id, item.name)], subject=item.name)  # "ok, how do I order one?"
+                ctx.state.show_item(item)  # "ok, how do I order one?"
                 message += f" If you'd like to ask for one, I can start a “{item.name}” request."
             else:
                 message += " If something isn't working, I can report it to IT for you."

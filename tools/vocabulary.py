@@ -44,7 +44,24 @@ ITEM_SYNONYMS = {"stick": "drive", "screen": "monitor", "display": "monitor", "d
                  "administrator": "admin", "joiner": "starter", "hire": "starter", "headphones": "headset",
                  "headphone": "headset", "mailing": "distribution", "folder": "drive", "evaluate": "evaluation",
                  "evaluating": "evaluation", "trial": "evaluation", "trialling": "evaluation", "pilot": "evaluation",
-                 "pdf": "acrobat"}  # "the pdf one" among Adobe's items: the PDF editor
+                 "pdf": "acrobat", "pdfs": "acrobat"}  # "the pdf one" among Adobe's items: the PDF editor
+# What well-known products are for, as people ask for them ("software to draw flowcharts" is Visio): added to the
+# description of the tenant's item whose name has the product's word, so only products the tenant offers are found.
+KNOWN_USES = {
+    "visio": "diagram diagrams flowchart flowcharts draw drawing org chart floor plan process map",
+    "acrobat": "pdf pdfs edit editing fillable sign combine",
+    "figma": "design prototype prototyping mockup mockups wireframe wireframes",
+    "tableau": "dashboard dashboards visualisation visualization charts analytics",
+    "miro": "whiteboard brainstorm brainstorming sticky workshop",
+    "postman": "api apis endpoint endpoints",
+    "intellij": "java kotlin ide",
+    "pycharm": "python ide",
+    "camtasia": "screen recording record tutorial tutorials",
+    "zoom": "webinar webinars minute limit",
+    "jira": "sprint sprints backlog bug bugs",
+    "confluence": "wiki documentation",
+    "sentry": "error errors crash tracking monitoring",
+}
 # Everyday words for a catalog category ("an app" is software).
 KIND_SYNONYMS = {"app": "software", "application": "software", "program": "software", "tool": "software",
                  "programme": "software", "device": "hardware", "equipment": "hardware", "kit": "hardware",
@@ -55,6 +72,10 @@ KIND_FILLER = frozenset({"installed", "install", "installing", "like", "more", "
                          "please", "some", "new", "need", "want", "get", "a", "an", "i", "me", "my", "for", "the"})
 # "no extra software", "without recording", "not the laptop": what is said not to be wanted names nothing.
 NEGATED = re.compile(r"\b(?:no|without|not|don'?t\s+need)\s+(?:(?:any|extra|more|the|a)\s+)?[\w-]+", re.I)
+# "something to plug my laptop into a projector", "anything for editing pdfs": the thing is named by its use.
+USE_PHRASE = re.compile(r"\b(?:something|anything|a\s+thing|some\s+kind\s+of\s+thing|a\s+gadget|software|an?\s+app|"
+                        r"a\s+tool|a\s+program)\s+(?:to|for|that|which|so)\b", re.I)
+SELF_DESCRIBED = re.compile(r"\b(?:i'?m|i\s+am|as)\s+(?:a|the)\s+new\b", re.I)  # "I'm a new starter": not an onboarding
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9+#\-]*[a-z0-9+#]|[a-z0-9]", re.I)
 
 
@@ -72,7 +93,9 @@ def _same(a: str, b: str) -> bool:
     if a == b:
         return True
     if min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)) and abs(len(a) - len(b)) <= 3:
-        return True
+        # "dock"/"docking", "print"/"printer"; not "project"/"projector" or "edit"/"editor" (an -or makes another word)
+        return not max(a, b, key=len).endswith("or")
+    return min(len(a), len(b)) >= 6 and fuzz.ratio(a, b) >= 85 and not (a.startswith(b) or b.startswith(a))
     return min(len(a), len(b)) >= 6 and fuzz.ratio(a, b) >= 85
 
 
@@ -188,6 +211,22 @@ class TenantVocabulary:
                 best = (self._fuzzy[found[0]], found[1])
         return best[0] if best else None
 
+    def every_software_in(self, text: str) -> list[str]:
+        """Every application the text names by name or alias, in the order said ("tableau + slack on top")."""
+        words = tokens(text)
+        found: list[str] = []
+        i = 0
+        while i < len(words):
+            for n in range(4, 0, -1):  # longest first at each position
+                gram = " ".join(words[i:i + n])
+                if len(words[i:i + n]) == n and gram in self.aliases:
+                    if self.aliases[gram] not in found:
+                        found.append(self.aliases[gram])
+                    i += n - 1
+                    break
+            i += 1
+        return found
+
     # --- catalog items -----------------------------------------------------------------------------
 
     def item_in(self, text: str) -> str | None:
@@ -202,6 +241,10 @@ class TenantVocabulary:
         rest_words = [ITEM_SYNONYMS.get(w, w) for w in _content(rest)]
         if self.names_a_kind(head_words + rest_words):
             return None  # "I need software": a kind of thing, not the one item whose name has the word
+        if (phrase := self._by_name_phrase(text)) is not None:
+            return phrase  # "we have a new starter, …; she needs tableau": the onboarding, not the app it includes
+        if USE_PHRASE.search(text) and (by_use := self._by_description(head_words + rest_words)) is not None:
+            return by_use  # "something to plug my laptop into a projector": what it does, not the laptop it is for
         if [w for w in head_words if self.kind_of(w) is None and w not in KIND_FILLER]:
             head_words = [w for w in head_words if self.kind_of(w) is None]  # "adobe software": Adobe's, any kind
         if wanted_head:
@@ -245,6 +288,20 @@ class TenantVocabulary:
         if len(self.path_items) == 1 and PATH.search(text):  # "access to S:\\Eng\\Builds": the form that asks for a path
             return self.path_items[0]
         return self._by_description(head_words + rest_words)
+
+    def _by_name_phrase(self, text: str) -> str | None:
+        """The one item two adjacent words of whose name (as said: "new hire" = "new starter") the text says, when
+        no other item's name has two adjacent words in it either; not about the employee ("I'm a new starter")."""
+        if SELF_DESCRIBED.search(text):
+            return None
+        said = [ITEM_SYNONYMS.get(_stem(w), _stem(w)) for w in tokens(text)]
+        pairs = set(zip(said, said[1:], strict=False))
+        owners = set()
+        for entry in self.items:
+            name = [ITEM_SYNONYMS.get(_stem(w), _stem(w)) for w in tokens(entry.name)]
+            if any(pair in pairs and not set(pair) <= FILLER for pair in zip(name, name[1:], strict=False)):
+                owners.add(entry.name)
+        return next(iter(owners)) if len(owners) == 1 else None
 
     def without_field_values(self, text: str) -> str:
         """The text without a form value said with its field's word ("the bigger Mac, UK keyboard": the laptop's
@@ -378,7 +435,8 @@ def _entry(item: ServiceItem) -> ItemEntry:
     words = [ITEM_SYNONYMS.get(w, w) for w in _content(name) if w not in EDITION] or _content(name)
     head_words = [w for w in _content(before) if w not in EDITION] or [w for w in _content(after) if w not in EDITION]
     head = ITEM_SYNONYMS.get(head_words[-1], head_words[-1]) if head_words else ""
-    described = frozenset(_stem(w) for w in tokens(f"{item.short_description or ''}") if w not in FILLER and (
+    uses = " ".join(KNOWN_USES.get(w, "") for w in tokens(name))
+    described = frozenset(_stem(w) for w in tokens(f"{item.short_description or ''} {uses}") if w not in FILLER and (
         len(w) >= 3 or (len(w) == 2 and w not in TWO_LETTER_WORDS)))  # "AV", "HR" count; "in", "or" do not
     form = frozenset(_stem(w) for f in item.custom_fields or [] for text in [f.label or "", *choice_labels(f)]
                      for w in tokens(text))

@@ -43,6 +43,7 @@ from tools.request_draft import RequestDraft
 
 ENGLISH_IN = ("inglés", "ingles", "englisch", "anglais", "inglês", "inglese", "engels", "angielsk", "english")
 HANDOVER_SUBJECT = re.compile(r"^(URGENT: )?Copilot handover", re.I)
+PICK_ONE = re.compile(r"Which one do you mean|which one shall we start with")  # tools/requests.py: items to pick from
 SUGGESTIONS = re.compile(r"articles may help", re.I)
 KNOWN_FIX = re.compile(r"^This may fix it — from “", re.M)  # tools/tickets.py known_fix: an article's fix, then the offer
 OUT_OF_SCOPE = re.compile(r"not something IT handles|only help with IT|People team", re.I)
@@ -114,7 +115,7 @@ def reply_kinds(result: TurnResult, before: Snapshot, after: Snapshot) -> set[st
     if after.draft_open and after.asking is not None and \
             tools & {"start_request", "answer_request_field", "change_request_field"}:
         kinds.add("asks_field")
-    if "find_catalog_item" in tools or (tools & {"start_request", "check_license"} and "Which one do you mean" in text):
+    if "find_catalog_item" in tools or (tools & {"start_request", "check_license"} and PICK_ONE.search(text)):
         kinds.add("catalog_options")
     if "check_license" in tools:
         kinds.add("licence_answer")

@@ -41,6 +41,8 @@ class Shown(BaseModel):
     kind: str
     labels: list[str] = Field(default_factory=list)
     subject: str = ""
+    costs: list[float | None] = Field(default_factory=list)  # of listed catalog items, for "the cheaper one"
+    choices: dict[str, list[str]] = Field(default_factory=dict)  # the shown item's dropdowns: "the samsung then"
 
 
 class DialogueState(BaseModel):

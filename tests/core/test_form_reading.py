@@ -402,3 +402,42 @@ def test_just_me_answered_for_owners_is_the_requester_and_other_people_stay_as_s
     anonymous.answer("sales-apac")
     anonymous.answer("me")
     assert anonymous.answers["owners"] == "me"
+
+
+# --- from conversations-dev9/dev10 (session 25): written for these tests ---------------------------------------------
+
+def test_a_platform_or_a_size_comparison_names_a_model() -> None:
+    phone, laptop = FORMS["Mobile phone"][0], FORMS["New laptop"][0]
+    assert one_choice(phone, "the android one").label == "Samsung Galaxy S25"  # type: ignore[union-attr]
+    assert one_choice(phone, "an apple one is fine").label == "iPhone 16"  # type: ignore[union-attr]
+    assert one_choice(laptop, "the bigger mac").label == "MacBook Pro 14"  # type: ignore[union-attr]
+    assert one_choice(laptop, "the smaller macbook please").label == "MacBook Air 13"  # type: ignore[union-attr]
+    assert one_choice(laptop, "the bigger one") is None  # "7450" is a model number, not a size: no guess
+
+
+def test_people_listed_after_their_fields_word_are_kept_whole() -> None:
+    d = RequestDraft(item_display_id=1, item_name="Shared mailbox", requester_email="me@acme.example", fields=[
+        *FORMS["Shared mailbox"], field("Members", "custom_paragraph", required=False)])
+    prefill(d, "mailbox called ops-rota, owners me and lee.park@acme.example, members kim@acme.example and "
+               "sam@acme.example")
+    assert d.answers["owners"] == "me@acme.example, lee.park@acme.example"
+    assert d.answers["members"] == "kim@acme.example, sam@acme.example"
+
+
+def test_a_fault_of_the_device_being_replaced_is_a_reason_not_a_problem_report() -> None:
+    laptop, phone = draft("New laptop"), draft("Mobile phone")
+    assert not_an_answer(laptop, WHY, "the hinge cracked and half the keys stick") is None
+    assert not_an_answer(phone, WHY, "battery on my current one dies by lunchtime") is None
+    assert not_an_answer(laptop, WHY, "the printer on floor 2 is jammed again") == "problem"
+
+
+def test_a_question_asked_on_someones_behalf_or_after_wait_is_a_question() -> None:
+    assert looks_like_question("wait how long does delivery take")
+    assert looks_like_question("also my colleague asks how she gets visio")
+    assert not looks_like_question("my team asked for this for the audit")
+
+
+def test_a_sentence_explaining_a_yes_no_answer_is_not_the_reason() -> None:
+    d = draft("Mobile phone")
+    prefill(d, "new work phone please. no need to port my number, I'm keeping my personal one")
+    assert d.answers == {"port_my_existing_number": False}  # the reason is still asked

@@ -243,3 +243,11 @@ def test_asking_what_the_copilot_is_is_answered_not_handed_over(text: str) -> No
 @pytest.mark.parametrize("text", ["can I talk to a real person?", "are you a real person? i need to talk to someone"])
 def test_asking_for_a_person_is_still_a_handover(text: str) -> None:
     assert decide(shared(), text, DialogueState(), TOOLS).tool == "escalate_to_human"
+
+
+def test_things_named_by_their_use_link_to_the_tenants_item() -> None:
+    vocabulary = ACME
+    assert vocabulary.item_in("something to hook my laptop up to a projector") == "USB-C to HDMI adapter"
+    assert vocabulary.item_in("we need software for drawing org charts and flowcharts") == "Microsoft Visio"
+    assert vocabulary.item_in("the adobe thing for editing pdfs") == "Adobe Acrobat Pro"
+    assert vocabulary.item_in("a projector adapter") == "USB-C to HDMI adapter"  # "projector" is not "Project"

@@ -21,8 +21,10 @@ from copilot.models.offline.speech_acts import ASKS_FOR_PERSON
 from tools.form_reading import (
     CORRECTION_CUE,
     EMAIL,
+    OWN_THING,
     PURPOSE,
     REASON_LINK,
+    SOFTWARE_FIELD,
     about_the_item,
     corrections,
     drops_the_item,
@@ -112,7 +114,8 @@ APPROVER = re.compile(r"\bwho\b.*\b(?:approves?|approval|sign(?:s)?\s+off|has\s+
 ITEM_FACTS = re.compile(r"\bhow\s+long\b|\bhow\s+soon\b|\bwhen\s+(?:will|would|do|does|can)\s+(?:i|it|they|that)\s+"
                         r"(?:get|receive|have|arrive|come|ship|be\s+(?:delivered|here|ready))\b|"
                         r"\bdelivery\s+time\b|\bhow\s+much\b|\bcomes?\s+with\b|\binclud(?:e|es|ed|ing)\b|\bwhat\s+(?:does|do|would|will)\s+(?:it|they|these|those|this|that|one)\s+"
-                        r"cost\b|\bhow\s+many\s+days\b|\b(?:price|cost)\s+of\s+(?:it|them|these|those|one)\b", re.I)
+                        r"cost\b|\bhow\s+many\s+days\b|\b(?:price|cost)\s+of\s+(?:it|them|these|those|one)\b|"
+                        r"\bhow\s+(?:big|large|heavy|fast)\b|\bwhat\s+size\b|\bcapacity\b|\bspecs?\b", re.I)
 TICKET_FOLLOW = re.compile(
     r"\b(?:who|when|why|next|approv\w*|status|still|stuck|done|fixed|progress|long|chase|remind|update|working|"
     r"assigned|eta|priority|closed|resolved|open|happening|moving|moved|news|heard|sign(?:ed)?\s+off|waiting|"
@@ -129,6 +132,7 @@ ASKS_FOR_CHANGE = re.compile(r"^\s*(?:(?:can|could|may)\s+i\s+(?:get|have|order|
 AGREE = re.compile(r"^\s*(?:yes|yep|yeah|yup|sure|ok(?:ay)?|alright|go\s+on)\b", re.I)  # "yes, let's finish the dock"
 WHERE_WERE_WE = re.compile(r"where\s+were\s+we|what\s+was\s+i\s+doing|what\s+were\s+we\s+doing|where\s+was\s+i", re.I)
 TEXT_TYPES = {FieldType.TEXT, FieldType.PARAGRAPH, FieldType.URL}
+ADDS = re.compile(r"\b(?:also|add|plus|too|as\s+well|on\s+top|in\s+addition)\b", re.I)
 REQUEST_CUE = re.compile(r"\b(?:need|want|order|get\s+me|add|i'?d\s+like|can\s+i\s+(?:get|have)|also\s+get|"
                          r"let'?s\s+do|(?:do|start|sort)\s+(?:the|a|an|my)\s+.+\s+first|first\s*[.!?]*$|before\s+that)\b", re.I)
 NEED_QUESTION = re.compile(r"\b(?:do|does|will|would|should|shall|won'?t|don'?t)\s+(?:i|we|you|they|he|she)\s+"
@@ -249,6 +253,12 @@ def reference(text: str, state: DialogueState, entities: dict[str, Any]) -> Comm
             return StartFlow(item=licence_item, details=text)
     if shown.kind == "item" and TAKE_IT.search(text) and item and not state.draft_item:
         return StartFlow(item=item, details=text)  # "ok request that for 1 day" after the item or an answer offering it
+    if shown.kind == "item" and item and not state.draft_item and names_a_shown_choice(text, shown.choices):
+        return StartFlow(item=item, details=text)  # "the samsung then", "the bigger mac, uk keyboard" after its card
+    if shown.kind == "items" and not state.draft_item and (priced := by_price(text, shown.labels, shown.costs)):
+        if looks_like_question(text):  # "which one is cheaper?": that item's card, with its price
+            return AnswerQuestion(tool="find_catalog_item", arguments={"need": priced})
+        return StartFlow(item=priced, details=text)  # "the cheaper one pls"
     if shown.kind in ("ticket", "tickets") and not state.draft_item:
         found = _ticket_reference(text, shown.labels, entities)
         if found is not None:
@@ -275,6 +285,35 @@ def reference(text: str, state: DialogueState, entities: dict[str, Any]) -> Comm
     return None
 
 
+def names_a_shown_choice(text: str, choices: dict[str, list[str]]) -> bool:
+    """Whether a short statement picks a choice of the item just shown ("the android then", "windows pls"), as an
+    answer to the card, not a question or a no ("no thanks, the office one is fine")."""
+    if not choices or len(text.split()) > 10 or looks_like_question(text) or FIRST_NO.match(text) \
+            or CANCEL.search(text) or confirmation(text) is False:
+        return False
+    return any(one_choice(DraftField(name=label, label=label, field_type=FieldType.DROPDOWN, required=True,
+                                     choices=[Choice(label=c, value=c) for c in labels]), text) is not None
+               for label, labels in choices.items())
+
+
+CHEAPER = re.compile(r"\b(?:cheap(?:er|est)?|less\s+expensive|least\s+expensive|lower\s+(?:price|cost)|budget)\b", re.I)
+DEARER = re.compile(r"\b(?:pricier|priciest|more\s+expensive|most\s+expensive|dearer|premium\s+one)\b", re.I)
+
+
+def by_price(text: str, labels: list[str], costs: list[float | None]) -> str | None:
+    """ "the cheaper one", "the more expensive one" among the items just listed: the one with the lowest or highest
+    price (None when the prices are unknown or tie)."""
+    cheap, dear = bool(CHEAPER.search(text)), bool(DEARER.search(text))
+    priced = [(cost, label) for label, cost in zip(labels, costs, strict=False) if cost is not None]
+    if cheap == dear or len(text.split()) > 10 or len(priced) < 2 or len(priced) != len(labels):
+        return None
+    ordered = sorted(priced)
+    low, high = ordered[0], ordered[-1]
+    if (cheap and low[0] == ordered[1][0]) or (dear and high[0] == ordered[-2][0]):
+        return None
+    return low[1] if cheap else high[1]
+
+
 def read(text: str, state: DialogueState, intent: str, confidence: float, entities: dict[str, Any]) -> Command | None:
     """The dialogue command for this message when a flow or a reference decides it; None: route by intent."""
     draft = form_of(state)
@@ -292,6 +331,11 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
                     and read_values(draft, text).get(asked.name):  # "call it emea-sales, no external addresses"
                 return ResumeFlow(details=text)  # both fields, read from the words as the form picks up
             return CorrectSlot(field=off, value="no")  # "cancel the recording part": that field, not the request
+        software_slot = next((s.label for s in state.form if s.field_type in TEXT_TYPES
+                              and SOFTWARE_FIELD.search(s.label)), None)
+        if software_slot and entities.get("software") and ADDS.search(text) and not looks_like_question(text) \
+                and str(entities["software"]).lower() != draft.item_name.lower():
+            return CorrectSlot(field=software_slot, value=text)  # "she'll also need jira" for an onboarding's software
         changes = corrections(draft, text)
         if changes and (cue or ASKS_FOR_CHANGE.search(text) or (not looks_like_question(text) and (
                 state.stage == "review" or asked is None or _fits_current(draft, text) is None))):
@@ -312,7 +356,8 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
             return CorrectSlot(field=same[0], value=same[1])  # "home" when it is already Home address: said so
         if state.stage == "review" and not cue and not changes and not looks_like_question(text) \
                 and confirmation(text) is None and (reason := _reason_field(draft)) is not None \
-                and (PURPOSE_START.match(text) or _restates(draft, reason, text)) and len(text.split()) >= 3 and _new_item(text, intent, entities, state) is None \
+                and (PURPOSE_START.match(text) or _restates(draft, reason, text) or OWN_THING.search(text)) \
+                and len(text.split()) >= 3 and _new_item(text, intent, entities, state) is None \
                 and not (intent in ANOTHER_ACT and confidence >= CLEARLY_ELSEWHERE):
             return CorrectSlot(field=reason, value=text)  # "Analysing sales calls to coach the team" at the review
         checkbox = asked is not None and asked.field_type == FieldType.CHECKBOX

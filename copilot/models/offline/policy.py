@@ -25,7 +25,7 @@ from copilot.models.offline.commands import (
 )
 from tools.form_reading import MALFUNCTION, looks_like_question
 from tools.patterns import AFFIRM, THANKS, hesitates
-from tools.ticket_match import read_query
+from tools.ticket_match import hit, read_query
 from tools.vocabulary import TenantVocabulary
 
 CORRECTION = re.compile(
@@ -77,6 +77,10 @@ def says_nothing_specific(text: str) -> bool:
 
 
 # Seats said to be gone ("Figma is maxed out", "have we run out of Miro licences?"): a question of availability.
+# "do we have room for 5 more people?", "enough seats for the new starters?": a seat count asked another way
+ROOM_FOR = re.compile(r"\b(?:room|space|capacity)\s+for\b|\benough\s+(?:seats?|licen[cs]es?|room)\b", re.I)
+TWO_THINGS = re.compile(r"\b\w{3,}\s+(?:or|and|&)\s+\w{3,}", re.I)
+SEAT_WORD = re.compile(r"\b(?:seats?|licen[cs]es?|licen[cs]ing)\b", re.I)
 SEATS_GONE = re.compile(r"\b(?:maxed\s+out|max(?:ed)?\s+out|r[au]n\s+out|used\s+up|all\s+(?:taken|gone|used|assigned)|"
                         r"sold\s+out|fully\s+(?:used|allocated|booked)|no\s+(?:more\s+)?(?:seats?|licen[cs]es?)\s+left|"
                         r"out\s+of\s+(?:seats?|licen[cs]es?))\b", re.I)
@@ -197,15 +201,23 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
             and (PLEASE_AT_END.search(text) or ASK_OPENING.match(text)):
         # "zoom pro license pls", "please evaluate Sentry for error tracking": asked for, not asked about or reported
         return StartFlow(item=str(entities["item"]), details=text)
-    if entities.get("software") and not state.draft_item and SEATS_GONE.search(text) and intent not in ALWAYS_ROUTE:
+    if entities.get("item") and not state.draft_item and intent not in ALWAYS_ROUTE and commands.APPROVER.search(text) \
+            and not read_query(text).pronoun and not OWN_OR_STATUS.search(text):
+        return AnswerQuestion(tool="find_catalog_item", arguments={"need": str(entities["item"])})  # "who approves a CC licence?"
+    if entities.get("software") and not state.draft_item and (SEATS_GONE.search(text) or ROOM_FOR.search(text)) \
+            and intent not in ALWAYS_ROUTE:
         return AnswerQuestion(tool="check_license", arguments={"software": str(entities["software"])})  # "maxed out?"
     if state.draft_item and intent == "out_of_scope_hr" and looks_like_question(text) and ITEM_PRONOUN.search(text):
         return AnswerQuestion(tool="search_kb", arguments={"question": text})  # "where do people pick these up?"
     if state.draft_item and (fix := correction(text)):
         return CorrectSlot(field=fix[0], value=fix[1])
+    if entities.get("item") and not state.draft_item and intent not in ALWAYS_ROUTE \
+            and names_only_the_item(text, str(entities["item"])):
+        return AnswerQuestion(tool="find_catalog_item", arguments={"need": str(entities["item"])})  # "tell me about figma"
     if entities.get("item") and not state.draft_item and intent in ("kb_question", "request_item") \
             and WHICH_ON_OFFER.search(text):
-        return AnswerQuestion(tool="find_catalog_item", arguments={"need": str(entities["item"])})  # "which phones do we offer?"
+        several = TWO_THINGS.search(text) is not None  # "what monitors or docks can I order?": every item that matches
+        return AnswerQuestion(tool="find_catalog_item", arguments={"need": text if several else str(entities["item"])})
     if intent not in ALWAYS_ROUTE and STATUS_QUESTION.search(text):
         ticket = entities.get("ticket")
         if not ticket and ALL_MINE.search(text) and not read_query(text).content:
@@ -261,6 +273,23 @@ def about_item(question: str, state: DialogueState) -> str:
 WHICH_ON_OFFER = re.compile(r"\b(?:which|what)\b[\w\s-]{1,30}?\b(?:do\s+(?:we|you)\s+(?:offer|have|provide|stock)|"
                             r"are\s+(?:there|available|on\s+offer|offered)|can\s+(?:i|we)\s+(?:get|choose|pick|order)\b(?!\s+(?:it|one)\b))",
                             re.I)
+TELL_ABOUT = re.compile(r"^\s*(?:(?:can\s+you\s+|pls\s+|please\s+)?tell\s+me\s+(?:a\s+bit\s+|more\s+)?about|what\s+(?:is|about)|"
+                        r"what'?s|info(?:rmation)?\s+(?:on|about)|details\s+(?:of|on|about))\s+(?:the\s+|a\s+|an\s+)?", re.I)
+# "who still needs to approve my jetbrains request": the employee's own ticket, not the item's approval chain
+OWN_OR_STATUS = re.compile(r"\b(?:my|mine|still|yet|already)\b", re.I)
+
+
+def names_only_the_item(text: str, item: str) -> bool:
+    """ "tell me about figma", "what's the docking station?": the item's card is asked for — every word after the
+    opening is a word of the item's name (not "what's the vpn address?" or "the difference between …")."""
+    opening = TELL_ABOUT.match(text)
+    if opening is None:
+        return False
+    rest = [w for w in re.findall(r"[a-z0-9]+", text[opening.end():].lower()) if w not in {"the", "a", "an", "pls", "please"}]
+    name = {n for n in re.findall(r"[a-z0-9]+", item.lower()) if len(n) >= 3}
+    return bool(rest) and all(hit(w, name) for w in rest)
+
+
 ITEM_PRONOUN = re.compile(r"\b(?:it|these|those|them|they|this\s+one)\b", re.I)  # the requested item, mid-form
 ENDS_ON_THIS = re.compile(r"\b(?:this|that)\b(?=\s*(?:one\s*)?[?.!]*\s*$)", re.I)  # "… raise this?", not "that one laptop"
 
@@ -271,6 +300,11 @@ def route(intent: str, text: str, entities: dict[str, Any], state: DialogueState
 
     if intent == "kb_question":
         return call("search_kb", question=about_item(text, state))
+    shown = state.last_shown
+    about = state.draft_item or (shown.subject if shown is not None and shown.kind in ("item", "licence") else None)
+    if intent == "license_check" and not entities.get("software") and about and SEAT_WORD.search(text) \
+            and ASKS_AVAILABILITY.search(text) and commands.PRONOUN.search(text):
+        return call("check_license", software=about)  # "how many seats of it are free?" about the item in hand
     if intent == "license_check" and not entities.get("software") and state.draft_item:
         return call("search_kb", question=about_item(text, state))  # "does it matter that it has a free tier?"
     if intent == "license_check" and not entities.get("software") and not ASKS_AVAILABILITY.search(text) \

@@ -56,7 +56,7 @@ TYPE_PICK = re.compile(r"\bthe\s+(?:service\s+)?(?:request|incident|order|proble
 FOLLOW_CUE = re.compile(
     r"\b(?:who|when|why|what'?s\s+next|next\s+step|next|since|approv\w*|status|still|stuck|done|fixed|progress|long|"
     r"chase|remind|nudge|ping|update|assigned|eta|priority|closed|resolved|open|happening|moving|moved|news|heard|"
-    r"speed|faster|quicker|hurry|expedite|escalate|"
+    r"speed|faster|quicker|hurry|expedite|escalate|pending|"
     r"sign(?:ed)?\s+off|waiting|holding|sitting|deadline|due|mean|means|meaning)\b"
     # "is it on me?", "do I have to do anything?": what the status means for the employee
     r"|\b(?:on|up\s+to)\s+me\b|\bmy\s+(?:side|end|turn|move)\b|\bdo\s+i\s+(?:need|have)\s+to\b", re.I)
@@ -107,6 +107,9 @@ STATE_ASKED = re.compile(r"\b(?:is|was|has|did|are)\b[^.!]*\b(?:closed|resolved|
                          r"approved|completed|cancell?ed)\b|\bstatus\b", re.I)
 
 
+# "once it's approved, where do I get it from?" after a request's status: how the item is handed over (the KB)
+WHERE_TO_GET = re.compile(r"\bwhere\s+(?:do|can|will|would|should|shall)\s+(?:i|we)\s+(?:get|pick|collect|find|fetch)\b|"
+                          r"\bwhere\s+(?:is|will)\s+it\s+(?:be\s+)?(?:delivered|sent|shipped)\b", re.I)
 THANKS_FIRST = re.compile(r"^\W*(?:(?:thanks|thank\s+you|thx|ty|cheers|ok(?:ay)?|great|cool|perfect|got\s+it)\b[\s!,.]*)+",
                           re.I)
 
@@ -155,6 +158,8 @@ def about_shown_ticket(text: str, state: DialogueState, entities: dict[str, Any]
             and not REQUEST_CUE.search(text):
         # "thanks! and the request for the monitor?" after a ticket's status: that other ticket's status
         return AnswerQuestion(tool="ticket_status", arguments={"ticket": asked_on.group("what")})
+    if shown.kind == "ticket" and WHERE_TO_GET.search(text) and shown_request_item(state):
+        return AnswerQuestion(tool="search_kb", arguments={"question": text})  # "where do I pick it up?": about the item
     if shown.kind == "ticket":
         names_other = bool(entities.get("software") or entities.get("item") or IT_WORDS.search(text) or query.other)
         if not names_other and FOLLOW_CUE.search(text) and len(text.split()) <= 12 and (
