@@ -378,7 +378,27 @@ _FOLLOWUP_AND_ITEMS: dict[str, dict[str, str]] = {
            "zatwierdzony": "approved", "klawiatura": "keyboard", "telefon": "phone", "do domu": "home address",
            "do biura": "office desk"},
 }
-for _code, _extra in _FOLLOWUP_AND_ITEMS.items():
+# "I can't connect to the office Wi-Fi": a fault of one person's connection, never an outage for lack of words.
+_CANNOT_CONNECT: dict[str, dict[str, str]] = {
+    "es": {"no puedo conectarme al": "i can't connect to the", "no puedo conectarme a la": "i can't connect to the",
+           "no puedo conectarme a": "i can't connect to", "no puedo conectarme": "i can't connect",
+           "no me puedo conectar a": "i can't connect to", "no me puedo conectar": "i can't connect", "no puedo": "i can't"},
+    "de": {"ich kann mich nicht mit dem": "i can't connect to the", "kann mich nicht mit dem": "can't connect to the",
+           "kann mich nicht mit": "can't connect to", "ich kann mich nicht": "i can't connect", "verbinden": "connect",
+           "keine verbindung": "no connection", "ich kann nicht": "i can't", "büro": "office", "im büro": "in the office"},
+    "fr": {"je n'arrive pas à me connecter au": "i can't connect to the", "je n'arrive pas à me connecter à":
+           "i can't connect to", "je n'arrive pas à me connecter": "i can't connect", "je n'arrive pas à": "i can't",
+           "n'arrive pas à": "can't", "je ne peux pas": "i can't", "me connecter": "connect", "se connecter": "connect",
+           "du bureau": "office", "bureau": "office"},
+    "pt": {"não consigo conectar no": "i can't connect to the", "não consigo conectar ao": "i can't connect to the",
+           "não consigo me conectar": "i can't connect", "não consigo conectar": "i can't connect", "não consigo": "i can't"},
+    "it": {"non riesco a connettermi alla": "i can't connect to the", "non riesco a connettermi al":
+           "i can't connect to the", "non riesco a connettermi": "i can't connect", "non riesco a": "i can't",
+           "ufficio": "office"},
+    "nl": {"ik kan geen verbinding maken met": "i can't connect to", "geen verbinding": "no connection",
+           "kantoor": "office"},
+}
+for _code, _extra in [*_FOLLOWUP_AND_ITEMS.items(), *_CANNOT_CONNECT.items()]:
     for _source, _target in _extra.items():
         _GLOSS[_code].setdefault(_source, _target)  # an existing entry wins: the table above was tuned first
 _COMPILED: dict[str, list[tuple[re.Pattern[str], str]]] = {

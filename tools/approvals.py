@@ -60,7 +60,7 @@ def preview_chain(
     for level in rules.levels_for(item_name):
         if level.min_cost is not None and cost < level.min_cost:
             continue
-        why = f"requests from {level.min_cost:,.0f} need it" if level.min_cost else "always required"
+        why = f"requests from ${level.min_cost:,.0f} need it" if level.min_cost else "always required"
         if level.approver == "reporting_manager":
             who, kind = employee.manager_name or "your manager", "person"
             why = "your reporting manager" + (f"; {why}" if level.min_cost else "")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process, utils
 
 from tools.freshservice import Application, FreshserviceClient, FreshserviceError, ServiceItem
-from tools.vocabulary import TenantVocabulary, choice_labels
+from tools.vocabulary import EDITION, TenantVocabulary, choice_labels
 
 REFRESH_SECONDS = 600
 ITEM_MATCH_CUTOFF = 55
@@ -65,6 +65,7 @@ def by_description(need: str, items: list[ServiceItem]) -> ServiceItem | None:
             frequency[word] = frequency.get(word, 0) + 1
     wanted = _content_words(need, synonyms=True)
     wanted = (wanted - SOFTWARE_IN_GENERAL) or wanted  # "jira software": Jira, which no description names
+    wanted -= _content_words(" ".join(EDITION))  # "Loom Business": an edition word says which edition, not which item
     weights = sorted(((sum(1.0 / frequency[w] for w in wanted & words), display_id)
                       for display_id, words in texts.items()), reverse=True)
     if not weights or weights[0][0] < 1.0 or (len(weights) > 1 and weights[0][0] < 1.5 * weights[1][0] + 0.25):
@@ -83,6 +84,7 @@ def _shares_a_word(query: str, item_text: str) -> bool:
     """Whether a word of the need is a word of the item's name, description or choices, or a typo or the start of
     one ("moniter", "mac" of "MacBook"): fuzzy ratios over whole sentences also score strings that share none."""
     said = [w for w in utils.default_process(query).split() if len(w) >= 2 and w not in FUNCTION_WORDS]
+    said = [w for w in said if w not in EDITION] or said  # "Loom Business" shares only an edition with Grammarly's
     own = set(utils.default_process(item_text).split()) - FUNCTION_WORDS
     return any(w in own or any((len(w) >= 3 and o.startswith(w)) or (min(len(w), len(o)) >= 4 and fuzz.ratio(w, o) >= 80)
                                for o in own) for w in said)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from html import escape, unescape
 from typing import Any
 
@@ -17,6 +18,7 @@ from tools.context import AsyncTool, ToolContext, WriteMode, tool
 from tools.freshservice import NotFound, Ticket, TicketCreate
 from tools.knowledge import best_reading, shown_passage
 from tools.patterns import ticket_reference
+from tools.requests import approval_chain
 from tools.results import ToolResult
 from tools.state import PendingAction
 from tools.summary import continues_problem, incident_subject, summary_html
@@ -154,6 +156,20 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
         most = max(hours)
         return f", usually within about {most} hours" + (f" ({most // 24} days)" if most >= 48 and most % 24 == 0 else "")
 
+    async def why_approver(found: Ticket, approval: str) -> str:
+        """ "Why Priya Raman: head of Engineering; requests from $500 need it." — the catalog's rule that put the
+        pending approver on this request ("why does Priya need to sign it?"), when it can be told."""
+        who = approval.removeprefix("waiting for approval from ").split(" since ")[0]
+        for requested in await ctx.client.list_requested_items(found.id):
+            item = await ctx.catalog.item(requested.service_item_id) if requested.service_item_id else None
+            if item is None:
+                continue
+            total = (item.cost or Decimal(0)) * (requested.quantity or 1)
+            chain = await approval_chain(ctx, item.name, total)
+            if (rule := next((a for a in chain if a.who == who), None)) is not None:
+                return f"Why {who}: {rule.why}."
+        return ""
+
     async def describe(found: Ticket) -> ToolResult:
         """One ticket of the employee's: status, approvals (who, since when) and what happens next."""
         ctx.out.ticket(found.id)
@@ -169,6 +185,8 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
                 parts.append(f"{record.approver_name} approved it ({_when(record.updated_at or record.created_at)}).")
         if approval:
             parts.append(f"It is {approval}.")
+            if approval.startswith("waiting") and (why := await why_approver(found, approval)):
+                parts.append(why)
         open_now = found.status in OPEN_STATUSES
         if open_now and approval and approval.startswith("waiting"):
             who = approval.removeprefix("waiting for approval from ").split(" since ")[0]

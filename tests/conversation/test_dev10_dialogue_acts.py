@@ -117,3 +117,9 @@ def test_a_new_starter_with_apps_is_one_onboarding_with_its_software(as_employee
     assert "Extra software: Tableau Creator, Slack, Miro" in chat.say("oh and add miro too")
     stored = requested(copilot, number(chat.say("submit"), "SR"))
     assert stored["extra_software"] == "Tableau Creator, Slack, Miro" and stored["start_date"] == "2027-03-01"
+
+
+def test_a_pending_approvers_rule_is_told_with_the_status(as_employee: Any) -> None:
+    chat = as_employee(DAN)
+    chat.say("what's happening with the intellij licence i asked for")
+    assert "Why Priya Raman: head of Engineering; requests from $500 need it." in chat.say("why does priya need to sign it?")

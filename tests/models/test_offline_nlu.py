@@ -251,3 +251,19 @@ def test_things_named_by_their_use_link_to_the_tenants_item() -> None:
     assert vocabulary.item_in("we need software for drawing org charts and flowcharts") == "Microsoft Visio"
     assert vocabulary.item_in("the adobe thing for editing pdfs") == "Adobe Acrobat Pro"
     assert vocabulary.item_in("a projector adapter") == "USB-C to HDMI adapter"  # "projector" is not "Project"
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("je n'arrive pas à me connecter au wifi du bureau", "fr"), ("no puedo conectarme al wifi de la oficina", "es"),
+    ("ich kann mich nicht mit dem WLAN im Büro verbinden", "de"), ("non riesco a connettermi alla wifi in ufficio", "it"),
+])
+def test_one_persons_connection_problem_in_another_language_is_no_outage(text: str, code: str) -> None:
+    from copilot import language
+
+    decision = decide(shared(), language.gloss(text, code), DialogueState(), TOOLS, ACME)
+    assert decision.tool != "escalate_to_human" and "connect" in language.gloss(text, code)
+
+
+def test_an_urgent_reading_the_model_is_unsure_of_opens_no_urgent_ticket() -> None:
+    understood = shared().understand("can someone actually look at it today? its been days")
+    assert understood.intent not in ("urgent_security", "outage")

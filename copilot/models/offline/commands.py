@@ -110,7 +110,8 @@ TAKE_IT = re.compile(
     r"put\s+in\s+a\s+request|raise\s+a\s+request|grab\s+(?:me\s+)?(?:it|that|one|a\s+seat)|"
     r"(?:reserve|claim|book)\s+(?:me\s+)?(?:it|that|one|a\s+seat)|get\s+(?:it|that|one)\s+for\s+me)\b", re.I)
 APPROVER = re.compile(r"\bwho\b.*\b(?:approves?|approval|sign(?:s)?\s+off|has\s+to\s+(?:approve|ok))\b|"
-                      r"\bneeds?\s+(?:an\s+)?approv|\bapproval\s+(?:chain|needed|required)\b", re.I)
+                      r"\bneeds?\s+(?:an\s+)?approv|\bapproval\s+(?:chain|needed|required)\b|"
+                      r"\bneeds?\s+(?:\w+\s+){0,2}to\s+(?:approve|sign\s+(?:it\s+|that\s+|this\s+)?off|ok)\b", re.I)
 ITEM_FACTS = re.compile(r"\bhow\s+long\b|\bhow\s+soon\b|\bwhen\s+(?:will|would|do|does|can)\s+(?:i|it|they|that)\s+"
                         r"(?:get|receive|have|arrive|come|ship|be\s+(?:delivered|here|ready))\b|"
                         r"\bdelivery\s+time\b|\bhow\s+much\b|\bcomes?\s+with\b|\binclud(?:e|es|ed|ing)\b|\bwhat\s+(?:does|do|would|will)\s+(?:it|they|these|those|this|that|one)\s+"

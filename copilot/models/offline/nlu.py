@@ -151,6 +151,11 @@ class OfflineNLU:
             return Understanding("nonsense", max(confidence, 0.9), found, ranked)
         if "ticket" in found and intent in ("kb_question", "my_tickets", "create_incident", "nonsense", "capabilities"):
             return Understanding("ticket_status", max(confidence, 0.9), found, ranked)
+        if confidence < MIN_CONFIDENCE and intent in ("urgent_security", "outage"):
+            # an urgent reading the model is unsure of opens no urgent ticket: the best other reading, or a person
+            # asked for ("can someone actually look at it today? it's been days")
+            others = [name for name, _ in ranked if name not in ("urgent_security", "outage")]
+            intent = "human" if speech_acts.ASKS_FOR_PERSON.search(text) else others[0] if others else "kb_question"
         if confidence < MIN_CONFIDENCE and intent not in ("urgent_security", "outage", "human"):
             intent = "kb_question" if self.known_share(text, tenant) >= 0.5 and len(text.split()) >= 3 else "nonsense"
         return Understanding(speech_acts.refine(intent, text, ranked), confidence, found, ranked)
