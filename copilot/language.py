@@ -398,7 +398,39 @@ _CANNOT_CONNECT: dict[str, dict[str, str]] = {
     "nl": {"ik kan geen verbinding maken met": "i can't connect to", "geen verbinding": "no connection",
            "kantoor": "office"},
 }
-for _code, _extra in [*_FOLLOWUP_AND_ITEMS.items(), *_CANNOT_CONNECT.items()]:
+# Delivery questions, keyboard layouts, slowness and "open a ticket" — words a form or a follow-up needs.
+_FORMS_AND_FAULTS: dict[str, dict[str, str]] = {
+    "es": {"cuánto tardan en llegar": "how long until they arrive", "cuánto tarda en llegar": "how long until it arrives",
+           "cuánto tardan": "how long does it take", "cuánto tarda": "how long does it take", "entrega": "delivery",
+           "envíalo": "submit", "vale": "ok", "lentísimo": "very slow", "restablecer": "reset",
+           "teclado alemán": "german keyboard", "teclado inglés": "uk keyboard", "teclado británico": "uk keyboard",
+           "teclado americano": "us keyboard", "abrir un ticket": "open a ticket", "reinicié": "i restarted"},
+    "de": {"deutscher tastatur": "german keyboard", "deutsche tastatur": "german keyboard",
+           "deutschem tastaturlayout": "german keyboard", "englischer tastatur": "uk keyboard",
+           "britischer tastatur": "uk keyboard", "amerikanischer tastatur": "us keyboard",
+           "wie lange dauert die lieferung": "how long does delivery take", "lieferung": "delivery",
+           "abschicken": "submit", "passt": "ok", "ticket aufmachen": "open a ticket", "ticket öffnen": "open a ticket",
+           "sehr langsam": "very slow", "langsam": "slow", "lüfter": "fans", "neu gestartet": "restarted"},
+    "fr": {"combien de temps pour la livraison": "how long does delivery take", "livraison": "delivery",
+           "clavier allemand": "german keyboard", "clavier anglais": "uk keyboard", "clavier britannique": "uk keyboard",
+           "clavier américain": "us keyboard", "réinitialiser": "reset", "très lent": "very slow",
+           "ouvrir un ticket": "open a ticket", "ventilateur": "fan", "redémarré": "restarted"},
+    "pt": {"quanto tempo demora": "how long does it take", "entrega": "delivery", "teclado alemão": "german keyboard",
+           "redefinir": "reset", "abrir um chamado": "open a ticket", "reiniciei": "i restarted"},
+    "it": {"reimpostare la mia password": "reset my password", "reimpostare": "reset", "lentissimo": "very slow",
+           "lento": "slow", "ventole": "fans", "ventola": "fan", "rumore": "noise", "puoi aprire un ticket":
+           "can you open a ticket", "aprire un ticket": "open a ticket", "ho già riavviato": "i already restarted",
+           "riavviato": "restarted", "aggiornato": "updated", "quanto ci vuole": "how long does it take",
+           "consegna": "delivery", "tastiera tedesca": "german keyboard", "sono nuova qui": "i'm new here",
+           "sono nuovo qui": "i'm new here", "da stamattina": "since this morning"},
+    "nl": {"ik heb een dockingstation nodig": "i need a docking station", "dockingstation": "docking station",
+           "hoe lang duurt de levering": "how long does delivery take", "levering": "delivery",
+           "verstuur maar": "submit", "verstuur": "submit", "prima": "ok", "heel traag": "very slow", "traag": "slow",
+           "duits toetsenbord": "german keyboard"},
+    "pl": {"jak długo trwa dostawa": "how long does delivery take", "dostawa": "delivery", "wyślij": "submit",
+           "bardzo wolny": "very slow", "zresetować hasło": "reset my password", "otworzyć zgłoszenie": "open a ticket"},
+}
+for _code, _extra in [*_FOLLOWUP_AND_ITEMS.items(), *_CANNOT_CONNECT.items(), *_FORMS_AND_FAULTS.items()]:
     for _source, _target in _extra.items():
         _GLOSS[_code].setdefault(_source, _target)  # an existing entry wins: the table above was tuned first
 _COMPILED: dict[str, list[tuple[re.Pattern[str], str]]] = {

@@ -29,7 +29,7 @@ from tools.request_draft import (
 )
 
 _TOKEN = re.compile(r"[a-z0-9]+")
-NEGATION = {"no", "not", "without", "dont", "don", "never", "nope", "doesnt", "isnt", "nor"}
+NEGATION = {"no", "not", "without", "dont", "don", "never", "nope", "doesnt", "isnt", "nor", "nobody", "noone", "none"}
 GENERIC = {"the", "and", "for", "all", "new", "with", "address", "type", "level", "mode", "one", "other"}
 FILLER = set("""a an the my me our us i i'm im it its this that these those please pls plz thanks thank you one some
 any just also so really very it's is are be was need needs needed want like would get getting got can could will
@@ -65,6 +65,10 @@ PURPOSE = re.compile(
     r"i\s+am\s+(?:doing|working\s+on)|(?:i\s+|we\s+)?need(?:ed)?\s+(?:it\s+|them\s+|this\s+|one\s+)?(?:for|to)|"
     r"in\s+order\s+to|to(?!\s+(?:the|my|a|an|your|our|his|her|their|that|this|it|me|us|them)\b))\s+"
     r"(?P<rest>(?:(?!\bfor\b|\s[-–—]\s)[^,;.!?()\n])+)", re.I)
+# "need admin rights, setting up a local kubernetes cluster": what the employee is doing, after the request.
+DOING = re.compile(r"(?:[,;:]|\s[-–—])\s*(?P<rest>(?:setting\s+up|building|working\s+on|migrating|testing|debugging|"
+                   r"running|preparing|creating|developing|analy[sz]ing|designing|editing|presenting|upgrading|"
+                   r"rolling\s+out|automating|reviewing|auditing)\b[^,;.!?()\n]{5,})", re.I)
 # A message that says it changes something already given ("actually", "sorry, …", "make that …").
 CORRECTION_CUE = re.compile(
     r"^\s*(?:no|nope|oops|sorry|wait|hmm|ah|oh)\b|\b(?:actually|instead|rather|change|changed|switch|swap|make\s+(?:it|that)|"
@@ -92,8 +96,9 @@ QUESTION = re.compile(
 
 
 def looks_like_question(text: str) -> bool:
-    """A question to the copilot, not a value for a field ("where do I collect it?")."""
-    return bool(QUESTION.search(text.strip()))
+    """A question to the copilot, not a value for a field ("where do I collect it?", "before I write this - who
+    would approve it? it's quite pricey")."""
+    return bool(QUESTION.search(text.strip())) or bool(re.search(r"\w\s*\?+\s+\S", text))
 
 
 def tokens(text: str) -> list[str]:
@@ -120,7 +125,8 @@ def _negated_spots(text: str) -> set[int]:
 # Words people use for a choice that the choice's label does not contain (applied only when no choice of the
 # field has the word itself: a laptop form's "MacBook Pro 14" keeps its own "macbook").
 CHOICE_ALIASES = {"macbook": "macos", "imac": "macos", "apple": "macos", "osx": "macos", "win": "windows",
-                  "win11": "windows", "win10": "windows", "ubuntu": "linux", "wfh": "home"}
+                  "win11": "windows", "win10": "windows", "ubuntu": "linux", "wfh": "home", "house": "home",
+                  "flat": "home", "apartment": "home"}
 # A platform said for a phone model: "the android" is whichever of these words a choice has (Samsung Galaxy S25).
 PLATFORM_MAKERS = {"android": ("samsung", "galaxy", "pixel", "motorola", "oneplus", "xiaomi"), "ios": ("iphone",),
                    "apple": ("iphone",)}
@@ -216,8 +222,14 @@ def one_choice(field: DraftField, text: str, *, last: bool = False, loose: bool 
 def _mention(field: DraftField, words: list[str]) -> int | None:
     """Where in ``words`` a yes/no field is named (a word of its label: "recording", "port", "number")."""
     stems = [w[:5] for w in tokens(field.label) if len(w) >= 4 and w not in FILLER | {"will", "include", "needs",
-                                                                                      "existing", "process"}]
+                                                                                      "existing", "process", "address",
+                                                                                      "addresses"}]
+    words = [CHECKBOX_SYNONYMS.get(word, word) for word in words]  # "no outside people": the external addresses
     return next((i for i, word in enumerate(words) if any(word.startswith(stem) for stem in stems)), None)
+
+
+# Everyday words for a yes/no field's own word ("outside" people are external addresses).
+CHECKBOX_SYNONYMS = {"outside": "external", "outsiders": "external", "non-acme": "external"}
 
 
 SWITCH_OFF = NEGATION | {"cancel", "skip", "drop", "remove", "scrap", "forget", "exclude", "leave", "ditch"}
@@ -307,21 +319,53 @@ def _role(label: str) -> str:
 
 
 def people_listed(draft: RequestDraft, field: DraftField, text: str) -> str | None:
-    """ "owners me and bob.martin@acme.example, members alice.nguyen@acme.example": the addresses listed after the
-    field's word ("me" is the employee), up to the next people field's word or the end of the sentence; None when
-    the words list no address."""
+    """ "owners me and bob.martin@acme.example, members Alice Nguyen": the people listed after the field's word —
+    addresses, names as written, "me" for the employee — up to the next people field's word or the end of the
+    sentence; None when nothing after the word is a person."""
     others = [_role(f.label) for f in draft.fields if f.name != field.name and PEOPLE_LABEL.search(f.label)]
-    listed = re.search(rf"\b{_role(field.label)}\b\s*(?:is|are|:|=|will\s+be|should\s+be)?\s*(?P<rest>.*)", text,
-                       re.I | re.S)
+    listed = re.search(rf"\b{_role(field.label)}\b\s*(?:should\s+be|will\s+be|would\s+be|are|is|:|=)?\s*(?P<rest>.*)",
+                       text, re.I | re.S)
     if listed is None:
         return None
     rest = listed.group("rest")
-    end = re.search(r"[;.!?](?:\s|$)|\b(?:reason|because|since)\b" + "".join(rf"|\b{o}\b" for o in others), rest, re.I)
+    end = re.search(r"[;.!?(](?:\s|$)|[(]|\b(?:reason|because|since|for\s+now|please|pls)\b"
+                    + "".join(rf"|\b{o}\b" for o in others), rest, re.I)
     part = rest[:end.start()] if end else rest
-    people = EMAIL.findall(part)
-    if draft.requester_email and re.search(r"\b(?:me|myself)\b", part, re.I) and draft.requester_email not in people:
-        people.insert(0, draft.requester_email)
-    return ", ".join(people) if people and EMAIL.findall(part) else None
+    people: list[str] = []
+    for piece in re.split(r",|&|\+|/|\band\b", part):
+        piece = piece.strip(" .:-")
+        if not piece:
+            continue
+        if (address := EMAIL.search(piece)) is not None:
+            people.append(address.group(0))
+        elif re.fullmatch(r"(?:me|myself|i|me\s+too)", piece, re.I):
+            if draft.requester_email:
+                people.append(draft.requester_email)
+        elif PERSON_WORDS.fullmatch(piece) and not set(tokens(piece)) & (FILLER | GENERIC):
+            people.append(" ".join(w.capitalize() for w in piece.split()))  # "Bob Martin", "carol diaz"
+        else:
+            return None  # words that are no person ("a list that forwards to all of us"): not read as people
+    people = list(dict.fromkeys(people))
+    return ", ".join(people) if people and (len(people) > 1 or people[0] != draft.requester_email) else None
+
+
+def name_given(field: DraftField, text: str) -> str | None:
+    """ "call it sales-emea-team", "name it ops-rota" for a name field: the name alone."""
+    if not re.search(r"\bname\b", field.label, re.I) or PERSON_LABEL.search(field.label):
+        return None
+    called = CALLED.search(text)
+    return called.group("name").rstrip(".") if called is not None else None
+
+
+def describes_instead_of_naming(field: DraftField, text: str) -> bool:
+    """A name field ("List name", "Mailbox name") answered with a description ("just a list that forwards to all
+    of us, no outside people on it"), not a name: many words, none of them a name given ("called …")."""
+    if not re.search(r"\bname\b", field.label, re.I) or PERSON_LABEL.search(field.label) or TOOL_LABEL.search(field.label):
+        return False
+    return len(text.split()) > 5 and CALLED.search(text) is None and EMAIL.search(text) is None
+
+
+PERSON_WORDS = re.compile(r"[A-Za-z][a-z'-]+(?:\s+[A-Za-z][a-z'-]+){0,2}")
 
 
 NAMES_THE_THING = re.compile(r"(?:a|an|the|some|this|that|our)?\s*(?:[\w-]+\s+){0,2}(?:called|named)\b", re.I)
@@ -331,7 +375,8 @@ def purpose(text: str, ignore: set[str], restated: set[str] | None = None) -> st
     """Why the employee needs it, from "for the client audit", "I'm doing the finance slides", "need it to
     debug a driver" — the first such phrase that says more than a value already read (a choice, a date) and more
     than the item's own description (``restated``: "try a tool that's not in the catalog" is the evaluation item)."""
-    for match in PURPOSE.finditer(PATH.sub(" ", EMAIL.sub(" ", text))):  # "access to S:\\Sales" says where, not why
+    plain = PATH.sub(" ", EMAIL.sub(" ", text))
+    for match in [*PURPOSE.finditer(plain), *DOING.finditer(plain)]:  # "access to S:\\Sales" says where, not why
         rest = match.group("rest").strip(" -–—:")
         if NAMES_THE_THING.match(rest):
             continue  # "evaluation request for a tool called Warp": what it is, not why
@@ -662,6 +707,8 @@ def drops_the_item(draft: RequestDraft, text: str) -> bool:
     if match is None or looks_like_question(text):
         return False
     said = [w for w in tokens(match.group("what")) if w not in FILLER][:3]
+    if said and said[0] in {"request", "order", "form", "whole"}:
+        return True  # "kill the request, I'll keep using my own phone"
     names = {w for w in tokens(draft.item_name) if len(w) >= 3 and w not in GENERIC}
     return any(w[:4] == n[:4] for w in said for n in names if len(w) >= 3)
 

@@ -96,6 +96,14 @@ _THUMBS = frozenset({"👍", "✅", "👌", "👍🏻", "👍🏼", "👍🏽"})
 _QUESTION = re.compile(r"\?\s*$|^\s*(?:can|could|will|would|how|what|when|why|where|is|are|do|does|should)\b", re.I)
 
 
+_ASKS_TO_GO_AHEAD = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|yes|yep|yeah|great|perfect|cool|right|fine|thanks)\W+)*(?:can|could|would|will)\s+you\s+"
+    r"(?:please\s+|pls\s+|just\s+)?(?:submit|send|place|file|raise|log|create|book|open|put\s+in|go\s+ahead(?:\s+with)?)"
+    r"(?:\s+(?:it|that|this|one|the\s+request|an?\s+(?:ticket|incident)|the\s+(?:ticket|incident)|it\s+off|it\s+through|"
+    r"it\s+in))?(?:\s+(?:now|then))?"
+    r"(?:\s+(?:please|pls|for\s+me))?\s*[?.!]*\s*$", re.I)
+
+
 def confirmation(text: str) -> bool | None:
     """The employee's answer to "Shall I submit it?": True (yes, in any of the usual ways), False (no, or
     calling it off), None when the message is something else — a correction, a question — which the
@@ -103,6 +111,8 @@ def confirmation(text: str) -> bool | None:
     words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)*", _WHY_NOT.sub(" ", text.lower()))
     if text.strip() in _THUMBS:
         return True
+    if _ASKS_TO_GO_AHEAD.match(text):
+        return True  # "ok, can you submit it?", "could you send it please?": a yes asked politely
     if not words or _QUESTION.search(text):
         return None
     if DENY.match(text) or CANCEL.match(text) or _CALL_OFF.search(text):

@@ -137,6 +137,10 @@ def _parse_choice(field: DraftField, text: str) -> str:
         return partial[0].value
     if len(partial) > 1:
         raise InvalidAnswer(f"{field.label}: that matches several options ({choice_list(field, partial)}); which one?")
+    said = {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) >= 3}
+    shared = [c for c in field.choices if said & set(re.findall(r"[a-z0-9]+", c.label.lower()))]
+    if len(shared) > 1:  # "the dell": Dell Latitude 7450 or Dell Precision 5690
+        raise InvalidAnswer(f"{field.label}: that fits {choice_list(field, shared)}; which one?")
     raise InvalidAnswer(f"{field.label}: '{text}' is not an option. Choose one of {choice_list(field)}.")
 
 

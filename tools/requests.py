@@ -17,7 +17,10 @@ from tools.context import AsyncTool, ToolContext, WriteMode, tool
 from tools.form_reading import (
     SOFTWARE_FIELD,
     corrections,
+    describes_instead_of_naming,
+    name_given,
     one_choice,
+    people_listed,
     prefill,
     prefill_reason,
     read_answer,
@@ -27,6 +30,7 @@ from tools.form_reading import (
 from tools.freshservice import PlaceRequest, ServiceItem
 from tools.patterns import FIRST_NO, confirmation
 from tools.request_draft import (
+    PEOPLE_LABEL,
     PURPOSE_LABEL,
     Choice,
     DraftClosed,
@@ -269,6 +273,17 @@ def _more_software(ctx: ToolContext, draft: RequestDraft, label: str, value: str
     return ", ".join(dict.fromkeys([*before, *apps]))
 
 
+POINTS_BACK = re.compile(r"\b(?:one|it|that|them|those|these)\b", re.I)
+
+
+def _named_just_before(ctx: ToolContext) -> str | None:
+    """The catalog item the employee's previous message named ("my laptop is old, is it time for a new one?"), for
+    a request that names none itself ("ok can I order one then")."""
+    earlier = said_just_before(ctx)
+    vocabulary = ctx.catalog.vocabulary
+    return vocabulary.item_in(earlier) if earlier and vocabulary is not None else None
+
+
 def said_just_before(ctx: ToolContext) -> str | None:
     """The employee's message before this one, if no request was opened since ("I travel a lot" — then "can I
     get a company phone?"): what they said about themselves may be the reason for this request."""
@@ -343,6 +358,8 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
                 if found is not None:
                     return await begin(ctx, found, {}, details)
         matches = await ctx.catalog.find_items(item)
+        if not matches and POINTS_BACK.search(item) and (named := _named_just_before(ctx)) is not None:
+            item, matches = named, await ctx.catalog.find_items(named)  # "ok can I order one then" after a laptop question
         software = await ctx.catalog.item_for_software(item)
         chosen: ServiceItem | None = None
         preset: dict[str, str] = {}
@@ -407,6 +424,7 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
                 return ToolResult(ok=True, data={"invalid": True, "reason": "declined"},
                                   message="OK, I haven't stored it. " + question_for(draft))
         answer = AFTER_RETURN.sub("", answer, count=1) or answer  # "…, back to acrobat: editing contracts": the value
+        original = answer
         why, other = read_answer(draft, field, answer)  # the other field's choice is read once, with the reason
         if why == "other field" and other is not None:
             changed = draft.set(other[0].name, other[1].label)  # the value of that field, not of the one asked
@@ -439,13 +457,25 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
             offer_choices(ctx, draft)
             return ToolResult(ok=True, data={"field": reason.label, "value": instead[1], "still_asking": field.label},
                               message=f"Noted {reason.label}: {instead[1]}. " + question_for(draft))
+        if field.field_type in TEXT_TYPES and (named := name_given(field, answer)) is not None:
+            answer = named  # "call it sales-emea-team": the name, not the words around it
+        if field.field_type in TEXT_TYPES and describes_instead_of_naming(field, answer):
+            noted = prefill(draft, answer, reasons=False)  # "just a list for all of us, no outside people": that much
+            offer_choices(ctx, draft)
+            said = "; ".join(f"{f.label}: {draft.display_value(f)}" for f in draft.fields if f.label in noted)
+            return ToolResult(ok=True, data={"invalid": True, "reason": "not a name", "noted": noted}, message=(
+                (f"Noted {said}. " if said else "") + f"What should the {field.label.lower()} be? A short "
+                "name is best, like “team-updates”."))
+        if field.field_type in TEXT_TYPES and PEOPLE_LABEL.search(field.label) \
+                and (people := people_listed(draft, field, f"{field.label}: {answer}")) is not None:
+            answer = people  # "me and carol diaz. members: alice nguyen": the owners; the members are read below
         try:
             draft.answer(choice.label if choice is not None else answer)
         except (InvalidAnswer, DraftClosed) as problem:
             offer_choices(ctx, draft)
             return ToolResult(ok=True, message=str(problem), data={"invalid": True})
-        if field.field_type not in TEXT_TYPES:
-            prefill(draft, answer)  # "Samsung Galaxy S25, no number porting", "2027-01-20, no recording"
+        if field.field_type not in TEXT_TYPES or PEOPLE_LABEL.search(field.label):
+            prefill(draft, original)  # "Samsung Galaxy S25, no number porting", "… members: alice"
         return await next_step(ctx, draft, "Got it.")
 
     @tool(ctx, "Changed a detail of your request")
@@ -490,6 +520,14 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
         if chosen is not state.draft:
             state.unpark(chosen.id)
         filled = prefill(chosen, details, reasons=False) if details else []
+        after = AFTER_RETURN.sub("", details, count=1) if details and AFTER_RETURN.search(details) else ""
+        field = chosen.current_field
+        if after and field is not None and field.field_type in TEXT_TYPES and read_answer(chosen, field, after)[0] is None:
+            try:  # "now back to visio: I map the sales process flows": the answer to the question it stopped at
+                chosen.answer(after)
+                filled.append(field.label)
+            except (InvalidAnswer, DraftClosed):
+                pass
         note = f" I've noted {', '.join(filled)}." if filled else ""
         return await resume(ctx, chosen, f"We were working on your **{chosen.item_name}** request.{note}")
 

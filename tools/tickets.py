@@ -15,7 +15,7 @@ from typing import Any
 
 from tools.actions import button, confirmed_write, run_write
 from tools.context import AsyncTool, ToolContext, WriteMode, tool
-from tools.freshservice import NotFound, Ticket, TicketCreate
+from tools.freshservice import FreshserviceError, NotFound, Ticket, TicketCreate
 from tools.knowledge import best_reading, shown_passage
 from tools.patterns import ticket_reference
 from tools.requests import approval_chain
@@ -156,6 +156,24 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
         most = max(hours)
         return f", usually within about {most} hours" + (f" ({most // 24} days)" if most >= 48 and most % 24 == 0 else "")
 
+    async def handled_by(found: Ticket) -> str:
+        """ "It is with Desktop Support (Elena Garcia)." — the group and agent working on it, as the portal shows
+        them; nothing when neither is set or they cannot be read."""
+        group = agent = ""
+        try:
+            if found.group_id is not None:
+                group = (await ctx.client.get_group(found.group_id)).name
+            if found.responder_id is not None:
+                person = await ctx.client.get_agent(found.responder_id)
+                agent = " ".join(p for p in (person.first_name, person.last_name) if p)
+        except FreshserviceError:
+            return ""
+        if group and agent:
+            return f"It is with {group} ({agent})."
+        if group or agent:
+            return f"It is with {group or agent}" + (", not yet picked up by an agent." if group else ".")
+        return ""
+
     async def why_approver(found: Ticket, approval: str) -> str:
         """ "Why Priya Raman: head of Engineering; requests from $500 need it." — the catalog's rule that put the
         pending approver on this request ("why does Priya need to sign it?"), when it can be told."""
@@ -194,8 +212,10 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
                          "remind them; I can't approve on their behalf.")
         elif open_now and (found.type or "").lower() == "service request" and approval == "approved":
             parts.append("Next: it is approved, so the IT team is fulfilling it.")
-        elif found.responder_id is None and open_now:
+        elif found.responder_id is None and open_now and found.group_id is None:
             parts.append("It isn't assigned to an agent yet.")
+        if open_now and (handler := await handled_by(found)):
+            parts.append(handler)
         if open_now and found.due_by:
             parts.append(f"Due by {_when(found.due_by)}.")
         if found.status == 3:

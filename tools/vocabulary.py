@@ -75,6 +75,12 @@ NEGATED = re.compile(r"\b(?:no|without|not|don'?t\s+need)\s+(?:(?:any|extra|more
 # "something to plug my laptop into a projector", "anything for editing pdfs": the thing is named by its use.
 USE_PHRASE = re.compile(r"\b(?:something|anything|a\s+thing|some\s+kind\s+of\s+thing|a\s+gadget|software|an?\s+app|"
                         r"a\s+tool|a\s+program)\s+(?:to|for|that|which|so)\b", re.I)
+# Someone new joining the team, said without the item's name: "a new SDR starting on 1 March", "we hired two people",
+# "Jordan joins us on the 3rd" — not "I'm new here" or "my laptop keeps starting slowly".
+NEW_PERSON = re.compile(r"\bnew\s+(?:[\w-]+\s+){0,2}?(?:starting|joining|who\s+(?:starts|joins))\b|"
+                        r"\b(?:we(?:'ve|\s+have)?|i(?:'ve|\s+have)?)\s+(?:just\s+)?hired\b|"
+                        r"\b(?:he|she|they)\s+(?:starts|joins|is\s+starting|is\s+joining)\s+(?:on|next|in|monday|tuesday|"
+                        r"wednesday|thursday|friday|\d)", re.I)
 SELF_DESCRIBED = re.compile(r"\b(?:i'?m|i\s+am|as)\s+(?:a|the)\s+new\b", re.I)  # "I'm a new starter": not an onboarding
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9+#\-]*[a-z0-9+#]|[a-z0-9]", re.I)
 
@@ -241,6 +247,8 @@ class TenantVocabulary:
         rest_words = [ITEM_SYNONYMS.get(w, w) for w in _content(rest)]
         if self.names_a_kind(head_words + rest_words):
             return None  # "I need software": a kind of thing, not the one item whose name has the word
+        if NEW_PERSON.search(text) and (welcome := self._onboarding()) is not None:
+            return welcome  # "I've got a new SDR starting on 1 March", "we hired two people": the onboarding item
         if (phrase := self._by_name_phrase(text)) is not None:
             return phrase  # "we have a new starter, …; she needs tableau": the onboarding, not the app it includes
         if USE_PHRASE.search(text) and (by_use := self._by_description(head_words + rest_words)) is not None:
@@ -288,6 +296,11 @@ class TenantVocabulary:
         if len(self.path_items) == 1 and PATH.search(text):  # "access to S:\\Eng\\Builds": the form that asks for a path
             return self.path_items[0]
         return self._by_description(head_words + rest_words)
+
+    def _onboarding(self) -> str | None:
+        """The one item for a new starter (its name or description says starter, hire, joiner or onboarding)."""
+        found = [e.name for e in self.items if {"starter", "onboarding"} & (set(e.words) | e.described)]
+        return found[0] if len(found) == 1 else None
 
     def _by_name_phrase(self, text: str) -> str | None:
         """The one item two adjacent words of whose name (as said: "new hire" = "new starter") the text says, when

@@ -21,6 +21,7 @@ from copilot.models.offline.speech_acts import ASKS_FOR_PERSON
 from tools.form_reading import (
     CORRECTION_CUE,
     EMAIL,
+    MALFUNCTION,
     OWN_THING,
     PURPOSE,
     REASON_LINK,
@@ -34,7 +35,7 @@ from tools.form_reading import (
     read_values,
     switched_off,
 )
-from tools.patterns import CANCEL, FIRST_NO, confirmation, hesitates
+from tools.patterns import CANCEL, FIRST_NO, confirmation, find_dates, hesitates
 from tools.request_draft import (
     PURPOSE_LABEL,
     Choice,
@@ -109,14 +110,15 @@ TAKE_IT = re.compile(
     r"can\s+i\s+(?:have|get)\s+(?:one|it|that)|let'?s\s+(?:do\s+it|request\s+it|go)|give\s+me\s+(?:one|that|it)|"
     r"put\s+in\s+a\s+request|raise\s+a\s+request|grab\s+(?:me\s+)?(?:it|that|one|a\s+seat)|"
     r"(?:reserve|claim|book)\s+(?:me\s+)?(?:it|that|one|a\s+seat)|get\s+(?:it|that|one)\s+for\s+me)\b", re.I)
-APPROVER = re.compile(r"\bwho\b.*\b(?:approves?|approval|sign(?:s)?\s+off|has\s+to\s+(?:approve|ok))\b|"
+APPROVER = re.compile(r"\bwho\b.*\b(?:approves?|approval|signs?\s+(?:it\s+|this\s+|that\s+|them\s+)?off|"
+                      r"has\s+to\s+(?:approve|ok))\b|"
                       r"\bneeds?\s+(?:an\s+)?approv|\bapproval\s+(?:chain|needed|required)\b|"
                       r"\bneeds?\s+(?:\w+\s+){0,2}to\s+(?:approve|sign\s+(?:it\s+|that\s+|this\s+)?off|ok)\b", re.I)
 ITEM_FACTS = re.compile(r"\bhow\s+long\b|\bhow\s+soon\b|\bwhen\s+(?:will|would|do|does|can)\s+(?:i|it|they|that)\s+"
                         r"(?:get|receive|have|arrive|come|ship|be\s+(?:delivered|here|ready))\b|"
                         r"\bdelivery\s+time\b|\bhow\s+much\b|\bcomes?\s+with\b|\binclud(?:e|es|ed|ing)\b|\bwhat\s+(?:does|do|would|will)\s+(?:it|they|these|those|this|that|one)\s+"
                         r"cost\b|\bhow\s+many\s+days\b|\b(?:price|cost)\s+of\s+(?:it|them|these|those|one)\b|"
-                        r"\bhow\s+(?:big|large|heavy|fast)\b|\bwhat\s+size\b|\bcapacity\b|\bspecs?\b", re.I)
+                        r"\bhow\s+(?:big|large|heavy)\b|\bwhat\s+size\b|\bcapacity\b|\bspecs?\b", re.I)
 TICKET_FOLLOW = re.compile(
     r"\b(?:who|when|why|next|approv\w*|status|still|stuck|done|fixed|progress|long|chase|remind|update|working|"
     r"assigned|eta|priority|closed|resolved|open|happening|moving|moved|news|heard|sign(?:ed)?\s+off|waiting|"
@@ -382,8 +384,10 @@ def read(text: str, state: DialogueState, intent: str, confidence: float, entiti
             if value is not None and asked.field_type not in TEXT_TYPES:
                 # the whole message when it names the choice itself: the flow reads the other values in it too
                 # ("MacBook Air 13, keyboard UK", "2027-01-20, no recording"); the label for "the second one"
-                more = bool(asked.choices) and bool(re.search(r",|;|\band\b", text))
-                return SetSlot(value=text if more and one_choice(asked, text, last=True) is not None else value)
+                more = bool(re.search(r",|;|\band\b", text)) and (
+                    one_choice(asked, text, last=True) is not None if asked.choices
+                    else asked.field_type == FieldType.DATE and len(find_dates(text)) == 1)  # "18 march 2027, and record it"
+                return SetSlot(value=text if more else value)
             if value is not None:
                 purposeful = bool(PURPOSE_START.match(text) or PURPOSE.search(text) or REASON_LINK.search(text)) \
                     or about_the_item(draft, text)
@@ -454,7 +458,9 @@ def _order_like(text: str, intent: str, entities: dict[str, Any]) -> str | None:
     said, because = (REASON_CLAUSE.split(text, maxsplit=1) + [""])[:2]
     # "new laptop, uk keyboard": the classifier hears a hardware problem in a list of specs; "new" first is an order
     fresh = intent == "create_incident" and (re.match(r"\W*(?:a\s+)?(?:brand\s+)?new\b", text.lower()) is not None
-                                             or (bool(because) and not PROBLEM.search(said)))
+                                             or (bool(because) and not PROBLEM.search(said))
+                                             # "the monitor then, to my flat please": nothing in it is a fault
+                                             or not (PROBLEM.search(text) or MALFUNCTION.search(text)))
     if not thing or (intent in ("request_item", "create_incident", "urgent_security", "outage", "human") and not fresh):
         return None
     if looks_like_question(text) or PROBLEM.search(said) or ALREADY_ORDERED.search(text) or STATUS_WORDS.search(text):

@@ -62,6 +62,7 @@ ASKS_AVAILABILITY = re.compile(r"\b(?:free|available|availability|left|spare|ope
 # Asked to write something for the employee (an assistant's job, not IT's); "how do I write …" is a how-to.
 WRITING_TASK = re.compile(r"\b(?:write|draft|compose|proofread|rewrite|reword|translate|summari[sz]e)\s+(?:me\s+|up\s+)?"
                           r"(?:an?\s+|the\s+|my\s+|this\s+|our\s+|some\s+)?(?:(?:quick|short|nice|polite|formal)\s+)?"
+                          r"(?:[\w-]+\s+){0,2}?"
                           r"(?:e-?mail|letter|message|post|essay|reply|response|text|report|speech|poem|tweet|cover\s+letter|"
                           r"proposal|bio|blog|newsletter|summary|note)\b", re.I)
 HOW_TO = re.compile(r"\bhow\s+(?:do|can|to|should|would)\b|\b(?:outlook|signature|template|spell\s*check|font)\b", re.I)
@@ -86,7 +87,8 @@ SEATS_GONE = re.compile(r"\b(?:maxed\s+out|max(?:ed)?\s+out|r[au]n\s+out|used\s+
                         r"out\s+of\s+(?:seats?|licen[cs]es?))\b", re.I)
 # "any update on my tickets?": all of them, asked as a list with their states, not "which one do you mean?"
 ALL_MINE = re.compile(r"\b(?:my|all\s+(?:of\s+)?my|our)\s+(?:open\s+|current\s+|other\s+)?(?:tickets|requests|orders|"
-                      r"incidents|cases|stuff|things)\b", re.I)
+                      r"incidents|cases|stuff|things)\b|\b(?:things|stuff|everything|anything|all)\s+(?:that\s+)?"
+                      r"(?:i(?:'ve|\s+have)?|we(?:'ve)?)\s+(?:asked\s+for|requested|ordered|reported|raised|logged)\b", re.I)
 # A suspicious email or text received and not acted on is answered with how to report it (Acme's KB), not handed
 # over as urgent; "I clicked it", "I entered my password" is a security incident.
 SUSPICIOUS_MESSAGE = re.compile(r"\b(?:e-?mails?|mail|messages?|texts?|sms|teams\s+message)\b.*\b(?:dodgy|suspicious|"
@@ -161,8 +163,8 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
         return AnswerQuestion(tool="search_kb", arguments={"question": "how do I report a suspicious phishing email?"})
     if intent in ALWAYS_ROUTE and confidence >= ROUTE_CONFIDENCE:
         return Route(intent=intent)
-    if intent == "human" and not state.draft_item and speech_acts.ASKS_FOR_PERSON.search(text):
-        return Route(intent=intent)  # "still not working. can i talk to someone on the network team?"
+    if not state.draft_item and speech_acts.ASKS_FOR_PERSON.search(text) and intent not in ("urgent_security", "outage"):
+        return Route(intent="human")  # "still not working. can i talk to someone on the network team?"
     if (own := ticket_questions.own_list(text, state, intent)) is not None:
         return own  # "ok what else do I have open?" after a ticket's status, "show me mine then"
     if (more := ticket_questions.another_of_shown(text, state, entities)) is not None:
@@ -188,6 +190,8 @@ def propose(text: str, state: DialogueState, intent: str, confidence: float, ent
         return followup  # "Camtasia too?", "request it" after a licence answer
     if (followup := topic_followups.after_offer(text, state, entities)) is not None:
         return followup  # "ok so how do I order one then?" once a request for the item was offered
+    if (failed := topic_followups.fix_failed(text, state, intent, entities)) is not None:
+        return failed  # "tried that, still happening" after a knowledge answer: the incident, about that problem
     if (followup := topic_followups.after_article(text, state, intent, entities)) is not None:
         return followup  # "and what if it keeps dropping?" after a knowledge answer
     thing = commands.requested_thing(entities)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from copilot.policy import is_report
-from tools.form_reading import WANTED_IS
+from tools.form_reading import WANTED_IS, looks_like_question
 
 CLAUSES = re.compile(r"[.!?;\n]+|,\s*|\s[-–—]\s|\b(?:but|so)\s+", re.I)
 # A clause that asks for information (not "can I get …", which asks for a thing).
@@ -71,7 +71,9 @@ WANTS_PERSON = re.compile(r"\b(?:talk|speak|chat)\s+to\b(?!\s+(?:a\s+)?(?:bot|ma
 ASKS_FOR_PERSON = re.compile(r"\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|the\s+)?(?:someone|somebody|"
                              r"person|human|agent|technician|engineer|real\s+\w+|(?:\w+\s+)?(?:team|desk))\b|"
                              r"\b(?:get|put|connect|transfer|pass)\s+me\s+(?:to\s+|through\s+to\s+|with\s+)?"
-                             r"(?:someone|somebody|a\s+(?:person|human|technician|real\s+\w+))\b", re.I)
+                             r"(?:someone|somebody|a\s+(?:person|human|technician|real\s+\w+))\b|"
+                             r"\b(?:need|want|prefer|rather\s+have)\s+(?:a\s+|an\s+)?(?:real\s+|actual\s+)?"
+                             r"(?:person|human|technician|agent)\b", re.I)
 
 
 def clauses(text: str) -> list[str]:
@@ -120,10 +122,25 @@ def about_it(text: str) -> bool:
     return bool(IT_WORDS.search(text) or IT_ACRONYM.search(text))
 
 
+# What makes a report an outage rather than a place or a thing named: something down, broken or many affected.
+OUTAGE_CUE = re.compile(r"\b(?:down|outage|offline|no\s+(?:wi-?fi|internet|network|connection|signal|access|email)|"
+                        r"(?:not|isn'?t|aren'?t|stopped)\s+working|(?:nobody|no\s*one)\s+(?:can|is\s+able)|"
+                        r"can'?t|cannot|won'?t|dead|broken|dropp\w*|keeps?\s+\w+ing|fail\w*|disconnect\w*|"
+                        r"unreachable|not\s+(?:loading|responding|connecting))\b", re.I)
+COMPARES = re.compile(r"\bdifference\s+between\b|\bcompared?\s+(?:to|with)\b|\bwhich\s+(?:is|one\s+is)\s+better\b",
+                      re.I)
+
+
 def refine(intent: str, text: str, ranked: Sequence[tuple[str, float]]) -> str:
     """The intent once the message's form is taken into account (see the module docstring)."""
     if intent in URGENT_INTENTS and is_hypothetical_question(text):
         return "kb_question"  # "if my laptop gets stolen, are my files safe?"
+    if intent == "outage" and not OUTAGE_CUE.search(text):
+        return "kb_question"  # "the wifi on the 2nd floor in london": a place named, nothing said to be down yet
+    if intent in ("affirm", "deny") and looks_like_question(text) and len(text.split()) > 3:
+        return "kb_question"  # "is it live straight away once I submit?" asks; it agrees to nothing
+    if intent in ("license_check", "request_item") and COMPARES.search(text):
+        return "kb_question"  # "what's the actual difference between acrobat reader and pro?"
     if intent in ("request_item", "kb_question", "nonsense", "capabilities") and WANTED_IS.match(text):
         return "request_item"  # "what I do need is a distribution list called …": a request, said as a cleft
     if intent == "request_item" and asks_for_information(text):

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from copilot.models.dialogue_state import DialogueState
-from copilot.models.offline.commands import TAKE_IT, AnswerQuestion, Command, StartFlow
+from copilot.models.offline.commands import TAKE_IT, AnswerQuestion, Command, Route, StartFlow
 from copilot.models.offline.speech_acts import IT_WORDS, REQUEST_CUE
 from tools.form_reading import looks_like_question
 
@@ -59,6 +59,30 @@ def after_offer(text: str, state: DialogueState, entities: dict[str, Any]) -> Co
     if HOW_TO_GET.search(text) or TAKE_IT.search(text):
         return StartFlow(item=shown.subject, details=text)
     return None
+
+
+# "tried that, still happening", "didn't help", "no luck": the fix just shown did not work
+FIX_FAILED = re.compile(r"\b(?:already\s+(?:restarted|rebooted|tried|did\s+that)|tried\s+(?:that|it|this|those|these|everything|all\s+(?:of\s+)?(?:that|it|those))|"
+                        r"(?:did|does|do)n'?t\s+(?:work|help|fix\s+it|change\s+anything)|(?:did|does)\s+not\s+(?:work|help)|"
+                        r"still\s+(?:happening|not\s+working|broken|the\s+same|doing\s+it|failing|there)|no\s+luck|"
+                        r"same\s+(?:problem|issue|thing)\s+(?:still|again)|not\s+fixed)\b", re.I)
+
+
+def fix_failed(text: str, state: DialogueState, intent: str, entities: dict[str, Any]) -> Route | None:
+    """After a knowledge answer: "tried that, still happening" — the fix did not work, so the incident is offered
+    (its subject is the problem asked about, read from the conversation), not another search for these words."""
+    shown = state.last_shown
+    if shown is None or shown.kind != "articles" or state.draft_item or intent in ("human", "urgent_security", "outage"):
+        return None
+    asks_for_ticket = OPEN_A_TICKET.search(text) is not None  # "I already restarted twice. can you open a ticket?"
+    if not (FIX_FAILED.search(text) or asks_for_ticket) or len(text.split()) > 16 \
+            or ("?" in text and not asks_for_ticket) \
+            or entities.get("software") or entities.get("item") or entities.get("ticket"):
+        return None
+    return Route(intent="create_incident")
+
+
+OPEN_A_TICKET = re.compile(r"\b(?:open|raise|log|create|file|make)\s+(?:me\s+)?(?:a\s+|an\s+)?(?:ticket|incident)\b", re.I)
 
 
 def after_article(text: str, state: DialogueState, intent: str, entities: dict[str, Any]) -> AnswerQuestion | None:
