@@ -462,9 +462,9 @@ def request_tools(ctx: ToolContext) -> list[AsyncTool]:
         if field.field_type in TEXT_TYPES and describes_instead_of_naming(field, answer):
             noted = prefill(draft, answer, reasons=False)  # "just a list for all of us, no outside people": that much
             offer_choices(ctx, draft)
-            said = "; ".join(f"{f.label}: {draft.display_value(f)}" for f in draft.fields if f.label in noted)
+            values = "; ".join(f"{f.label}: {draft.display_value(f)}" for f in draft.fields if f.label in noted)
             return ToolResult(ok=True, data={"invalid": True, "reason": "not a name", "noted": noted}, message=(
-                (f"Noted {said}. " if said else "") + f"What should the {field.label.lower()} be? A short "
+                (f"Noted {values}. " if values else "") + f"What should the {field.label.lower()} be? A short "
                 "name is best, like “team-updates”."))
         if field.field_type in TEXT_TYPES and PEOPLE_LABEL.search(field.label) \
                 and (people := people_listed(draft, field, f"{field.label}: {answer}")) is not None:
