@@ -229,7 +229,8 @@ def _mention(field: DraftField, words: list[str]) -> int | None:
 
 
 # Everyday words for a yes/no field's own word ("outside" people are external addresses).
-CHECKBOX_SYNONYMS = {"outside": "external", "outsiders": "external", "non-acme": "external"}
+CHECKBOX_SYNONYMS = {"outside": "external", "outsiders": "external", "non-acme": "external",
+                     "internal": "external"}  # "internal addresses only": the field named by its opposite (a no)
 
 
 SWITCH_OFF = NEGATION | {"cancel", "skip", "drop", "remove", "scrap", "forget", "exclude", "leave", "ditch"}

@@ -8,9 +8,9 @@ The same block is readable by a hosted LLM and parsed by the offline model.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 TAG = "copilot-state"
 _BLOCK = re.compile(rf"<{TAG}>(.*?)</{TAG}>", re.S)
@@ -43,6 +43,16 @@ class Shown(BaseModel):
     subject: str = ""
     costs: list[float | None] = Field(default_factory=list)  # of listed catalog items, for "the cheaper one"
     choices: dict[str, list[str]] = Field(default_factory=dict)  # the shown item's dropdowns: "the samsung then"
+
+    @model_serializer(mode="wrap")
+    def _without_empty(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The prompt's state block stays short: no costs when none is known, no choices when there are none."""
+        data: dict[str, Any] = handler(self)
+        if not any(c is not None for c in self.costs):
+            data.pop("costs", None)
+        if not self.choices:
+            data.pop("choices", None)
+        return data
 
 
 class DialogueState(BaseModel):

@@ -242,6 +242,8 @@ def reference(text: str, state: DialogueState, entities: dict[str, Any]) -> Comm
     about = item or licence_item
     draft = form_of(state)
     names_choice = draft is not None and any(one_choice(f, text) is not None for f in draft.fields if f.choices)
+    if about and ITEM_FACTS.search(text) and not APPROVER.search(text) and beyond_delivery(text, about):
+        return AnswerQuestion(tool="search_kb", arguments={"question": text})  # "how long until it shows in outlook?"
     if about and (APPROVER.search(text) or ITEM_FACTS.search(text)) and (
             PRONOUN.search(text) or len(text.split()) <= 6 or names_choice):  # "does the samsung come with data?"
         return AnswerQuestion(tool="find_catalog_item", arguments={"need": about})
@@ -286,6 +288,24 @@ def reference(text: str, state: DialogueState, entities: dict[str, Any]) -> Comm
     if shown.kind == "articles":
         return AnswerQuestion(tool="search_kb", arguments={"question": label})
     return None
+
+
+# Words of a question about getting the item itself (delivery, cost, time): the catalog card answers those.
+DELIVERY_WORDS = frozenset("""how long soon when will would do does it they them those these that this one get receive have
+arrive arrives come comes ship shipped be delivered delivery deliver here ready take takes usually normally typically
+much cost costs price many days hours weeks what whats is are the a an to for me my i we us long until till after
+approved approval once so roughly about around generally big large heavy size capacity spec specs include includes
+included including with come comes it's its show up""".split())
+
+
+def beyond_delivery(text: str, item: str) -> bool:
+    """A "how long …" question about something other than getting the item ("how long until people see it in
+    Outlook?"): it has words besides delivery, time and the item's own name — the knowledge base answers that."""
+    if not re.search(r"\bhow\s+(?:long|soon)\b|\bwhen\s+(?:will|would|do|does|can)\b", text, re.I):
+        return False
+    name = set(re.findall(r"[a-z0-9]+", item.lower()))
+    rest = [w for w in re.findall(r"[a-z']+", text.lower()) if w not in DELIVERY_WORDS and w not in name and len(w) > 2]
+    return len(rest) >= 2
 
 
 def names_a_shown_choice(text: str, choices: dict[str, list[str]]) -> bool:
