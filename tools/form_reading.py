@@ -529,7 +529,13 @@ def labelled(label: str, text: str) -> str | None:
     """The value said right after a free-text field's own label ("extra software: Salesforce", "notes for
     delivery - leave it at reception"), up to the end of that clause."""
     found = re.search(rf"\b{re.escape(label)}\s*(?::|=|-|–|\bis\b|\bare\b)?\s*(?P<value>[^,.;\n]+)", text, re.I)
-    value = found.group("value").strip(" '\"“”") if found else ""
+    if found is None:  # "delivery note: buzz flat 4B" for "Notes for delivery": the label's words in any order, then ":"
+        words = [w.rstrip("s") for w in tokens(label) if len(w) >= 4]
+        said = r"(?:\s+|\s+for\s+|\s+on\s+)".join(rf"{w}s?" for w in words)
+        either = [said, r"(?:\s+|\s+for\s+)".join(rf"{w}s?" for w in reversed(words))] if len(words) == 2 else [said]
+        found = next((m for pattern in either if (m := re.search(rf"\b(?:{pattern})\s*:\s*(?P<value>[^,;\n]+)",
+                                                                   text, re.I))), None)
+    value = found.group("value").strip(" '\"“”.") if found else ""
     return value if value and not NEGATION & set(tokens(value)[:1]) else None
 
 

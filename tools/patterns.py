@@ -71,7 +71,8 @@ _CALL_OFF = re.compile(
     r"don'?t bother|no need|let'?s not|hold off|forget (?:about )?(?:the whole thing|everything)|drop (?:it|that|this)|"
     r"(?:don'?t|do not) (?:need|want) (?:it|this|that|one|them)|not yet|(?:not|no longer) (?:needed|necessary|required) "
     r"(?:any ?more|after all)|no longer (?:need|want)\w*|(?:don'?t|do not) need (?:it |this |that |one |them )?any ?more|"
-    r"(?:let'?s |we can )?(?:leave|skip) it(?: for now)?[\s.!]*$|call (?:it|that) off|kill (?:it|that)|bin (?:it|that))\b|"
+    r"(?:let'?s |we can )?(?:leave|skip) it(?: for now)?[\s.!]*$|call (?:it|that) off|kill (?:it|that)|bin (?:it|that)|"
+    r"on second thoughts?,? (?:leave|skip|forget|drop|scrap|cancel) (?:it|that|this)|leave it(?=\s*[,;.!]))\b|"
     r"\bactually,? don'?t[\s.!]*$|^\W*(?:(?:no|nah|ok|okay)\b[\s,.!-]*)?(?:just\s+)?(?:leave|skip)\s+it\b(?!\s+(?:at|as|on|with|to|in)\b)|"
     # putting it off or dropping it in other words ("maybe later", "not right now", "I won't need it after all")
     r"\b(?:maybe\s+later|not\s+(?:right\s+)?now|not\s+today|not\s+any\s?more|i'?ll\s+pass|withdraw\s+(?:it|that|this|the\s+request)|"

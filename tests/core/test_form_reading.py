@@ -441,3 +441,9 @@ def test_a_sentence_explaining_a_yes_no_answer_is_not_the_reason() -> None:
     d = draft("Mobile phone")
     prefill(d, "new work phone please. no need to port my number, I'm keeping my personal one")
     assert d.answers == {"port_my_existing_number": False}  # the reason is still asked
+
+
+def test_a_free_text_field_is_read_by_its_words_in_another_order() -> None:
+    d = draft("Monitor")
+    prefill(d, "the monitor, to my flat please. delivery note: ring flat 2")
+    assert d.answers == {"delivery_location": "Home address", "notes_for_delivery": "ring flat 2"}

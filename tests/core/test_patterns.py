@@ -128,3 +128,11 @@ def test_forgetting_the_request_calls_it_off(text: str) -> None:
 ])
 def test_a_confirmation_may_name_what_it_confirms(text: str, said: bool | None) -> None:
     assert confirmation_naming(text, ["Docking station"]) is said
+
+
+def test_a_polite_question_to_go_ahead_is_a_yes_and_leave_it_is_a_no() -> None:
+    assert confirmation("ok, could you submit it please?") is True
+    assert confirmation("can you log it") is True
+    assert confirmation("can you submit it later?") is None  # a question about it, not a yes
+    assert confirmation("on second thought leave it, we'll use teams") is False
+    assert confirmation("leave it on my desk please") is None
