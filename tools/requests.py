@@ -15,6 +15,7 @@ from tools.actions import button, confirmed_write
 from tools.approvals import ApproverPreview, preview_chain
 from tools.context import AsyncTool, ToolContext, WriteMode, tool
 from tools.form_reading import (
+    MALFUNCTION,
     SOFTWARE_FIELD,
     corrections,
     describes_instead_of_naming,
@@ -230,7 +231,8 @@ async def also_asked(ctx: ToolContext, details: str, chosen: ServiceItem) -> tup
     if vocabulary is None or len(parts) < 2:
         return None
     fields = form_of(chosen)
-    named = [vocabulary.item_in(part) if not any(one_choice(f, part) is not None for f in fields if f.choices) else None
+    named = [vocabulary.item_in(part) if not any(one_choice(f, part) is not None for f in fields if f.choices)
+             and not MALFUNCTION.search(part) else None  # "… and also my laptop is slow" reports, it asks for nothing
              for part in parts]
     others = {name for name in named if name is not None and name != chosen.name}
     if len(others) != 1:

@@ -312,7 +312,7 @@ class TenantVocabulary:
         owners = set()
         for entry in self.items:
             name = [ITEM_SYNONYMS.get(_stem(w), _stem(w)) for w in tokens(entry.name)]
-            if any(pair in pairs and not set(pair) <= FILLER for pair in zip(name, name[1:], strict=False)):
+            if any(pair in pairs and not set(pair) & (FILLER - {"new"}) for pair in zip(name, name[1:], strict=False)):
                 owners.add(entry.name)
         return next(iter(owners)) if len(owners) == 1 else None
 

@@ -267,3 +267,13 @@ def test_one_persons_connection_problem_in_another_language_is_no_outage(text: s
 def test_an_urgent_reading_the_model_is_unsure_of_opens_no_urgent_ticket() -> None:
     understood = shared().understand("can someone actually look at it today? its been days")
     assert understood.intent not in ("urgent_security", "outage")
+
+
+@pytest.mark.parametrize("text", ["the internet is gone for the whole floor", "wifi is out on floor 3 for everyone",
+                                  "nobody can get into email"])
+def test_an_outage_said_in_other_words_is_still_one(text: str) -> None:
+    assert shared().understand(text).intent == "outage"
+
+
+def test_a_shared_word_with_an_article_in_between_names_no_item() -> None:
+    assert ACME.item_in("I need a shared calendar") is None  # "a shared" is no part of "Access to a shared drive"

@@ -295,7 +295,8 @@ DELIVERY_WORDS = frozenset("""how long soon when will would do does it they them
 arrive arrives come comes ship shipped be delivered delivery deliver here ready take takes usually normally typically
 much cost costs price many days hours weeks what whats is are the a an to for me my i we us long until till after
 approved approval once so roughly about around generally big large heavy size capacity spec specs include includes
-included including with come comes it's its show up""".split())
+included including with come comes it's its show up home office desk address house flat sent send delivered approve
+approves sign signs off manager boss once""".split())
 
 
 def beyond_delivery(text: str, item: str) -> bool:

@@ -126,7 +126,8 @@ def about_it(text: str) -> bool:
 OUTAGE_CUE = re.compile(r"\b(?:down|outage|offline|no\s+(?:wi-?fi|internet|network|connection|signal|access|email)|"
                         r"(?:not|isn'?t|aren'?t|stopped)\s+working|(?:nobody|no\s*one)\s+(?:can|is\s+able)|"
                         r"can'?t|cannot|won'?t|dead|broken|dropp\w*|keeps?\s+\w+ing|fail\w*|disconnect\w*|"
-                        r"unreachable|not\s+(?:loading|responding|connecting))\b", re.I)
+                        r"unreachable|not\s+(?:loading|responding|connecting)|gone|(?:is|are)\s+out|"
+                        r"lost\s+(?:the\s+)?(?:wi-?fi|internet|network|connection))\b", re.I)
 COMPARES = re.compile(r"\bdifference\s+between\b|\bcompared?\s+(?:to|with)\b|\bwhich\s+(?:is|one\s+is)\s+better\b",
                       re.I)
 
