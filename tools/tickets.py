@@ -15,7 +15,7 @@ from typing import Any
 
 from tools.actions import button, confirmed_write, run_write
 from tools.context import AsyncTool, ToolContext, WriteMode, tool
-from tools.freshservice import FreshserviceError, NotFound, Ticket, TicketCreate
+from tools.freshservice import FreshserviceError, NotFound, RequestedItem, ServiceItem, Ticket, TicketCreate
 from tools.knowledge import best_reading, shown_passage
 from tools.patterns import ticket_reference
 from tools.requests import approval_chain
@@ -144,13 +144,15 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
         return rank(Query(content=topics, wants_request=query.wants_request, wants_incident=query.wants_incident,
                           wants_open=query.wants_open, state=query.state), searched)
 
-    async def delivery_after(found: Ticket) -> str:
+    async def requested(found: Ticket) -> list[tuple[RequestedItem, ServiceItem]]:
+        """The catalog items a service request asks for, each with its line (quantity), read once per answer."""
+        lines = await ctx.client.list_requested_items(found.id)
+        items = [(line, await ctx.catalog.item(line.service_item_id) if line.service_item_id else None) for line in lines]
+        return [(line, item) for line, item in items if item is not None]
+
+    def delivery_after(lines: list[tuple[RequestedItem, ServiceItem]]) -> str:
         """", usually within about 72 hours (3 days)": the catalog's delivery time of the item requested."""
-        hours: list[int] = []
-        for requested in await ctx.client.list_requested_items(found.id):
-            item = await ctx.catalog.item(requested.service_item_id) if requested.service_item_id else None
-            if item is not None and item.delivery_time:
-                hours.append(int(item.delivery_time))
+        hours = [int(item.delivery_time) for _, item in lines if item.delivery_time]
         if not hours:
             return ""
         most = max(hours)
@@ -174,16 +176,11 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
             return f"It is with {group or agent}" + (", not yet picked up by an agent." if group else ".")
         return ""
 
-    async def why_approver(found: Ticket, approval: str) -> str:
+    async def why_approver(lines: list[tuple[RequestedItem, ServiceItem]], who: str) -> str:
         """ "Why Priya Raman: head of Engineering; requests from $500 need it." — the catalog's rule that put the
         pending approver on this request ("why does Priya need to sign it?"), when it can be told."""
-        who = approval.removeprefix("waiting for approval from ").split(" since ")[0]
-        for requested in await ctx.client.list_requested_items(found.id):
-            item = await ctx.catalog.item(requested.service_item_id) if requested.service_item_id else None
-            if item is None:
-                continue
-            total = (item.cost or Decimal(0)) * (requested.quantity or 1)
-            chain = await approval_chain(ctx, item.name, total)
+        for line, item in lines:
+            chain = await approval_chain(ctx, item.name, (item.cost or Decimal(0)) * (line.quantity or 1))
             if (rule := next((a for a in chain if a.who == who), None)) is not None:
                 return f"Why {who}: {rule.why}."
         return ""
@@ -201,14 +198,16 @@ def ticket_tools(ctx: ToolContext) -> list[AsyncTool]:
             status_id = record.approval_status.id if record.approval_status else 0
             if status_id == 1:
                 parts.append(f"{record.approver_name} approved it ({_when(record.updated_at or record.created_at)}).")
+        waiting = approval is not None and approval.startswith("waiting")
+        who = approval.removeprefix("waiting for approval from ").split(" since ")[0] if approval and waiting else ""
+        lines = await requested(found) if waiting else []
         if approval:
             parts.append(f"It is {approval}.")
-            if approval.startswith("waiting") and (why := await why_approver(found, approval)):
+            if waiting and (why := await why_approver(lines, who)):
                 parts.append(why)
         open_now = found.status in OPEN_STATUSES
-        if open_now and approval and approval.startswith("waiting"):
-            who = approval.removeprefix("waiting for approval from ").split(" since ")[0]
-            parts.append(f"Next: once {who} approves, the IT team fulfils it{await delivery_after(found)}. You can "
+        if open_now and waiting:
+            parts.append(f"Next: once {who} approves, the IT team fulfils it{delivery_after(lines)}. You can "
                          "remind them; I can't approve on their behalf.")
         elif open_now and (found.type or "").lower() == "service request" and approval == "approved":
             parts.append("Next: it is approved, so the IT team is fulfilling it.")
